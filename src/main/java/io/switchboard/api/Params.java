@@ -1,0 +1,76 @@
+package io.switchboard.api;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/** Parsing of path and query parameters with clear errors instead of framework defaults. */
+public final class Params {
+
+    private Params() {
+    }
+
+    /** A conversation id; anything that is not a positive number simply names no conversation. */
+    public static long conversationId(String raw) {
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException | NullPointerException e) {
+            // falls through
+        }
+        throw ApiException.conversationNotFound();
+    }
+
+    /** A cursor ("after", "before", "Last-Event-ID"): a seq, 0 or more. */
+    public static OptionalLong cursor(String name, String raw) {
+        if (raw == null || raw.isBlank()) {
+            return OptionalLong.empty();
+        }
+        try {
+            long value = Long.parseLong(raw.trim());
+            if (value >= 0) {
+                return OptionalLong.of(value);
+            }
+        } catch (NumberFormatException e) {
+            // falls through
+        }
+        throw ApiException.badRequest("invalid_cursor", name + " must be a seq number, 0 or more");
+    }
+
+    public static int bounded(String name, String raw, int fallback, int min, int max) {
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.trim());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // falls through
+        }
+        throw ApiException.badRequest("invalid_" + name, name + " must be a number from " + min + " to " + max);
+    }
+
+    /** A wait such as {@code 25s}, {@code 500ms} or {@code 25} (seconds), capped at {@code max}. */
+    public static Duration wait(String raw, Duration max) {
+        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            Duration wait;
+            if (value.endsWith("ms")) {
+                wait = Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+            } else if (value.endsWith("s")) {
+                wait = Duration.ofMillis(Math.round(Double.parseDouble(value.substring(0, value.length() - 1)) * 1000));
+            } else {
+                wait = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
+            }
+            if (!wait.isNegative()) {
+                return wait.compareTo(max) > 0 ? max : wait;
+            }
+        } catch (NumberFormatException e) {
+            // falls through
+        }
+        throw ApiException.badRequest("invalid_wait", "wait must be a duration such as 25s or 500ms");
+    }
+}

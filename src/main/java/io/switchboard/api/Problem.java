@@ -1,0 +1,8 @@
+package io.switchboard.api;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The body of every error response: a stable machine code and a sentence for people. */
+@RegisterForReflection
+public record Problem(String error, String message) {
+}

@@ -1,0 +1,75 @@
+package io.switchboard.api;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Maps every failure to a {@link Problem}; a client never sees a class name or stack trace. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return respond(e.status(), e.problem());
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
+    public Response unauthorized(RuntimeException e) {
+        return Response.status(401).type(MediaType.APPLICATION_JSON)
+                .header("WWW-Authenticate", "Bearer realm=\"switchboard\"")
+                .entity(ApiException.unauthorized().problem()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return respond(403, new Problem("forbidden", "not allowed for this caller"));
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonProcessingException e) {
+        return respond(400, new Problem("malformed_json", "the request body is not valid JSON of the expected shape"));
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("request failed", e);
+            return respond(status, new Problem("internal_error", "the server could not complete the request"));
+        }
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 413 -> "payload_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> "http_" + status;
+        };
+        return respond(status, new Problem(code, e.getMessage() == null ? code : sanitize(e.getMessage())));
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected failure", e);
+        return respond(500, new Problem("internal_error", "the server could not complete the request"));
+    }
+
+    /** Framework messages sometimes embed class names; keep only the first sentence without them. */
+    private static String sanitize(String message) {
+        return message.contains("java.") || message.contains("io.") ? "the request could not be processed" : message;
+    }
+
+    private static Response respond(int status, Problem problem) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(problem).build();
+    }
+}

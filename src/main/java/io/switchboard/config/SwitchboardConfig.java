@@ -1,0 +1,123 @@
+package io.switchboard.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Every Switchboard setting, under the {@code switchboard.} prefix. */
+@ConfigMapping(prefix = "switchboard")
+public interface SwitchboardConfig {
+
+    Messages messages();
+
+    LongPoll longPoll();
+
+    Sse sse();
+
+    Iframe iframe();
+
+    Agents agents();
+
+    Visitors visitors();
+
+    Fanout fanout();
+
+    EmbeddedDb embeddedDb();
+
+    interface Messages {
+        /** Longest message text, in Unicode code points. */
+        @WithDefault("4000")
+        int maxLength();
+
+        /** Most messages one cursor read returns (poll, long-poll, replay batches). */
+        @WithDefault("200")
+        int pageSize();
+    }
+
+    interface LongPoll {
+        /** Upper bound for {@code ?wait=}; longer requests are capped to it. */
+        @WithDefault("25s")
+        Duration maxWait();
+    }
+
+    interface Sse {
+        /** Interval of the comment heartbeat that keeps proxies from closing an idle stream. */
+        @WithDefault("15s")
+        Duration heartbeat();
+    }
+
+    interface Iframe {
+        @WithDefault("15s")
+        Duration heartbeat();
+
+        /** The stream ends after this long; the client reopens it with its cursor. */
+        @WithDefault("5m")
+        Duration maxDuration();
+
+        /** The stream ends after this many bytes, so a hidden frame's document cannot grow forever. */
+        @WithDefault("262144")
+        int maxBytes();
+
+        /** Bytes of padding sent first so that old browsers start rendering at once. */
+        @WithDefault("2048")
+        int padding();
+    }
+
+    interface Agents {
+        /** Lifetime of an agent login token. */
+        @WithDefault("12h")
+        Duration tokenTtl();
+
+        /** Name of the HttpOnly cookie that carries an agent's token in the console. */
+        @WithDefault("sb_agent")
+        String cookieName();
+
+        /** The first admin agent, created at start if no agent with this username exists. */
+        Admin admin();
+
+        interface Admin {
+            @WithDefault("admin")
+            String username();
+
+            @WithDefault("Administrator")
+            String displayName();
+
+            /** No password, no seeded admin: production never ships a default password. */
+            Optional<String> password();
+        }
+    }
+
+    interface Visitors {
+        /** Name of the HttpOnly cookie that carries a browser visitor's token. */
+        @WithDefault("sb_visitor")
+        String cookieName();
+
+        /** Mark identity cookies Secure (on under TLS, i.e. in production). */
+        @WithDefault("false")
+        boolean secureCookies();
+
+        @WithDefault("P365D")
+        Duration cookieMaxAge();
+    }
+
+    interface Fanout {
+        /** The PostgreSQL NOTIFY channel shared by every replica. */
+        @WithDefault("switchboard_events")
+        String channel();
+    }
+
+    interface EmbeddedDb {
+        /**
+         * Start an embedded PostgreSQL when no datasource URL is configured. Defaults to on in dev mode and
+         * off otherwise; read by {@code SwitchboardMain} from system properties or the environment
+         * ({@code SWITCHBOARD_EMBEDDED_DB_ENABLED}).
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("0")
+        int port();
+    }
+}

@@ -1,0 +1,140 @@
+package io.switchboard.conversation;
+
+import java.util.Optional;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.Params;
+import io.switchboard.identity.Caller;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Cookies;
+import io.switchboard.identity.Roles;
+import io.switchboard.identity.TokenIdentityProvider;
+import io.switchboard.identity.VisitorSession;
+import io.switchboard.identity.Visitors;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
+
+/** Conversations over REST: visitors start and read their own; agents list, read and manage all. */
+@Path("/api/conversations")
+public class ConversationResource {
+
+    @RegisterForReflection
+    public record StatusChange(String status) {
+    }
+
+    @RegisterForReflection
+    public record Assignment(Long agentId) {
+    }
+
+    @Inject
+    ConversationReader reader;
+
+    @Inject
+    Conversations conversations;
+
+    @Inject
+    Callers callers;
+
+    @Inject
+    Visitors visitors;
+
+    @Inject
+    Cookies cookies;
+
+    @Inject
+    SecurityIdentity identity;
+
+    /**
+     * The visitor's current conversation, created if needed. A caller without a visitor token becomes a
+     * visitor here (first contact): the response then carries the new token, also set as a cookie.
+     */
+    @POST
+    @Blocking
+    public Uni<Response> start() {
+        Caller caller = identity.getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
+        if (caller instanceof Caller.AgentCaller) {
+            throw ApiException.forbidden("agents do not start conversations");
+        }
+        VisitorSession session = caller == null ? visitors.create(null, null) : null;
+        long visitorId = caller == null ? session.visitor().id() : caller.id();
+        long id = conversations.currentFor(visitorId);
+        return reader.find(id).map(view -> {
+            Response.ResponseBuilder response = Response.ok(new ConversationStart(view.orElseThrow(), session));
+            return session == null ? response.build() : response.status(201).cookie(cookies.visitor(session.token())).build();
+        });
+    }
+
+    /**
+     * Agents: every conversation, filtered by {@code status} and {@code assignee} ({@code me}, {@code none} or
+     * an agent id). Visitors: their own.
+     */
+    @GET
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public Uni<ConversationPage> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
+            @QueryParam("page") String page, @QueryParam("size") String size) {
+        Caller caller = callers.current();
+        Optional<ConversationStatus> statusFilter = status == null ? Optional.empty()
+                : Optional.of(ConversationStatus.parse(status).orElseThrow(
+                        () -> ApiException.badRequest("invalid_status", "status is waiting, open or resolved")));
+        Optional<Long> assigneeFilter = parseAssignee(assignee, caller);
+        Optional<Long> visitorFilter = caller instanceof Caller.VisitorCaller ? Optional.of(caller.id()) : Optional.empty();
+        return reader.page(statusFilter, assigneeFilter, visitorFilter, Params.bounded("page", page, 0, 0, 1_000_000),
+                Params.bounded("size", size, 20, 1, 100));
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public Uni<ConversationView> get(@PathParam("id") String id) {
+        return reader.visibleTo(callers.current(), Params.conversationId(id));
+    }
+
+    @POST
+    @Path("/{id}/status")
+    @RolesAllowed(Roles.AGENT)
+    @Blocking
+    public Uni<ConversationView> status(@PathParam("id") String id, StatusChange change) {
+        long conversationId = Params.conversationId(id);
+        ConversationStatus status = Optional.ofNullable(change).flatMap(c -> ConversationStatus.parse(c.status()))
+                .orElseThrow(() -> ApiException.badRequest("invalid_status", "status is waiting, open or resolved"));
+        conversations.changeStatus(callers.agent(), conversationId, status);
+        return reader.visibleTo(callers.current(), conversationId);
+    }
+
+    @POST
+    @Path("/{id}/assign")
+    @RolesAllowed(Roles.AGENT)
+    @Blocking
+    public Uni<ConversationView> assign(@PathParam("id") String id, Assignment assignment) {
+        long conversationId = Params.conversationId(id);
+        conversations.assign(conversationId, assignment == null ? null : assignment.agentId());
+        return reader.visibleTo(callers.current(), conversationId);
+    }
+
+    private static Optional<Long> parseAssignee(String assignee, Caller caller) {
+        if (assignee == null || assignee.isBlank() || caller instanceof Caller.VisitorCaller) {
+            return Optional.empty();
+        }
+        return switch (assignee) {
+            case "me" -> Optional.of(caller.id());
+            case "none" -> Optional.of(0L);
+            default -> {
+                try {
+                    yield Optional.of(Long.parseLong(assignee));
+                } catch (NumberFormatException e) {
+                    throw ApiException.badRequest("invalid_assignee", "assignee is me, none or an agent id");
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,16 @@
+package io.switchboard.conversation;
+
+import java.time.Instant;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** A conversation as clients see it. */
+@RegisterForReflection
+public record ConversationView(long id, Party visitor, ConversationStatus status, Party assignee, long lastSeq,
+        Instant createdAt, Instant updatedAt) {
+
+    /** A named participant: the visitor, or the assigned agent. */
+    @RegisterForReflection
+    public record Party(long id, String name) {
+    }
+}

@@ -1,0 +1,80 @@
+package io.switchboard.conversation;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import io.switchboard.api.ApiException;
+import io.switchboard.identity.Agent;
+import io.switchboard.identity.Caller;
+import io.switchboard.live.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+/** Conversation lifecycle: start, status, assignment. Each change is announced on commit. */
+@ApplicationScoped
+public class Conversations {
+
+    @Inject
+    EventPublisher events;
+
+    /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
+    @Transactional
+    public long currentFor(long visitorId) {
+        Conversation current = Conversation
+                .<Conversation> find("visitorId = ?1 and status <> ?2 order by updatedAt desc", visitorId,
+                        ConversationStatus.resolved)
+                .firstResult();
+        if (current != null) {
+            return current.id;
+        }
+        Conversation conversation = new Conversation();
+        conversation.visitorId = visitorId;
+        conversation.persist();
+        events.conversationChanged(conversation.id, 0);
+        return conversation.id;
+    }
+
+    @Transactional
+    public void changeStatus(Caller.AgentCaller agent, long id, ConversationStatus status) {
+        Conversation conversation = lock(id);
+        if (conversation.status == status) {
+            return;
+        }
+        conversation.status = status;
+        if (status == ConversationStatus.open && conversation.assigneeId == null) {
+            conversation.assigneeId = agent.id();
+        }
+        if (status == ConversationStatus.waiting) {
+            conversation.assigneeId = null;
+        }
+        touch(conversation);
+    }
+
+    @Transactional
+    public void assign(long id, Long agentId) {
+        Conversation conversation = lock(id);
+        if (agentId != null && Agent.findById(agentId) == null) {
+            throw ApiException.badRequest("unknown_agent", "no agent with id " + agentId);
+        }
+        conversation.assigneeId = agentId;
+        if (agentId != null && conversation.status == ConversationStatus.waiting) {
+            conversation.status = ConversationStatus.open;
+        }
+        touch(conversation);
+    }
+
+    private Conversation lock(long id) {
+        Conversation conversation = Conversation.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (conversation == null) {
+            throw ApiException.conversationNotFound();
+        }
+        return conversation;
+    }
+
+    private void touch(Conversation conversation) {
+        conversation.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        events.conversationChanged(conversation.id, conversation.lastSeq);
+    }
+}

@@ -1,0 +1,41 @@
+package io.switchboard.identity;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+import io.switchboard.config.SwitchboardConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Creates the first admin from configuration ({@code switchboard.agents.admin.*}, e.g. the env var
+ * {@code SWITCHBOARD_AGENTS_ADMIN_PASSWORD}) if no agent has that username. Without a configured password
+ * nothing is seeded: there is no built-in default password.
+ */
+@ApplicationScoped
+public class AdminSeeder {
+
+    private static final Logger LOG = Logger.getLogger(AdminSeeder.class);
+
+    @Inject
+    SwitchboardConfig config;
+
+    @Inject
+    Agents agents;
+
+    void seed(@Observes StartupEvent event) {
+        SwitchboardConfig.Agents.Admin admin = config.agents().admin();
+        if (admin.password().isEmpty()) {
+            LOG.info("no switchboard.agents.admin.password configured: no admin agent seeded");
+            return;
+        }
+        try {
+            if (agents.createIfAbsent(admin.username(), admin.displayName(), admin.password().get(), Agent.Role.admin)) {
+                LOG.infof("seeded admin agent '%s'", admin.username());
+            }
+        } catch (jakarta.persistence.PersistenceException e) {
+            LOG.infof("admin agent '%s' was seeded concurrently by another replica", admin.username());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.switchboard.identity;
+
+import java.util.List;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+
+/** Agent login, logout and accounts. */
+@Path("/api/agents")
+public class AgentResource {
+
+    @RegisterForReflection
+    public record Credentials(String username, String password) {
+    }
+
+    @RegisterForReflection
+    public record NewAgent(String username, String name, String password, Agent.Role role) {
+    }
+
+    @Inject
+    Agents agents;
+
+    @Inject
+    Callers callers;
+
+    @Inject
+    Cookies cookies;
+
+    @POST
+    @Path("/login")
+    public Response login(Credentials credentials) {
+        AgentSession session = credentials == null ? agents.login(null, null)
+                : agents.login(credentials.username(), credentials.password());
+        return Response.ok(session).cookie(cookies.agent(session.token())).build();
+    }
+
+    /** Revokes the token this request was made with. */
+    @POST
+    @Path("/logout")
+    @RolesAllowed(Roles.AGENT)
+    public Response logout() {
+        agents.logout(callers.tokenHash());
+        return Response.noContent().cookie(cookies.clearAgent()).build();
+    }
+
+    @GET
+    @Path("/me")
+    @RolesAllowed(Roles.AGENT)
+    public AgentView me() {
+        return agents.find(callers.current().id());
+    }
+
+    @GET
+    @RolesAllowed(Roles.AGENT)
+    public List<AgentView> list() {
+        return agents.list();
+    }
+
+    @POST
+    @RolesAllowed(Roles.ADMIN)
+    public Response create(NewAgent agent) {
+        if (agent == null) {
+            throw io.switchboard.api.ApiException.badRequest("missing_body", "username, name and password are required");
+        }
+        return Response.status(201).entity(agents.create(agent.username(), agent.name(), agent.password(), agent.role()))
+                .build();
+    }
+}

@@ -1,0 +1,47 @@
+package io.switchboard.identity;
+
+import java.util.Optional;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowIterator;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Resolves a token to its caller without blocking: handshakes and streams authenticate on the event loop,
+ * so this reads through the reactive client.
+ */
+@ApplicationScoped
+public class CallerLookup {
+
+    @Inject
+    Pool pool;
+
+    public Uni<Optional<Caller>> resolve(String token) {
+        if (!Tokens.wellFormed(token)) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        String hash = Tokens.hash(token);
+        if (token.startsWith(Tokens.VISITOR_PREFIX)) {
+            return pool.preparedQuery("select id, display_name from visitor where token_hash = $1")
+                    .execute(Tuple.of(hash))
+                    .map(rows -> first(rows.iterator())
+                            .map(r -> new Caller.VisitorCaller(r.getLong("id"), r.getString("display_name"))));
+        }
+        return pool.preparedQuery("""
+                select a.id, a.display_name, a.username, a.role
+                  from agent_token t join agent a on a.id = t.agent_id
+                 where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()""")
+                .execute(Tuple.of(hash))
+                .map(rows -> first(rows.iterator())
+                        .map(r -> new Caller.AgentCaller(r.getLong("id"), r.getString("display_name"),
+                                r.getString("username"), Agent.Role.valueOf(r.getString("role")))));
+    }
+
+    private static Optional<Row> first(RowIterator<Row> it) {
+        return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+    }
+}

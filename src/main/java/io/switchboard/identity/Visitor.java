@@ -1,0 +1,37 @@
+package io.switchboard.identity;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** Someone on a website or in an app, known by a token rather than an account. */
+@Entity
+@Table(name = "visitor")
+public class Visitor extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "token_hash", nullable = false, unique = true, length = 64)
+    public String tokenHash;
+
+    @Column(name = "display_name", nullable = false, length = 80)
+    public String displayName;
+
+    @Column(length = 254)
+    public String email;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+    @Column(name = "last_seen_at", nullable = false)
+    public Instant lastSeenAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+}

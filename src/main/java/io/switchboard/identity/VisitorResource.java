@@ -1,0 +1,51 @@
+package io.switchboard.identity;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+
+/** Anonymous visitor identities: no sign-up, just a token. */
+@Path("/api/visitors")
+public class VisitorResource {
+
+    @RegisterForReflection
+    public record VisitorDetails(String name, String email) {
+    }
+
+    @Inject
+    Visitors visitors;
+
+    @Inject
+    Callers callers;
+
+    @Inject
+    Cookies cookies;
+
+    /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
+    @POST
+    public Response create(VisitorDetails details) {
+        VisitorSession session = visitors.create(details == null ? null : details.name(),
+                details == null ? null : details.email());
+        return Response.status(201).entity(session).cookie(cookies.visitor(session.token())).build();
+    }
+
+    @GET
+    @Path("/me")
+    @RolesAllowed(Roles.VISITOR)
+    public VisitorView me() {
+        return visitors.find(callers.current().id());
+    }
+
+    @PATCH
+    @Path("/me")
+    @RolesAllowed(Roles.VISITOR)
+    public VisitorView update(VisitorDetails details) {
+        return visitors.update(callers.current().id(), details == null ? null : details.name(),
+                details == null ? null : details.email());
+    }
+}

@@ -1,0 +1,72 @@
+package io.switchboard.identity;
+
+import java.util.Optional;
+
+import io.switchboard.api.ApiException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+/** Creating and updating anonymous visitor identities. */
+@ApplicationScoped
+public class Visitors {
+
+    @Inject
+    Tokens tokens;
+
+    @Inject
+    NameGenerator names;
+
+    @Transactional
+    public VisitorSession create(String name, String email) {
+        Visitor visitor = new Visitor();
+        visitor.displayName = cleanName(name).orElseGet(names::visitorName);
+        visitor.email = cleanEmail(email).orElse(null);
+        String token = tokens.newVisitorToken();
+        visitor.tokenHash = Tokens.hash(token);
+        visitor.persist();
+        return new VisitorSession(VisitorView.of(visitor), token);
+    }
+
+    @Transactional
+    public VisitorView update(long id, String name, String email) {
+        Visitor visitor = Visitor.findById(id);
+        if (visitor == null) {
+            throw ApiException.unauthorized();
+        }
+        cleanName(name).ifPresent(n -> visitor.displayName = n);
+        cleanEmail(email).ifPresent(e -> visitor.email = e);
+        return VisitorView.of(visitor);
+    }
+
+    @Transactional
+    public VisitorView find(long id) {
+        Visitor visitor = Visitor.findById(id);
+        if (visitor == null) {
+            throw ApiException.unauthorized();
+        }
+        return VisitorView.of(visitor);
+    }
+
+    static Optional<String> cleanName(String name) {
+        if (name == null || name.isBlank()) {
+            return Optional.empty();
+        }
+        String trimmed = name.strip();
+        if (trimmed.codePointCount(0, trimmed.length()) > 80 || trimmed.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest("invalid_name", "a name is at most 80 printable characters");
+        }
+        return Optional.of(trimmed);
+    }
+
+    static Optional<String> cleanEmail(String email) {
+        if (email == null || email.isBlank()) {
+            return Optional.empty();
+        }
+        String trimmed = email.strip();
+        if (trimmed.length() > 254 || !trimmed.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+            throw ApiException.badRequest("invalid_email", "not an e-mail address");
+        }
+        return Optional.of(trimmed);
+    }
+}

@@ -1,0 +1,47 @@
+package io.switchboard.live;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.switchboard.config.SwitchboardConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * Queues a {@link FanoutEvent} with {@code pg_notify} inside the caller's transaction. PostgreSQL delivers
+ * it to every listening replica only when, and if, that transaction commits.
+ */
+@ApplicationScoped
+public class EventPublisher {
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void publish(FanoutEvent event) {
+        try {
+            em.createNativeQuery("select pg_notify(?1, ?2)")
+                    .setParameter(1, config.fanout().channel())
+                    .setParameter(2, json.writeValueAsString(event))
+                    .getSingleResult();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("fan-out event not serialisable", e);
+        }
+    }
+
+    public void messageCommitted(long conversationId, long seq) {
+        publish(new FanoutEvent(FanoutEvent.Kind.message, conversationId, seq));
+    }
+
+    public void conversationChanged(long conversationId, long lastSeq) {
+        publish(new FanoutEvent(FanoutEvent.Kind.conversation, conversationId, lastSeq));
+    }
+}

@@ -1,0 +1,18 @@
+package io.switchboard.live;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * What one NOTIFY carries: ids only, never content, so a payload stays far below PostgreSQL's 8000-byte
+ * limit. Receivers fetch the rows they need by cursor.
+ */
+@RegisterForReflection
+public record FanoutEvent(Kind kind, long conversationId, long seq) {
+
+    public enum Kind {
+        /** A message with this seq was committed. */
+        message,
+        /** The conversation's status or assignee changed. */
+        conversation
+    }
+}

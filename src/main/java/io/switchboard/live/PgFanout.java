@@ -1,0 +1,110 @@
+package io.switchboard.live;
+
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.switchboard.config.SwitchboardConfig;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * LISTENs on the fan-out channel with a dedicated, self-reconnecting connection and hands every committed
+ * event to this instance's {@link LiveHub}. After each (re)subscription the hub resyncs from the store, so
+ * events committed while the connection was down are not missed. It is also a readiness check: an instance
+ * that cannot hear other replicas should not take new clients.
+ */
+@ApplicationScoped
+@Readiness
+public class PgFanout implements HealthCheck {
+
+    private static final Logger LOG = Logger.getLogger(PgFanout.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    LiveHub hub;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @ConfigProperty(name = "quarkus.datasource.reactive.url")
+    String reactiveUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    Optional<String> username;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    Optional<String> password;
+
+    private volatile PgSubscriber subscriber;
+    private volatile boolean listening;
+
+    void start(@Observes StartupEvent event) {
+        PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""));
+        username.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        PgSubscriber pg = PgSubscriber.subscriber(vertx, options)
+                // Reconnect forever: 100 ms doubling to 5 s.
+                .reconnectPolicy(retries -> Math.min(5000L, 100L << Math.min(retries, 6)));
+        pg.closeHandler(v -> {
+            listening = false;
+            LOG.warn("fan-out LISTEN connection lost; reconnecting");
+        });
+        pg.channel(config.fanout().channel())
+                .subscribeHandler(v -> {
+                    listening = true;
+                    LOG.infof("listening on channel %s", config.fanout().channel());
+                    hub.resync();
+                })
+                .handler(this::onNotification);
+        subscriber = pg;
+        connect();
+    }
+
+    private void connect() {
+        subscriber.connect().onFailure(failure -> {
+            LOG.warnf("fan-out LISTEN connection failed (%s); retrying", failure.getMessage());
+            vertx.setTimer(1000, t -> connect());
+        });
+    }
+
+    private void onNotification(String payload) {
+        FanoutEvent event;
+        try {
+            event = json.readValue(payload, FanoutEvent.class);
+        } catch (Exception e) {
+            LOG.warn("ignoring malformed fan-out payload");
+            return;
+        }
+        hub.onEvent(event);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (subscriber != null) {
+            subscriber.close();
+        }
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("fanout-listen").status(listening && subscriber != null && !subscriber.closed())
+                .build();
+    }
+}

@@ -1,0 +1,16 @@
+package io.switchboard.live;
+
+import io.switchboard.conversation.ConversationView;
+import io.switchboard.message.MessageView;
+
+/**
+ * Where a {@link Subscription} delivers: one per transport connection. Called in seq order, one call at a
+ * time, possibly on the event loop: implementations must not block.
+ */
+public interface Sink {
+
+    void message(MessageView message);
+
+    default void conversation(ConversationView conversation) {
+    }
+}

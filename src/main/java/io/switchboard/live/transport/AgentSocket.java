@@ -1,0 +1,38 @@
+package io.switchboard.live.transport;
+
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Roles;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+
+/** {@code /ws/agent}: the handshake is refused (401) without a valid agent token. */
+@WebSocket(path = "/ws/agent")
+@RolesAllowed(Roles.AGENT)
+public class AgentSocket {
+
+    @Inject
+    WebSocketTransport transport;
+
+    @Inject
+    Callers callers;
+
+    @OnOpen
+    public void open(WebSocketConnection connection) {
+        transport.open(connection, callers.current());
+    }
+
+    @OnTextMessage
+    public void text(WebSocketConnection connection, String frame) {
+        transport.receive(connection, frame);
+    }
+
+    @OnClose
+    public void close(WebSocketConnection connection) {
+        transport.close(connection);
+    }
+}

@@ -1,0 +1,59 @@
+package io.switchboard.live.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.switchboard.api.ApiException;
+
+/**
+ * A frame from a WebSocket client, read field by field so that every malformed input gets a precise
+ * {@code error} frame rather than a closed connection.
+ */
+record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text) {
+
+    static ClientFrame parse(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            throw ApiException.badRequest("malformed_frame", "a frame is a JSON object with a type");
+        }
+        String ref = optionalText(node, "ref", 64);
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw new FrameException(ref, "malformed_frame", "a frame needs a string type");
+        }
+        return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
+                optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000), optionalText(node, "text", Integer.MAX_VALUE));
+    }
+
+    private static Long optionalLong(JsonNode node, String field, long min, String ref) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < min) {
+            String code = field.equals("after") ? "invalid_cursor" : "invalid_conversation_id";
+            throw new FrameException(ref, code, field + " must be a whole number, " + min + " or more");
+        }
+        return value.asLong();
+    }
+
+    private static String optionalText(JsonNode node, String field, int maxLength) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw ApiException.badRequest("malformed_frame", field + " must be a string");
+        }
+        String text = value.asText();
+        return text.length() > maxLength ? text.substring(0, maxLength) : text;
+    }
+
+    /** A frame error that still knows the frame's {@code ref}, to echo it back. */
+    static final class FrameException extends ApiException {
+        final String ref;
+
+        FrameException(String ref, String code, String message) {
+            super(400, code, message);
+            this.ref = ref;
+        }
+    }
+}

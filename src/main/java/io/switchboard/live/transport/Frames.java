@@ -1,0 +1,99 @@
+package io.switchboard.live.transport;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.switchboard.conversation.ConversationView;
+import io.switchboard.message.MessageView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * The JSON frames shared by the WebSocket and the iframe stream (SSE carries the same payloads as event
+ * data). Every frame has a {@code type}. See docs/protocol.md.
+ */
+@ApplicationScoped
+public class Frames {
+
+    public static final int PROTOCOL_VERSION = 1;
+
+    @RegisterForReflection
+    public record Hello(String type, int protocol, String role, long id, String name) {
+        public Hello(String role, long id, String name) {
+            this("hello", PROTOCOL_VERSION, role, id, name);
+        }
+    }
+
+    @RegisterForReflection
+    public record Message(String type, MessageView message) {
+        public Message(MessageView message) {
+            this("message", message);
+        }
+    }
+
+    @RegisterForReflection
+    public record Conversation(String type, ConversationView conversation) {
+        public Conversation(ConversationView conversation) {
+            this("conversation", conversation);
+        }
+    }
+
+    @RegisterForReflection
+    public record Activity(String type, long conversationId, long lastSeq) {
+        public Activity(long conversationId, long lastSeq) {
+            this("activity", conversationId, lastSeq);
+        }
+    }
+
+    @RegisterForReflection
+    public record Ack(String type, String ref, long conversationId, String clientMsgId, long seq, boolean duplicate) {
+        public Ack(String ref, MessageView message, boolean duplicate) {
+            this("ack", ref, message.conversationId(), message.clientMsgId(), message.seq(), duplicate);
+        }
+    }
+
+    @RegisterForReflection
+    public record Subscribed(String type, String ref, long conversationId, long after) {
+        public Subscribed(String ref, long conversationId, long after) {
+            this("subscribed", ref, conversationId, after);
+        }
+    }
+
+    @RegisterForReflection
+    public record Unsubscribed(String type, String ref, long conversationId) {
+        public Unsubscribed(String ref, long conversationId) {
+            this("unsubscribed", ref, conversationId);
+        }
+    }
+
+    @RegisterForReflection
+    public record Pong(String type, String ref) {
+        public Pong(String ref) {
+            this("pong", ref);
+        }
+    }
+
+    @RegisterForReflection
+    public record Error(String type, String ref, String code, String message) {
+        public Error(String ref, String code, String message) {
+            this("error", ref, code, message);
+        }
+    }
+
+    /** Sent on the iframe stream: keep-alive, and the last frame asking the client to reopen from a cursor. */
+    @RegisterForReflection
+    public record Control(String type, Long after) {
+    }
+
+    @Inject
+    ObjectMapper json;
+
+    public String write(Object frame) {
+        try {
+            return json.writeValueAsString(frame);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("frame not serialisable: " + frame.getClass().getSimpleName(), e);
+        }
+    }
+}

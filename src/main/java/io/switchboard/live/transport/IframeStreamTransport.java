@@ -1,0 +1,170 @@
+package io.switchboard.live.transport;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+import org.jboss.resteasy.reactive.RestMulti;
+
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.Params;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.conversation.ConversationReader;
+import io.switchboard.conversation.ConversationView;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Roles;
+import io.switchboard.live.LiveHub;
+import io.switchboard.live.Sink;
+import io.switchboard.live.Subscription;
+import io.switchboard.live.Transport;
+import io.switchboard.message.MessageView;
+import io.vertx.core.Vertx;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+/**
+ * The "forever frame": an HTML document loaded in a hidden iframe that never finishes. Each frame is a
+ * {@code <script>} calling {@code parent.<callback>(frame)}. Padding first, so old browsers render early;
+ * a heartbeat; and after a bounded size or time a {@code reconnect} frame with the cursor, then the end of
+ * the document, so the client reopens the frame and the document cannot grow without bound.
+ */
+@Path("/api/conversations/{id}/iframe-stream")
+public class IframeStreamTransport {
+
+    private static final Pattern CALLBACK = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,63}");
+
+    @Inject
+    ConversationReader conversations;
+
+    @Inject
+    LiveHub hub;
+
+    @Inject
+    Callers callers;
+
+    @Inject
+    Frames frames;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @GET
+    @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Blocking
+    public RestMulti<String> stream(@PathParam("id") String id, @QueryParam("after") String after,
+            @QueryParam("callback") String callback) {
+        long conversationId = Params.conversationId(id);
+        long cursor = Params.cursor("after", after).orElse(0);
+        String function = callback == null || callback.isBlank() ? "switchboardFrame" : callback;
+        if (!CALLBACK.matcher(function).matches()) {
+            throw ApiException.badRequest("invalid_callback", "callback must be a plain JavaScript identifier");
+        }
+        conversations.visibleTo(callers.current(), conversationId).await().atMost(Duration.ofSeconds(10));
+
+        Multi<String> chunks = Multi.createFrom().emitter(emitter -> {
+            hub.connected(Transport.iframe);
+            Stream stream = new Stream(emitter, function, cursor);
+            emitter.emit(prelude());
+            Subscription subscription = hub.subscribe(conversationId, cursor, Transport.iframe, stream);
+            long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(),
+                    t -> stream.frame(new Frames.Control("heartbeat", null)));
+            long deadline = vertx.setTimer(config.iframe().maxDuration().toMillis(), t -> stream.finish());
+            emitter.onTermination(() -> {
+                vertx.cancelTimer(heartbeat);
+                vertx.cancelTimer(deadline);
+                subscription.close();
+                hub.disconnected(Transport.iframe);
+            });
+        });
+        return RestMulti.fromMultiData(chunks)
+                .header("X-Accel-Buffering", "no")
+                .header("Cache-Control", "no-cache, no-store")
+                .build();
+    }
+
+    private String prelude() {
+        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>switchboard</title></head><body>\n<!-- "
+                + " ".repeat(Math.max(0, config.iframe().padding())) + " -->\n";
+    }
+
+    /** One open frame: writes script chunks and ends itself when its byte budget is spent. */
+    private final class Stream implements Sink {
+        private final MultiEmitter<? super String> emitter;
+        private final String function;
+        private final AtomicLong cursor;
+        private final AtomicLong bytes = new AtomicLong();
+        private final AtomicBoolean finished = new AtomicBoolean();
+
+        Stream(MultiEmitter<? super String> emitter, String function, long cursor) {
+            this.emitter = emitter;
+            this.function = function;
+            this.cursor = new AtomicLong(cursor);
+        }
+
+        @Override
+        public void message(MessageView message) {
+            cursor.set(message.seq());
+            frame(new Frames.Message(message));
+            if (bytes.get() >= config.iframe().maxBytes()) {
+                finish();
+            }
+        }
+
+        @Override
+        public void conversation(ConversationView conversation) {
+            frame(new Frames.Conversation(conversation));
+        }
+
+        synchronized void frame(Object frame) {
+            if (finished.get()) {
+                return;
+            }
+            String chunk = "<script>parent." + function + "(" + scriptSafe(frames.write(frame)) + ");</script>\n";
+            bytes.addAndGet(chunk.getBytes(StandardCharsets.UTF_8).length);
+            emitter.emit(chunk);
+        }
+
+        synchronized void finish() {
+            frame(new Frames.Control("reconnect", cursor.get()));
+            if (finished.compareAndSet(false, true)) {
+                emitter.emit("</body></html>\n");
+                emitter.complete();
+            }
+        }
+    }
+
+    /**
+     * JSON is valid JavaScript, but inside a script element {@code </script>} or {@code <!--} in a message
+     * would end or confuse the element. Escaping these characters keeps message text inert.
+     */
+    static String scriptSafe(String json) {
+        StringBuilder out = new StringBuilder(json.length() + 16);
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            switch (c) {
+                case '<' -> out.append("\\u003c");
+                case '>' -> out.append("\\u003e");
+                case '&' -> out.append("\\u0026");
+                case '\u2028' -> out.append("\\u2028");
+                case '\u2029' -> out.append("\\u2029");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,104 @@
+package io.switchboard.live.transport;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+import org.jboss.resteasy.reactive.RestMulti;
+
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.switchboard.api.Params;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.conversation.ConversationReader;
+import io.switchboard.conversation.ConversationView;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Roles;
+import io.switchboard.live.LiveHub;
+import io.switchboard.live.Sink;
+import io.switchboard.live.Subscription;
+import io.switchboard.live.Transport;
+import io.switchboard.message.MessageView;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+/**
+ * Server-Sent Events: {@code message} events whose {@code id} is the seq, so a browser's EventSource
+ * resumes by itself with {@code Last-Event-ID}; {@code conversation} events on status changes; a comment
+ * heartbeat so proxies keep the stream open.
+ */
+@Path("/api/conversations/{id}/events")
+public class SseTransport {
+
+    @Inject
+    ConversationReader conversations;
+
+    @Inject
+    LiveHub hub;
+
+    @Inject
+    Callers callers;
+
+    @Inject
+    Frames frames;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @GET
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Blocking
+    public RestMulti<OutboundSseEvent> stream(@PathParam("id") String id, @QueryParam("after") String after,
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse,
+            @Context HttpServerResponse response) {
+        long conversationId = Params.conversationId(id);
+        // Last-Event-ID (the browser's own resume) wins over ?after= (the page's initial cursor).
+        OptionalLong fromHeader = Params.cursor("Last-Event-ID", lastEventId);
+        long cursor = fromHeader.isPresent() ? fromHeader.getAsLong() : Params.cursor("after", after).orElse(0);
+        conversations.visibleTo(callers.current(), conversationId).await().atMost(Duration.ofSeconds(10));
+
+        Multi<OutboundSseEvent> events = Multi.createFrom().emitter(emitter -> {
+            hub.connected(Transport.sse);
+            // Flushes the headers at once, so EventSource.onopen fires before the first message.
+            emitter.emit(sse.newEventBuilder().comment("connected").build());
+            Subscription subscription = hub.subscribe(conversationId, cursor, Transport.sse, new Sink() {
+                @Override
+                public void message(MessageView message) {
+                    emitter.emit(sse.newEventBuilder().id(Long.toString(message.seq())).name("message")
+                            .data(frames.write(message)).build());
+                }
+
+                @Override
+                public void conversation(ConversationView conversation) {
+                    emitter.emit(sse.newEventBuilder().name("conversation").data(frames.write(conversation)).build());
+                }
+            });
+            long heartbeat = vertx.setPeriodic(config.sse().heartbeat().toMillis(),
+                    t -> emitter.emit(sse.newEventBuilder().comment("heartbeat").build()));
+            emitter.onTermination(() -> {
+                vertx.cancelTimer(heartbeat);
+                subscription.close();
+                hub.disconnected(Transport.sse);
+            });
+        });
+        // Set on the response itself: the SSE writer does not copy RestMulti headers.
+        response.putHeader("X-Accel-Buffering", "no");
+        response.putHeader("Cache-Control", "no-cache");
+        return RestMulti.fromMultiData(events).build();
+    }
+}

@@ -1,0 +1,6 @@
+package io.switchboard.message;
+
+/** Who wrote a message. */
+public enum AuthorKind {
+    visitor, agent, system
+}

@@ -1,0 +1,83 @@
+package io.switchboard.message;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.hibernate.exception.ConstraintViolationException;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.api.ApiException;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.identity.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
+
+/**
+ * Sending a message, whatever transport it came in on: validate, then the one transactional write path
+ * ({@link MessageStore#append}). Blocking: call it from a worker thread.
+ */
+@ApplicationScoped
+public class Messages {
+
+    private static final Pattern CLIENT_MSG_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
+
+    private final MessageStore store;
+    private final SwitchboardConfig config;
+    private final Counter persisted;
+    private final Counter duplicates;
+
+    @Inject
+    Messages(MessageStore store, SwitchboardConfig config, MeterRegistry registry) {
+        this.store = store;
+        this.config = config;
+        this.persisted = Counter.builder("switchboard.messages.persisted")
+                .description("Messages committed to the store").register(registry);
+        this.duplicates = Counter.builder("switchboard.messages.duplicates")
+                .description("Sends answered with an already stored message (same clientMsgId)").register(registry);
+    }
+
+    public SendResult send(Caller caller, long conversationId, String clientMsgId, String text) {
+        validateText(text);
+        String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
+        if (!CLIENT_MSG_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("invalid_client_msg_id",
+                    "clientMsgId must be 1-64 characters of letters, digits and . _ : -");
+        }
+        SendResult result;
+        try {
+            result = store.append(caller, conversationId, id, text);
+        } catch (PersistenceException e) {
+            if (e instanceof ConstraintViolationException || e.getCause() instanceof ConstraintViolationException) {
+                throw ApiException.conflict("client_msg_id_reused",
+                        "this clientMsgId was already used for a message in another conversation");
+            }
+            throw e;
+        }
+        (result.duplicate() ? duplicates : persisted).increment();
+        return result;
+    }
+
+    private void validateText(String text) {
+        if (text == null || text.isBlank()) {
+            throw ApiException.badRequest("empty_text", "text must not be empty");
+        }
+        int codePoints = text.codePointCount(0, text.length());
+        if (codePoints > config.messages().maxLength()) {
+            throw ApiException.badRequest("text_too_long",
+                    "text is " + codePoints + " characters; the limit is " + config.messages().maxLength());
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                throw ApiException.badRequest("invalid_text", "text must not contain NUL characters");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.badRequest("invalid_text", "text is not valid Unicode (unpaired surrogate)");
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.switchboard.message;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The stored message, and whether this send was a retry of one already stored. */
+@RegisterForReflection
+public record SendResult(MessageView message, boolean duplicate) {
+}
