@@ -42,6 +42,9 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        if (status == 400 && e.getCause() instanceof JsonProcessingException) {
+            return malformedJson(null);
+        }
         if (status >= 500) {
             LOG.error("request failed", e);
             return respond(status, new Problem("internal_error", "the server could not complete the request"));

@@ -1,0 +1,89 @@
+package io.switchboard.live;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Json;
+import jakarta.inject.Inject;
+
+@QuarkusTest
+class LongPollTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    LiveHub hub;
+
+    @Test
+    void withNothingNewItHoldsForTheRequestedWaitThenAnswersWithAnEmptyList() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        long start = System.nanoTime();
+        HttpResponse<String> response = api.get(visitor.token(),
+                "/api/conversations/" + conversation + "/messages?after=0&wait=1500ms");
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, response.statusCode());
+        assertEquals("[]", response.body());
+        assertTrue(elapsedMs >= 1400, "answered after " + elapsedMs + " ms, before the wait was over");
+        assertTrue(elapsedMs < 10_000, "held for " + elapsedMs + " ms");
+    }
+
+    @Test
+    void waitsAreCappedAtTheConfiguredMaximum() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        api.sendOk(visitor.token(), conversation, "x", "already there");
+        // A huge wait is accepted (capped), and with something newer than the cursor it answers at once.
+        HttpResponse<String> response = api.get(visitor.token(),
+                "/api/conversations/" + conversation + "/messages?after=0&wait=3600s");
+        assertEquals(200, response.statusCode());
+        assertEquals(1, Json.parse(response.body()).size());
+    }
+
+    @Test
+    void aCommitReleasesAWaitingPollPromptly() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 1; i <= 7; i++) {
+            long after = i - 1;
+            CompletableFuture<Long> answered = CompletableFuture.supplyAsync(() -> {
+                HttpResponse<String> r = api.get(visitor.token(),
+                        "/api/conversations/" + conversation + "/messages?after=" + after + "&wait=20s");
+                long at = System.nanoTime();
+                assertEquals(1, Json.parse(r.body()).size(), r.body());
+                return at;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.connections(Transport.longpoll) == 1);
+            api.sendOk(agent, conversation, "wake-" + conversation + "-" + i, "wake up " + i);
+            long committed = System.nanoTime();
+            long releasedAt = answered.get(20, TimeUnit.SECONDS);
+            latencies.add(Math.max(0, TimeUnit.NANOSECONDS.toMillis(releasedAt - committed)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.connections(Transport.longpoll) == 0);
+        }
+        List<Long> sorted = latencies.stream().sorted().toList();
+        System.out.println("long-poll release after commit (ms): " + latencies + ", median " + sorted.get(3));
+        // Woken by the commit, not by the 20 s timeout; the median of seven is the acceptance figure.
+        assertTrue(sorted.get(6) < 5000, "a long-poll was not woken by the commit: " + latencies);
+        assertTrue(sorted.get(3) < 100, "median release " + sorted.get(3) + " ms after commit: " + latencies);
+    }
+}

@@ -1,0 +1,69 @@
+package io.switchboard.live;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Received;
+import io.switchboard.support.Receiver;
+import io.switchboard.support.Transports;
+import io.switchboard.support.WsClient;
+
+@QuarkusTest
+class TransportMatrixTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void everyReceivingTransportSeesTheSameMessagesWithTheSameSeqInTheSameOrder() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+
+        List<Receiver> receivers = new ArrayList<>();
+        for (String transport : Transports.ALL) {
+            receivers.add(Transports.open(transport, api, visitor.token(), "visitor", conversation, 0));
+            receivers.add(Transports.open(transport, api, agent, "agent", conversation, 0));
+        }
+        List<String> texts = new ArrayList<>();
+        try (WsClient visitorWs = WsClient.connect(base, "visitor", visitor.token());
+                WsClient agentWs = WsClient.connect(base, "agent", agent)) {
+            for (int i = 0; i < 12; i++) {
+                String text = "message " + i + " héllo 👋 世界";
+                texts.add(text);
+                switch (i % 4) {
+                    case 0 -> visitorWs.sendMessage(conversation, "v-ws-" + i, text);
+                    case 1 -> api.sendOk(visitor.token(), conversation, "v-rest-" + i, text);
+                    case 2 -> agentWs.sendMessage(conversation, "a-ws-" + conversation + "-" + i, text);
+                    default -> api.sendOk(agent, conversation, "a-rest-" + conversation + "-" + i, text);
+                }
+            }
+        }
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> receivers.stream().allMatch(r -> r.received().size() >= 12));
+            List<Received> reference = receivers.get(0).received();
+            assertEquals(LongStream.rangeClosed(1, 12).boxed().toList(), reference.stream().map(Received::seq).toList());
+            assertEquals(texts, reference.stream().map(Received::text).toList());
+            assertEquals(List.of("visitor", "visitor", "agent", "agent"),
+                    reference.subList(0, 4).stream().map(Received::authorKind).toList());
+            for (Receiver receiver : receivers) {
+                assertEquals(reference, receiver.received(), receiver.transport() + " saw different messages");
+            }
+        } finally {
+            receivers.forEach(Receiver::close);
+        }
+    }
+}

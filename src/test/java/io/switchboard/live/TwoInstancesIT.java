@@ -1,0 +1,97 @@
+package io.switchboard.live;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.switchboard.support.Api;
+import io.switchboard.support.AppInstance;
+import io.switchboard.support.PollingClient;
+import io.switchboard.support.Receiver;
+import io.switchboard.support.SseClient;
+import io.switchboard.support.WsClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Two real replicas (the packaged jar, started twice) on one PostgreSQL: what is sent to one reaches
+ * listeners on the other, through LISTEN/NOTIFY and nothing else.
+ */
+class TwoInstancesIT {
+
+    static EmbeddedPostgres postgres;
+    static AppInstance a;
+    static AppInstance b;
+
+    @BeforeAll
+    static void startReplicas() throws Exception {
+        postgres = EmbeddedPostgres.builder().setDataDirectory(Files.createTempDirectory("switchboard-it-db"))
+                .setCleanDataDirectory(true).start();
+        a = AppInstance.start("replica-a", postgres.getPort());
+        b = AppInstance.start("replica-b", postgres.getPort());
+    }
+
+    @AfterAll
+    static void stopReplicas() throws Exception {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void aMessageSentToOneReplicaReachesWebSocketSseAndLongPollListenersOnTheOther() {
+        Api onA = a.api();
+        Api onB = b.api();
+        Api.Visitor visitor = onA.newVisitor();
+        long conversation = onA.conversation(visitor.token());
+        String agentOnB = onB.agentToken();
+
+        List<Receiver> listenersOnB = List.of(
+                WsClient.following(b.base(), "agent", agentOnB, conversation, 0),
+                SseClient.following(b.base(), agentOnB, conversation, 0),
+                PollingClient.longPoll(onB, agentOnB, conversation, 0, "20s"));
+        try (WsClient visitorOnA = WsClient.connect(a.base(), "visitor", visitor.token())) {
+            for (int i = 1; i <= 10; i++) {
+                if (i % 2 == 0) {
+                    visitorOnA.sendMessage(conversation, "ws-" + i, "over the websocket " + i);
+                } else {
+                    onA.sendOk(visitor.token(), conversation, "rest-" + i, "over REST " + i);
+                }
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> listenersOnB.stream().allMatch(l -> l.received().size() >= 10));
+            for (Receiver listener : listenersOnB) {
+                assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), listener.seqs(), listener.transport());
+                assertEquals("over the websocket 10", listener.received().get(9).text());
+            }
+        } finally {
+            listenersOnB.forEach(Receiver::close);
+        }
+    }
+
+    @Test
+    void anAgentReplyOnTheOtherReplicaReachesTheVisitor() {
+        Api.Visitor visitor = a.api().newVisitor();
+        long conversation = a.api().conversation(visitor.token());
+        try (WsClient visitorOnA = WsClient.following(a.base(), "visitor", visitor.token(), conversation, 0)) {
+            b.api().sendOk(b.api().agentToken(), conversation, "reply-" + conversation, "hello from replica B");
+            visitorOnA.awaitFrame(f -> f.get("type").asText().equals("message")
+                    && f.get("message").get("text").asText().equals("hello from replica B"));
+        }
+        assertEquals(true, Files.exists(Path.of("target", "it-logs", "replica-a.log")));
+    }
+}

@@ -1,0 +1,100 @@
+package io.switchboard.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A small HTTP client for the REST API, aimed at one instance. */
+public final class Api {
+
+    public static final String ADMIN = "admin";
+    public static final String ADMIN_PASSWORD = "test-admin-password";
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public Api(URI base) {
+        this.base = base;
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public record Visitor(long id, String token) {
+    }
+
+    public Visitor newVisitor() {
+        JsonNode body = Json.parse(expect(201, request("POST", "/api/visitors", null, "{}")).body());
+        return new Visitor(body.get("visitor").get("id").asLong(), body.get("token").asText());
+    }
+
+    public String agentToken() {
+        return agentToken(ADMIN, ADMIN_PASSWORD);
+    }
+
+    public String agentToken(String username, String password) {
+        String credentials = Json.write(java.util.Map.of("username", username, "password", password));
+        return Json.parse(expect(200, request("POST", "/api/agents/login", null, credentials)).body()).get("token").asText();
+    }
+
+    /** The visitor's current conversation id. */
+    public long conversation(String visitorToken) {
+        return Json.parse(expect(200, request("POST", "/api/conversations", visitorToken, null)).body())
+                .get("conversation").get("id").asLong();
+    }
+
+    public HttpResponse<String> send(String token, long conversationId, String clientMsgId, String text) {
+        var body = Json.object().put("text", text);
+        if (clientMsgId != null) {
+            body.put("clientMsgId", clientMsgId);
+        }
+        return request("POST", "/api/conversations/" + conversationId + "/messages", token, body.toString());
+    }
+
+    /** Sends and returns the stored message, failing unless it was stored (201) or deduplicated (200). */
+    public JsonNode sendOk(String token, long conversationId, String clientMsgId, String text) {
+        HttpResponse<String> response = send(token, conversationId, clientMsgId, text);
+        if (response.statusCode() != 201 && response.statusCode() != 200) {
+            throw new AssertionError("send failed: " + response.statusCode() + " " + response.body());
+        }
+        return Json.parse(response.body()).get("message");
+    }
+
+    public HttpResponse<String> get(String token, String path) {
+        return request("GET", path, token, null);
+    }
+
+    public HttpResponse<String> request(String method, String path, String token, String json) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(40));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        if (json != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        builder.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        try {
+            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static HttpResponse<String> expect(int status, HttpResponse<String> response) {
+        if (response.statusCode() != status) {
+            throw new AssertionError("expected " + status + " but got " + response.statusCode() + ": " + response.body());
+        }
+        return response;
+    }
+}

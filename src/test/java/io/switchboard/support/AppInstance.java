@@ -1,0 +1,114 @@
+package io.switchboard.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+
+/**
+ * The packaged application ({@code target/quarkus-app/quarkus-run.jar}) started as a real, separate process
+ * in the production profile, against a given PostgreSQL: a replica.
+ */
+public final class AppInstance implements AutoCloseable {
+
+    private final String name;
+    private final int port;
+    private final Process process;
+    private final Path log;
+
+    private AppInstance(String name, int port, Process process, Path log) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+    }
+
+    public static AppInstance start(String name, int dbPort) {
+        String jar = System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("package the application first: " + jar + " is missing");
+        }
+        int port = freePort();
+        try {
+            Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+            Path log = logs.resolve(name + ".log");
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElse("java"));
+            command.add("-Xmx256m");
+            command.add("-Dquarkus.http.port=" + port);
+            command.add("-Dquarkus.http.host=127.0.0.1");
+            command.add("-jar");
+            command.add(jar);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + dbPort + "/postgres");
+            builder.environment().put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://localhost:" + dbPort + "/postgres");
+            builder.environment().put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+            builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
+            builder.environment().put("SWITCHBOARD_AGENTS_ADMIN_PASSWORD", Api.ADMIN_PASSWORD);
+            AppInstance instance = new AppInstance(name, port, builder.start(), log);
+            instance.awaitReady();
+            return instance;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady() {
+        HttpClient http = HttpClient.newHttpClient();
+        Awaitility.await(name + " ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited; see " + log);
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(base().resolve("/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    public URI base() {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    public Api api() {
+        return new Api(base());
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

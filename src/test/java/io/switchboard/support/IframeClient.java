@@ -1,0 +1,46 @@
+package io.switchboard.support;
+
+import java.net.URI;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A hidden-iframe client: reads the script chunks and reopens the frame from its cursor when told to. */
+public final class IframeClient extends StreamReceiver {
+
+    private static final String PREFIX = "<script>parent.switchboardFrame(";
+    private static final String SUFFIX = ");</script>";
+
+    private IframeClient(URI base, String token, long conversationId, long after) {
+        super(base, token, conversationId, after);
+    }
+
+    public static IframeClient following(URI base, String token, long conversationId, long after) {
+        IframeClient client = new IframeClient(base, token, conversationId, after);
+        client.begin();
+        return client;
+    }
+
+    @Override
+    protected String path(long conversationId, long cursor) {
+        return "/api/conversations/" + conversationId + "/iframe-stream?after=" + cursor;
+    }
+
+    @Override
+    protected void line(String line) {
+        int start = line.indexOf(PREFIX);
+        int end = line.lastIndexOf(SUFFIX);
+        if (start < 0 || end < start) {
+            return;
+        }
+        JsonNode frame = Json.parse(line.substring(start + PREFIX.length(), end));
+        events.add(frame);
+        if (frame.get("type").asText().equals("message")) {
+            received.add(Received.of(frame.get("message")));
+        }
+    }
+
+    @Override
+    public String transport() {
+        return "iframe";
+    }
+}

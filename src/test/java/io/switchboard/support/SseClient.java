@@ -1,0 +1,74 @@
+package io.switchboard.support;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** An EventSource in Java: reconnects with {@code Last-Event-ID} like a browser does. */
+public final class SseClient extends StreamReceiver {
+
+    private String id;
+    private String event;
+    private final StringBuilder data = new StringBuilder();
+    private final boolean useLastEventId;
+
+    private SseClient(URI base, String token, long conversationId, long after, boolean useLastEventId) {
+        super(base, token, conversationId, after);
+        this.useLastEventId = useLastEventId;
+    }
+
+    /** Opens with {@code ?after=}. */
+    public static SseClient following(URI base, String token, long conversationId, long after) {
+        SseClient client = new SseClient(base, token, conversationId, after, false);
+        client.begin();
+        return client;
+    }
+
+    /** Opens with a {@code Last-Event-ID} header instead of {@code ?after=}, as a reconnecting browser does. */
+    public static SseClient resuming(URI base, String token, long conversationId, long lastEventId) {
+        SseClient client = new SseClient(base, token, conversationId, lastEventId, true);
+        client.begin();
+        return client;
+    }
+
+    @Override
+    protected String path(long conversationId, long cursor) {
+        return "/api/conversations/" + conversationId + "/events" + (useLastEventId ? "" : "?after=" + cursor);
+    }
+
+    @Override
+    protected void decorate(HttpRequest.Builder request, long cursor) {
+        if (useLastEventId) {
+            request.header("Last-Event-ID", Long.toString(cursor));
+        }
+    }
+
+    @Override
+    protected void line(String line) {
+        if (line.isEmpty()) {
+            if (data.length() > 0) {
+                JsonNode payload = Json.parse(data.toString());
+                events.add(Json.object().put("event", event == null ? "message" : event).put("id", id)
+                        .set("data", payload));
+                if (event == null || event.equals("message")) {
+                    received.add(Received.of(payload));
+                }
+            }
+            id = null;
+            event = null;
+            data.setLength(0);
+        } else if (line.startsWith("id:")) {
+            id = line.substring(3).trim();
+        } else if (line.startsWith("event:")) {
+            event = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+            data.append(line.substring(5).trim());
+        }
+    }
+
+    @Override
+    public String transport() {
+        return "sse";
+    }
+}

@@ -1,0 +1,124 @@
+package io.switchboard.support;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.awaitility.Awaitility;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A JDK WebSocket client speaking the Switchboard frame protocol; it records every frame it receives. */
+public final class WsClient implements Receiver {
+
+    private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final WebSocket socket;
+    private volatile Integer closeCode;
+
+    private WsClient(URI uri, String token) {
+        var listener = new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    frames.add(Json.parse(partial.toString()));
+                    partial.setLength(0);
+                }
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                closeCode = statusCode;
+                return null;
+            }
+        };
+        try {
+            var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            if (token != null) {
+                builder.header("Authorization", "Bearer " + token);
+            }
+            socket = builder.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("WebSocket handshake failed: " + uri, e);
+        }
+    }
+
+    public static URI uri(URI base, String side) {
+        return URI.create(base.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/ws/" + side);
+    }
+
+    public static WsClient connect(URI base, String side, String token) {
+        WsClient client = new WsClient(uri(base, side), token);
+        client.awaitFrame(f -> f.get("type").asText().equals("hello"));
+        return client;
+    }
+
+    /** Connects and resumes the conversation from {@code after}. */
+    public static WsClient following(URI base, String side, String token, long conversationId, long after) {
+        WsClient client = connect(base, side, token);
+        client.send(Json.object().put("type", "resume").put("conversationId", conversationId).put("after", after));
+        return client;
+    }
+
+    public void send(Object frame) {
+        sendRaw(frame instanceof String s ? s : Json.write(frame));
+    }
+
+    public void sendRaw(String text) {
+        socket.sendText(text, true).join();
+    }
+
+    public JsonNode sendMessage(long conversationId, String clientMsgId, String text) {
+        String ref = "r-" + clientMsgId;
+        send(Json.object().put("type", "send").put("ref", ref).put("conversationId", conversationId)
+                .put("clientMsgId", clientMsgId).put("text", text));
+        return awaitFrame(f -> ref.equals(f.path("ref").asText(null)) && !f.get("type").asText().equals("subscribed"));
+    }
+
+    public List<JsonNode> frames() {
+        return new ArrayList<>(frames);
+    }
+
+    public JsonNode awaitFrame(Predicate<JsonNode> match) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> frames.stream().anyMatch(match));
+        return frames.stream().filter(match).findFirst().orElseThrow();
+    }
+
+    public Integer closeCode() {
+        return closeCode;
+    }
+
+    public boolean isOpen() {
+        return !socket.isInputClosed() && !socket.isOutputClosed();
+    }
+
+    @Override
+    public String transport() {
+        return "websocket";
+    }
+
+    @Override
+    public List<Received> received() {
+        return frames.stream().filter(f -> f.get("type").asText().equals("message"))
+                .map(f -> Received.of(f.get("message"))).toList();
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+        socket.abort();
+    }
+}
