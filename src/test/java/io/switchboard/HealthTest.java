@@ -3,33 +3,62 @@ package io.switchboard;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
 import io.switchboard.support.EmbeddedPostgresResource;
+import io.switchboard.support.Json;
+import io.switchboard.support.WsClient;
 
 @QuarkusTest
 class HealthTest {
 
+    @TestHTTPResource("/")
+    URI base;
+
     @Test
     void readinessIsDownWhilePostgresIsUnreachableAndUpAgainWhenItIsBack() throws Exception {
         assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        api.sendOk(visitor.token(), conversation, "before", "before the outage");
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        EmbeddedPostgresResource.stopDatabase();
-        try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> given().get("/q/health/ready").statusCode() == 503);
-            given().get("/q/health/ready").then().body("status", equalTo("DOWN"));
-            given().get("/q/health/live").then().statusCode(200);
-        } finally {
-            EmbeddedPostgresResource.startDatabaseAgain();
+
+        try (WsClient subscriber = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+            subscriber.awaitFrame(f -> f.get("type").asText().equals("message"));
+            EmbeddedPostgresResource.stopDatabase();
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> given().get("/q/health/ready").statusCode() == 503);
+                given().get("/q/health/ready").then().body("status", equalTo("DOWN"));
+                given().get("/q/health/live").then().statusCode(200);
+                // A send during the outage gets a clear, retryable error — never a false "ok".
+                HttpResponse<String> during = api.send(visitor.token(), conversation, "during", "during the outage");
+                assertEquals(503, during.statusCode(), during.body());
+                assertEquals("store_unavailable", Json.parse(during.body()).get("error").asText());
+            } finally {
+                EmbeddedPostgresResource.startDatabaseAgain();
+            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> given().get("/q/health/ready").statusCode() == 200);
+            given().get("/q/health/ready").then().body("status", equalTo("UP"));
+
+            // The LISTEN connection re-subscribed: a subscriber from before the outage hears new messages,
+            // and the retried send is stored exactly once.
+            api.sendOk(visitor.token(), conversation, "during", "during the outage");
+            api.sendOk(visitor.token(), conversation, "after", "after the outage");
+            await().atMost(Duration.ofSeconds(20)).until(() -> subscriber.received().size() >= 3);
+            assertEquals(java.util.List.of(1L, 2L, 3L), subscriber.seqs());
         }
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
-        given().get("/q/health/ready").then().body("status", equalTo("UP"));
     }
 }

@@ -63,6 +63,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
     public Response unexpected(Exception e) {
+        if (StoreFailures.unavailable(e)) {
+            LOG.warnf("store unavailable: %s", e.getClass().getSimpleName());
+            return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "2")
+                    .entity(StoreFailures.toApi().problem()).build();
+        }
         LOG.error("unexpected failure", e);
         return respond(500, new Problem("internal_error", "the server could not complete the request"));
     }

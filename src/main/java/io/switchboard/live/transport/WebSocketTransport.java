@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.StoreFailures;
 import io.switchboard.conversation.ConversationReader;
 import io.switchboard.conversation.ConversationView;
 import io.switchboard.conversation.Conversations;
@@ -112,7 +113,12 @@ public class WebSocketTransport {
         } catch (ApiException e) {
             send(connection, new Frames.Error(ref, e.code(), e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.errorf("frame handling failed: %s", e.getClass().getName());
+            if (StoreFailures.unavailable(e)) {
+                ApiException unavailable = StoreFailures.toApi();
+                send(connection, new Frames.Error(ref, unavailable.code(), unavailable.getMessage()));
+                return;
+            }
+            LOG.errorf(e, "frame handling failed");
             send(connection, new Frames.Error(ref, "internal_error", "the frame could not be processed"));
         }
     }

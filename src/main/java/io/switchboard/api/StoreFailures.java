@@ -1,0 +1,37 @@
+package io.switchboard.api;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/** Recognises "the database cannot be reached right now", which clients should retry, from real bugs. */
+public final class StoreFailures {
+
+    private StoreFailures() {
+    }
+
+    public static boolean unavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException
+                    || t instanceof org.hibernate.exception.JDBCConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            String name = t.getClass().getName();
+            if (name.startsWith("io.vertx.pgclient") && t.getMessage() != null && t.getMessage().contains("57P")
+                    || name.equals("io.vertx.core.VertxException") && "Connection is closed".equals(t.getMessage())) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    public static ApiException toApi() {
+        return new ApiException(503, "store_unavailable", "the message store is unavailable; retry shortly");
+    }
+}
