@@ -19,6 +19,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        if (e instanceof io.switchboard.security.RateLimitedException limited) {
+            return Response.status(429).type(MediaType.APPLICATION_JSON)
+                    .header("Retry-After", limited.retryAfterSeconds()).entity(e.problem()).build();
+        }
         return respond(e.status(), e.problem());
     }
 

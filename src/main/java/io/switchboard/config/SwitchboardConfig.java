@@ -1,6 +1,7 @@
 package io.switchboard.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -25,6 +26,76 @@ public interface SwitchboardConfig {
     Fanout fanout();
 
     EmbeddedDb embeddedDb();
+
+    Security security();
+
+    Limits limits();
+
+    interface Security {
+        /**
+         * Origins (scheme://host[:port]) allowed to open a WebSocket or make credentialed cross-origin calls,
+         * besides the service's own origin: the sites that embed the widget. A request with any other Origin
+         * is refused (403), which stops cross-site WebSocket hijacking of a visitor's cookie.
+         */
+        Optional<List<String>> allowedOrigins();
+
+        /** Who may frame the pages (CSP frame-ancestors) besides the service itself. */
+        Optional<List<String>> frameAncestors();
+    }
+
+    interface Limits {
+        /** Live connections (WebSocket, SSE, iframe, long-poll) one visitor or agent token may hold. */
+        @WithDefault("20")
+        int connectionsPerIdentity();
+
+        /** Live connections one client IP may hold. */
+        @WithDefault("500")
+        int connectionsPerIp();
+
+        /** Bytes queued towards one WebSocket client that is not reading before it is dropped (4000). */
+        @WithDefault("1048576")
+        int maxPendingBytes();
+
+        /** Events queued towards one SSE or iframe client that is not reading before it is dropped. */
+        @WithDefault("1000")
+        int maxPendingEvents();
+
+        /** A WebSocket that sends nothing (not even a ping) for this long is closed (4001). */
+        @WithDefault("75s")
+        Duration idleTimeout();
+
+        /** Message sends per identity. */
+        Rate sends();
+
+        /** Typing notifications per identity. */
+        Rate typing();
+
+        /** Anonymous visitor creations per client IP. */
+        Rate visitorCreation();
+
+        /** Login attempts per client IP. */
+        Rate logins();
+
+        /** Failed logins for one username before it is locked. */
+        @WithDefault("5")
+        int loginFailuresBeforeLockout();
+
+        /** First lockout; each further failure while locked doubles it (capped at 1 h). */
+        @WithDefault("30s")
+        Duration lockout();
+
+        /** Rate-limited frames after which a WebSocket is closed as abusive (1008). */
+        @WithDefault("50")
+        int violationsBeforeClose();
+
+        interface Rate {
+            /** Sustained rate, per second. */
+            double perSecond();
+
+            /** Burst allowance on top of the sustained rate. */
+            int burst();
+        }
+    }
 
     interface Messages {
         /** Longest message text, in Unicode code points. */

@@ -60,12 +60,13 @@ public class ConversationResource {
      */
     @POST
     @Blocking
-    public Uni<Response> start() {
+    public Uni<Response> start(@jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest http) {
         Caller caller = identity.getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
         if (caller instanceof Caller.AgentCaller) {
             throw ApiException.forbidden("agents do not start conversations");
         }
-        VisitorSession session = caller == null ? visitors.create(null, null) : null;
+        VisitorSession session = caller == null
+                ? visitors.create(null, null, io.switchboard.live.transport.ClientAddress.of(http)) : null;
         long visitorId = caller == null ? session.visitor().id() : caller.id();
         long id = conversations.currentFor(visitorId);
         return reader.find(id).map(view -> {
@@ -117,7 +118,7 @@ public class ConversationResource {
     @Blocking
     public Uni<ConversationView> assign(@PathParam("id") String id, Assignment assignment) {
         long conversationId = Params.conversationId(id);
-        conversations.assign(conversationId, assignment == null ? null : assignment.agentId());
+        conversations.assign(callers.agent(), conversationId, assignment == null ? null : assignment.agentId());
         return reader.visibleTo(callers.current(), conversationId);
     }
 

@@ -39,6 +39,7 @@ public class Conversations {
     @Transactional
     public void changeStatus(Caller.AgentCaller agent, long id, ConversationStatus status) {
         Conversation conversation = lock(id);
+        requireWrite(agent, conversation);
         if (conversation.status == status) {
             return;
         }
@@ -53,8 +54,9 @@ public class Conversations {
     }
 
     @Transactional
-    public void assign(long id, Long agentId) {
+    public void assign(Caller.AgentCaller agent, long id, Long agentId) {
         Conversation conversation = lock(id);
+        requireWrite(agent, conversation);
         if (agentId != null && Agent.findById(agentId) == null) {
             throw ApiException.badRequest("unknown_agent", "no agent with id " + agentId);
         }
@@ -63,6 +65,13 @@ public class Conversations {
             conversation.status = ConversationStatus.open;
         }
         touch(conversation);
+    }
+
+    private static void requireWrite(Caller.AgentCaller agent, Conversation conversation) {
+        if (!Access.canWrite(agent, conversation.visitorId, conversation.assigneeId)) {
+            throw new ApiException(403, "assigned_to_another_agent",
+                    "this conversation is assigned to another agent; only they or an admin can change it");
+        }
     }
 
     private Conversation lock(long id) {

@@ -8,6 +8,9 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import io.switchboard.live.transport.ClientAddress;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /** Agent login, logout and accounts. */
@@ -33,9 +36,9 @@ public class AgentResource {
 
     @POST
     @Path("/login")
-    public Response login(Credentials credentials) {
-        AgentSession session = credentials == null ? agents.login(null, null)
-                : agents.login(credentials.username(), credentials.password());
+    public Response login(Credentials credentials, @Context HttpServerRequest http) {
+        AgentSession session = credentials == null ? agents.login(null, null, ClientAddress.of(http))
+                : agents.login(credentials.username(), credentials.password(), ClientAddress.of(http));
         return Response.ok(session).cookie(cookies.agent(session.token())).build();
     }
 

@@ -8,6 +8,9 @@ import java.util.Optional;
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.switchboard.api.ApiException;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.security.LoginGuard;
+import io.switchboard.security.RateLimitedException;
+import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -25,16 +28,39 @@ public class Agents {
     @Inject
     SwitchboardConfig config;
 
-    @Transactional
-    public AgentSession login(String username, String password) {
+    @Inject
+    io.switchboard.live.EventPublisher events;
+
+    @Inject
+    RateLimiter limiter;
+
+    @Inject
+    LoginGuard guard;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Agents.class);
+
+    /**
+     * Checks the password and issues a token. Attempts are rate limited per IP, and a username with too many
+     * failures is locked for a growing time ({@link LoginGuard}); the password is never logged.
+     */
+    @Transactional(dontRollbackOn = ApiException.class)
+    public AgentSession login(String username, String password, String ip) {
         if (username == null || password == null) {
             throw ApiException.badRequest("missing_credentials", "username and password are required");
         }
+        if (!limiter.tryAcquire(RateLimiter.Action.login, ip)) {
+            LOG.warnf("rate limited: login ip=%s", ip);
+            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.login));
+        }
+        guard.check(username);
         Optional<Agent> agent = Agent.findByUsername(username.strip());
         boolean matches = BcryptUtil.matches(password, agent.map(a -> a.passwordHash).orElse(DUMMY_HASH));
         if (agent.isEmpty() || !matches) {
+            guard.failed(username);
+            LOG.warnf("login failed ip=%s username-length=%d", ip, username.length());
             throw new ApiException(401, "invalid_credentials", "wrong username or password");
         }
+        guard.succeeded(username);
         String token = tokens.newAgentToken();
         AgentToken stored = new AgentToken();
         stored.tokenHash = Tokens.hash(token);
@@ -49,6 +75,7 @@ public class Agents {
         AgentToken stored = AgentToken.findById(tokenHash);
         if (stored != null && stored.revokedAt == null) {
             stored.revokedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            events.tokenRevoked(tokenHash);
         }
     }
 

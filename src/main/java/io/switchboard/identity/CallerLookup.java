@@ -32,13 +32,14 @@ public class CallerLookup {
                             .map(r -> new Caller.VisitorCaller(r.getLong("id"), r.getString("display_name"))));
         }
         return pool.preparedQuery("""
-                select a.id, a.display_name, a.username, a.role
+                select a.id, a.display_name, a.username, a.role, t.expires_at
                   from agent_token t join agent a on a.id = t.agent_id
                  where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()""")
                 .execute(Tuple.of(hash))
                 .map(rows -> first(rows.iterator())
                         .map(r -> new Caller.AgentCaller(r.getLong("id"), r.getString("display_name"),
-                                r.getString("username"), Agent.Role.valueOf(r.getString("role")))));
+                                r.getString("username"), Agent.Role.valueOf(r.getString("role")),
+                                r.getOffsetDateTime("expires_at").toInstant())));
     }
 
     private static Optional<Row> first(RowIterator<Row> it) {

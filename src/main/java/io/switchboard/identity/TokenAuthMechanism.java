@@ -31,6 +31,7 @@ import jakarta.inject.Inject;
 public class TokenAuthMechanism implements HttpAuthenticationMechanism {
 
     public static final String AS_HEADER = "X-Switchboard-As";
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(TokenAuthMechanism.class);
 
     @Inject
     SwitchboardConfig config;
@@ -43,7 +44,15 @@ public class TokenAuthMechanism implements HttpAuthenticationMechanism {
         }
         AuthenticationRequest request = HttpSecurityUtils.setRoutingContextAttribute(new TokenAuthRequest(token.get()), context);
         return identityProviderManager.authenticate(request)
-                .onFailure(AuthenticationFailedException.class).recoverWithNull();
+                .onFailure(AuthenticationFailedException.class).recoverWithItem(() -> {
+                    // Logged with where it came from, never with the token itself.
+                    LOG.warnf("authentication failed: %s token ip=%s origin=%s path=%s",
+                            token.get().startsWith(Tokens.AGENT_PREFIX) ? "agent"
+                                    : token.get().startsWith(Tokens.VISITOR_PREFIX) ? "visitor" : "malformed",
+                            context.request().remoteAddress() == null ? "unknown" : context.request().remoteAddress().hostAddress(),
+                            context.request().getHeader("Origin"), context.normalizedPath());
+                    return null;
+                });
     }
 
     Optional<String> tokenOf(RoutingContext context) {

@@ -7,6 +7,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import io.switchboard.live.transport.ClientAddress;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /** Anonymous visitor identities: no sign-up, just a token. */
@@ -28,9 +31,9 @@ public class VisitorResource {
 
     /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
     @POST
-    public Response create(VisitorDetails details) {
+    public Response create(VisitorDetails details, @Context HttpServerRequest http) {
         VisitorSession session = visitors.create(details == null ? null : details.name(),
-                details == null ? null : details.email());
+                details == null ? null : details.email(), ClientAddress.of(http));
         return Response.status(201).entity(session).cookie(cookies.visitor(session.token())).build();
     }
 

@@ -3,6 +3,8 @@ package io.switchboard.identity;
 import java.util.Optional;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.security.RateLimitedException;
+import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -17,8 +19,18 @@ public class Visitors {
     @Inject
     NameGenerator names;
 
+    @Inject
+    RateLimiter limiter;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Visitors.class);
+
+    /** Creates a visitor; anonymous creation is rate limited per client IP. */
     @Transactional
-    public VisitorSession create(String name, String email) {
+    public VisitorSession create(String name, String email, String ip) {
+        if (!limiter.tryAcquire(RateLimiter.Action.visitor_creation, ip)) {
+            LOG.warnf("rate limited: visitor creation ip=%s", ip);
+            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.visitor_creation));
+        }
         Visitor visitor = new Visitor();
         visitor.displayName = cleanName(name).orElseGet(names::visitorName);
         visitor.email = cleanEmail(email).orElse(null);

@@ -38,10 +38,14 @@ public class EventPublisher {
     }
 
     public void messageCommitted(long conversationId, long seq) {
-        publish(new FanoutEvent(FanoutEvent.Kind.message, conversationId, seq));
+        publish(new FanoutEvent(FanoutEvent.Kind.message, conversationId, seq, null));
     }
 
     public void conversationChanged(long conversationId, long lastSeq) {
-        publish(new FanoutEvent(FanoutEvent.Kind.conversation, conversationId, lastSeq));
+        publish(new FanoutEvent(FanoutEvent.Kind.conversation, conversationId, lastSeq, null));
+    }
+
+    public void tokenRevoked(String tokenHash) {
+        publish(new FanoutEvent(FanoutEvent.Kind.revoked, 0, 0, tokenHash));
     }
 }

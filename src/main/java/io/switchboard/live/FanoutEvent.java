@@ -7,12 +7,14 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * limit. Receivers fetch the rows they need by cursor.
  */
 @RegisterForReflection
-public record FanoutEvent(Kind kind, long conversationId, long seq) {
+public record FanoutEvent(Kind kind, long conversationId, long seq, String subject) {
 
     public enum Kind {
         /** A message with this seq was committed. */
         message,
         /** The conversation's status or assignee changed. */
-        conversation
+        conversation,
+        /** An agent token was revoked ({@code subject} is its hash): close its connections everywhere. */
+        revoked
     }
 }

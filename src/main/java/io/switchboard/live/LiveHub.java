@@ -8,12 +8,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
@@ -38,28 +36,24 @@ public class LiveHub {
     private final Map<Long, Set<Subscription>> subscriptions = new ConcurrentHashMap<>();
     private final Map<Long, Set<CompletableFuture<Boolean>>> waiters = new ConcurrentHashMap<>();
     private final Set<FeedListener> feed = ConcurrentHashMap.newKeySet();
-    private final Map<Transport, AtomicInteger> connections = new EnumMap<>(Transport.class);
     private final Map<Transport, Timer> latency = new EnumMap<>(Transport.class);
 
     private final MessageReader reader;
     private final ConversationReader conversations;
     private final SwitchboardConfig config;
     private final Vertx vertx;
+    private final ConnectionRegistry registry;
     private final Counter fanoutReceived;
 
     @Inject
     LiveHub(MessageReader reader, ConversationReader conversations, SwitchboardConfig config, Vertx vertx,
-            MeterRegistry registry) {
+            ConnectionRegistry connections, MeterRegistry registry) {
+        this.registry = connections;
         this.reader = reader;
         this.conversations = conversations;
         this.config = config;
         this.vertx = vertx;
         for (Transport t : Transport.values()) {
-            AtomicInteger count = new AtomicInteger();
-            connections.put(t, count);
-            Gauge.builder("switchboard.connections", count, AtomicInteger::get)
-                    .description("Live client connections on this instance").tag("transport", t.name())
-                    .register(registry);
             latency.put(t, Timer.builder("switchboard.delivery.latency")
                     .description("From a message's commit-side timestamp to its hand-off to a live connection")
                     .tag("transport", t.name()).publishPercentiles(0.5, 0.95, 0.99).register(registry));
@@ -106,9 +100,7 @@ public class LiveHub {
      */
     public Uni<List<MessageView>> awaitAfter(long conversationId, long after, int limit, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        connected(Transport.longpoll);
-        return attempt(conversationId, after, limit, deadline)
-                .onTermination().invoke(() -> disconnected(Transport.longpoll));
+        return attempt(conversationId, after, limit, deadline);
     }
 
     private Uni<List<MessageView>> attempt(long conversationId, long after, int limit, long deadline) {
@@ -163,6 +155,7 @@ public class LiveHub {
                             .forEach(this::retryLater));
                 }
             }
+            case revoked -> registry.revoked(event.subject());
             case conversation -> conversations.find(conversationId).subscribe().with(found -> found.ifPresent(view -> {
                 feed.forEach(l -> safely(() -> l.conversation(view)));
                 subscriptions.getOrDefault(conversationId, Set.of()).forEach(s -> s.conversation(view));
@@ -193,18 +186,6 @@ public class LiveHub {
     }
 
     // ---- bookkeeping ---------------------------------------------------------------------------------
-
-    public void connected(Transport transport) {
-        connections.get(transport).incrementAndGet();
-    }
-
-    public void disconnected(Transport transport) {
-        connections.get(transport).decrementAndGet();
-    }
-
-    public int connections(Transport transport) {
-        return connections.get(transport).get();
-    }
 
     void recordLatency(Transport transport, Duration duration) {
         latency.get(transport).record(Math.max(0, duration.toNanos()), TimeUnit.NANOSECONDS);

@@ -12,7 +12,9 @@ import io.switchboard.conversation.ConversationReader;
 import io.switchboard.identity.Caller;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
+import io.switchboard.live.transport.ClientAddress;
 import io.switchboard.live.transport.PollTransport;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /**
@@ -65,8 +68,11 @@ public class MessageResource {
 
     @GET
     public Uni<List<MessageView>> read(@PathParam("id") String id, @QueryParam("after") String after,
-            @QueryParam("before") String before, @QueryParam("wait") String wait, @QueryParam("limit") String limit) {
+            @QueryParam("before") String before, @QueryParam("wait") String wait, @QueryParam("limit") String limit,
+            @Context HttpServerRequest http) {
         Caller caller = callers.current();
+        String tokenHash = callers.tokenHash();
+        String ip = ClientAddress.of(http);
         long conversationId = Params.conversationId(id);
         OptionalLong afterSeq = Params.cursor("after", after);
         OptionalLong beforeSeq = Params.cursor("before", before);
@@ -83,8 +89,9 @@ public class MessageResource {
                 return reader.before(conversationId, beforeSeq.orElse(Long.MAX_VALUE), count);
             }
             long cursor = afterSeq.orElse(0);
-            return wait == null ? poll.poll(conversationId, cursor, count)
-                    : poll.longPoll(conversationId, cursor, count, Params.wait(wait, config.longPoll().maxWait()));
+            return wait == null ? poll.poll(caller, tokenHash, ip, conversationId, cursor, count)
+                    : poll.longPoll(caller, tokenHash, ip, conversationId, cursor, count,
+                            Params.wait(wait, config.longPoll().maxWait()));
         });
     }
 }

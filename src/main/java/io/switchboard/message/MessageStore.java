@@ -32,6 +32,10 @@ class MessageStore {
         if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
             throw ApiException.conversationNotFound();
         }
+        if (!Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
+            throw new ApiException(403, "assigned_to_another_agent",
+                    "this conversation is assigned to another agent; ask them or an admin to transfer it");
+        }
         AuthorKind kind = caller instanceof Caller.AgentCaller ? AuthorKind.agent : AuthorKind.visitor;
         var existing = Message.findByClientId(kind, caller.id(), clientMsgId);
         if (existing.isPresent()) {

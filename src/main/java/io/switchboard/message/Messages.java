@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
+import io.switchboard.security.RateLimitedException;
+import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.PersistenceException;
@@ -23,14 +25,18 @@ public class Messages {
 
     private static final Pattern CLIENT_MSG_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Messages.class);
+
     private final MessageStore store;
+    private final RateLimiter limiter;
     private final SwitchboardConfig config;
     private final Counter persisted;
     private final Counter duplicates;
 
     @Inject
-    Messages(MessageStore store, SwitchboardConfig config, MeterRegistry registry) {
+    Messages(MessageStore store, SwitchboardConfig config, MeterRegistry registry, RateLimiter limiter) {
         this.store = store;
+        this.limiter = limiter;
         this.config = config;
         this.persisted = Counter.builder("switchboard.messages.persisted")
                 .description("Messages committed to the store").register(registry);
@@ -39,6 +45,10 @@ public class Messages {
     }
 
     public SendResult send(Caller caller, long conversationId, String clientMsgId, String text) {
+        if (!limiter.tryAcquire(RateLimiter.Action.send, caller.key())) {
+            LOG.warnf("rate limited: sends identity=%s", caller.key());
+            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.send));
+        }
         validateText(text);
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
         if (!CLIENT_MSG_ID.matcher(id).matches()) {

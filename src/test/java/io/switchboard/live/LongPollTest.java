@@ -27,7 +27,7 @@ class LongPollTest {
     URI base;
 
     @Inject
-    LiveHub hub;
+    ConnectionRegistry connections;
 
     @Test
     void withNothingNewItHoldsForTheRequestedWaitThenAnswersWithAnEmptyList() {
@@ -73,12 +73,12 @@ class LongPollTest {
                 assertEquals(1, Json.parse(r.body()).size(), r.body());
                 return at;
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> hub.connections(Transport.longpoll) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> connections.count(Transport.longpoll) == 1);
             api.sendOk(agent, conversation, "wake-" + conversation + "-" + i, "wake up " + i);
             long committed = System.nanoTime();
             long releasedAt = answered.get(20, TimeUnit.SECONDS);
             latencies.add(Math.max(0, TimeUnit.NANOSECONDS.toMillis(releasedAt - committed)));
-            await().atMost(Duration.ofSeconds(10)).until(() -> hub.connections(Transport.longpoll) == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> connections.count(Transport.longpoll) == 0);
         }
         List<Long> sorted = latencies.stream().sorted().toList();
         System.out.println("long-poll release after commit (ms): " + latencies + ", median " + sorted.get(3));

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** A hidden-iframe client: reads the script chunks and reopens the frame from its cursor when told to. */
 public final class IframeClient extends StreamReceiver {
 
-    private static final String PREFIX = "<script>parent.switchboardFrame(";
+    private static final String PREFIX = "parent.switchboardFrame(";
     private static final String SUFFIX = ");</script>";
 
     private IframeClient(URI base, String token, long conversationId, long after) {

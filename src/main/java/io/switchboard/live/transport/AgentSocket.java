@@ -23,7 +23,7 @@ public class AgentSocket {
 
     @OnOpen
     public void open(WebSocketConnection connection) {
-        transport.open(connection, callers.current());
+        transport.open(connection, callers.current(), callers.tokenHash());
     }
 
     @OnTextMessage

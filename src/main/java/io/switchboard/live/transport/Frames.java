@@ -81,6 +81,14 @@ public class Frames {
         }
     }
 
+    /** The server is closing this connection: {@code code} is one of the documented close codes. */
+    @RegisterForReflection
+    public record Closing(String type, int code, String reason) {
+        public Closing(int code, String reason) {
+            this("close", code, reason);
+        }
+    }
+
     /** Sent on the iframe stream: keep-alive, and the last frame asking the client to reopen from a cursor. */
     @RegisterForReflection
     public record Control(String type, Long after) {

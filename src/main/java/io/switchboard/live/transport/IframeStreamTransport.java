@@ -3,6 +3,7 @@ package io.switchboard.live.transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -16,14 +17,19 @@ import io.switchboard.api.Params;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
 import io.switchboard.conversation.ConversationView;
+import io.switchboard.identity.Caller;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
+import io.switchboard.live.ConnectionRegistry;
+import io.switchboard.live.LiveConnection;
 import io.switchboard.live.LiveHub;
 import io.switchboard.live.Sink;
 import io.switchboard.live.Subscription;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageView;
+import io.switchboard.security.SecurityHeaders;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -31,6 +37,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 /**
@@ -51,6 +58,14 @@ public class IframeStreamTransport {
     LiveHub hub;
 
     @Inject
+    ConnectionRegistry registry;
+
+    @Inject
+    SecurityHeaders headers;
+
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+    @Inject
     Callers callers;
 
     @Inject
@@ -67,18 +82,29 @@ public class IframeStreamTransport {
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Blocking
     public RestMulti<String> stream(@PathParam("id") String id, @QueryParam("after") String after,
-            @QueryParam("callback") String callback) {
+            @QueryParam("callback") String callback, @Context HttpServerRequest request) {
         long conversationId = Params.conversationId(id);
         long cursor = Params.cursor("after", after).orElse(0);
         String function = callback == null || callback.isBlank() ? "switchboardFrame" : callback;
         if (!CALLBACK.matcher(function).matches()) {
             throw ApiException.badRequest("invalid_callback", "callback must be a plain JavaScript identifier");
         }
-        conversations.visibleTo(callers.current(), conversationId).await().atMost(Duration.ofSeconds(10));
+        Caller caller = callers.current();
+        conversations.visibleTo(caller, conversationId).await().atMost(Duration.ofSeconds(10));
+        String nonce = nonce();
 
-        Multi<String> chunks = Multi.createFrom().emitter(emitter -> {
-            hub.connected(Transport.iframe);
-            Stream stream = new Stream(emitter, function, cursor);
+        AtomicReference<Stream> open = new AtomicReference<>();
+        LiveConnection connection = registry.admit(caller.key(), callers.tokenHash(), ClientAddress.of(request),
+                Transport.iframe, caller.expiresAt(), (code, reason) -> {
+                    Stream stream = open.get();
+                    if (stream != null) {
+                        stream.frame(new Frames.Closing(code, reason));
+                        stream.finish();
+                    }
+                });
+        Multi<String> chunks = Multi.createFrom().<String> emitter(emitter -> {
+            Stream stream = new Stream(emitter, function, nonce, cursor);
+            open.set(stream);
             emitter.emit(prelude());
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.iframe, stream);
             long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(),
@@ -88,13 +114,22 @@ public class IframeStreamTransport {
                 vertx.cancelTimer(heartbeat);
                 vertx.cancelTimer(deadline);
                 subscription.close();
-                hub.disconnected(Transport.iframe);
+                registry.release(connection);
             });
-        });
+        }, config.limits().maxPendingEvents());
         return RestMulti.fromMultiData(chunks)
+                // Only this response's own script chunks may run; the page may be framed where configured.
+                .header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; frame-ancestors "
+                        + headers.frameAncestors())
                 .header("X-Accel-Buffering", "no")
                 .header("Cache-Control", "no-cache, no-store")
                 .build();
+    }
+
+    private String nonce() {
+        byte[] bytes = new byte[16];
+        random.nextBytes(bytes);
+        return java.util.Base64.getEncoder().encodeToString(bytes);
     }
 
     private String prelude() {
@@ -106,13 +141,15 @@ public class IframeStreamTransport {
     private final class Stream implements Sink {
         private final MultiEmitter<? super String> emitter;
         private final String function;
+        private final String nonce;
         private final AtomicLong cursor;
         private final AtomicLong bytes = new AtomicLong();
         private final AtomicBoolean finished = new AtomicBoolean();
 
-        Stream(MultiEmitter<? super String> emitter, String function, long cursor) {
+        Stream(MultiEmitter<? super String> emitter, String function, String nonce, long cursor) {
             this.emitter = emitter;
             this.function = function;
+            this.nonce = nonce;
             this.cursor = new AtomicLong(cursor);
         }
 
@@ -134,7 +171,7 @@ public class IframeStreamTransport {
             if (finished.get()) {
                 return;
             }
-            String chunk = "<script>parent." + function + "(" + scriptSafe(frames.write(frame)) + ");</script>\n";
+            String chunk = "<script nonce=\"" + nonce + "\">parent." + function + "(" + scriptSafe(frames.write(frame)) + ");</script>\n";
             bytes.addAndGet(chunk.getBytes(StandardCharsets.UTF_8).length);
             emitter.emit(chunk);
         }

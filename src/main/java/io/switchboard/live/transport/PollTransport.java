@@ -2,8 +2,12 @@ package io.switchboard.live.transport;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.identity.Caller;
+import io.switchboard.live.ConnectionRegistry;
+import io.switchboard.live.LiveConnection;
 import io.switchboard.live.LiveHub;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageReader;
@@ -14,7 +18,8 @@ import jakarta.inject.Inject;
 /**
  * Short poll and long-poll, served by {@code GET /api/conversations/{id}/messages}. Both read the store by
  * cursor, so a message committed between two polls is in the next answer: there is no per-request buffer
- * to lose it from.
+ * to lose it from. A long-poll ends early with an empty answer when its token is revoked or the instance
+ * drains.
  */
 @ApplicationScoped
 public class PollTransport {
@@ -25,12 +30,23 @@ public class PollTransport {
     @Inject
     LiveHub hub;
 
-    public Uni<List<MessageView>> poll(long conversationId, long after, int limit) {
-        hub.connected(Transport.poll);
-        return reader.after(conversationId, after, limit).onTermination().invoke(() -> hub.disconnected(Transport.poll));
+    @Inject
+    ConnectionRegistry registry;
+
+    public Uni<List<MessageView>> poll(Caller caller, String tokenHash, String ip, long conversationId, long after,
+            int limit) {
+        LiveConnection connection = registry.admit(caller.key(), tokenHash, ip, Transport.poll, null, (code, reason) -> {
+        });
+        return reader.after(conversationId, after, limit).onTermination().invoke(() -> registry.release(connection));
     }
 
-    public Uni<List<MessageView>> longPoll(long conversationId, long after, int limit, Duration wait) {
-        return hub.awaitAfter(conversationId, after, limit, wait);
+    public Uni<List<MessageView>> longPoll(Caller caller, String tokenHash, String ip, long conversationId, long after,
+            int limit, Duration wait) {
+        CompletableFuture<List<MessageView>> closed = new CompletableFuture<>();
+        LiveConnection connection = registry.admit(caller.key(), tokenHash, ip, Transport.longpoll, caller.expiresAt(),
+                (code, reason) -> closed.complete(List.of()));
+        return Uni.combine().any().of(hub.awaitAfter(conversationId, after, limit, wait),
+                Uni.createFrom().completionStage(closed))
+                .onTermination().invoke(() -> registry.release(connection));
     }
 }

@@ -2,23 +2,29 @@ package io.switchboard.live.transport;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.resteasy.reactive.RestMulti;
 
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.switchboard.api.Params;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
 import io.switchboard.conversation.ConversationView;
+import io.switchboard.identity.Caller;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
+import io.switchboard.live.ConnectionRegistry;
+import io.switchboard.live.LiveConnection;
 import io.switchboard.live.LiveHub;
 import io.switchboard.live.Sink;
 import io.switchboard.live.Subscription;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageView;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -36,7 +42,8 @@ import jakarta.ws.rs.sse.Sse;
 /**
  * Server-Sent Events: {@code message} events whose {@code id} is the seq, so a browser's EventSource
  * resumes by itself with {@code Last-Event-ID}; {@code conversation} events on status changes; a comment
- * heartbeat so proxies keep the stream open.
+ * heartbeat so proxies keep the stream open. A client that stops reading is dropped once
+ * {@code switchboard.limits.max-pending-events} are queued for it, and resumes from its cursor.
  */
 @Path("/api/conversations/{id}/events")
 public class SseTransport {
@@ -46,6 +53,9 @@ public class SseTransport {
 
     @Inject
     LiveHub hub;
+
+    @Inject
+    ConnectionRegistry registry;
 
     @Inject
     Callers callers;
@@ -64,16 +74,27 @@ public class SseTransport {
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Blocking
     public RestMulti<OutboundSseEvent> stream(@PathParam("id") String id, @QueryParam("after") String after,
-            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse,
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {
         long conversationId = Params.conversationId(id);
         // Last-Event-ID (the browser's own resume) wins over ?after= (the page's initial cursor).
         OptionalLong fromHeader = Params.cursor("Last-Event-ID", lastEventId);
         long cursor = fromHeader.isPresent() ? fromHeader.getAsLong() : Params.cursor("after", after).orElse(0);
-        conversations.visibleTo(callers.current(), conversationId).await().atMost(Duration.ofSeconds(10));
+        Caller caller = callers.current();
+        conversations.visibleTo(caller, conversationId).await().atMost(Duration.ofSeconds(10));
 
-        Multi<OutboundSseEvent> events = Multi.createFrom().emitter(emitter -> {
-            hub.connected(Transport.sse);
+        AtomicReference<MultiEmitter<? super OutboundSseEvent>> stream = new AtomicReference<>();
+        LiveConnection connection = registry.admit(caller.key(), callers.tokenHash(), ClientAddress.of(request),
+                Transport.sse, caller.expiresAt(), (code, reason) -> {
+                    MultiEmitter<? super OutboundSseEvent> emitter = stream.get();
+                    if (emitter != null) {
+                        emitter.emit(sse.newEventBuilder().name("close")
+                                .data(frames.write(new Frames.Closing(code, reason))).build());
+                        emitter.complete();
+                    }
+                });
+        Multi<OutboundSseEvent> events = Multi.createFrom().<OutboundSseEvent> emitter(emitter -> {
+            stream.set(emitter);
             // Flushes the headers at once, so EventSource.onopen fires before the first message.
             emitter.emit(sse.newEventBuilder().comment("connected").build());
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.sse, new Sink() {
@@ -93,9 +114,9 @@ public class SseTransport {
             emitter.onTermination(() -> {
                 vertx.cancelTimer(heartbeat);
                 subscription.close();
-                hub.disconnected(Transport.sse);
+                registry.release(connection);
             });
-        });
+        }, config.limits().maxPendingEvents());
         // Set on the response itself: the SSE writer does not copy RestMulti headers.
         response.putHeader("X-Accel-Buffering", "no");
         response.putHeader("Cache-Control", "no-cache");

@@ -3,6 +3,8 @@ package io.switchboard.live.transport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
@@ -10,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.switchboard.api.ApiException;
@@ -18,7 +21,10 @@ import io.switchboard.conversation.ConversationReader;
 import io.switchboard.conversation.ConversationView;
 import io.switchboard.conversation.Conversations;
 import io.switchboard.identity.Caller;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.live.ConnectionRegistry;
 import io.switchboard.live.FeedListener;
+import io.switchboard.live.LiveConnection;
 import io.switchboard.live.LiveHub;
 import io.switchboard.live.Sink;
 import io.switchboard.live.Subscription;
@@ -26,6 +32,8 @@ import io.switchboard.live.Transport;
 import io.switchboard.message.MessageView;
 import io.switchboard.message.Messages;
 import io.switchboard.message.SendResult;
+import io.switchboard.security.RateLimitedException;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -59,11 +67,28 @@ public class WebSocketTransport {
     @Inject
     ObjectMapper json;
 
-    /** What one connection holds: its caller, its subscriptions, and for agents the feed. */
+    @Inject
+    ConnectionRegistry registry;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    /**
+     * What one connection holds: its caller, its subscriptions, for agents the feed, and the bookkeeping
+     * that bounds it (bytes queued to a client that does not read, idle time, rate-limit violations).
+     */
     private final class Session implements FeedListener {
         final WebSocketConnection connection;
         final Caller caller;
         final Map<Long, Subscription> subscriptions = new ConcurrentHashMap<>();
+        final AtomicLong pendingBytes = new AtomicLong();
+        final AtomicInteger violations = new AtomicInteger();
+        volatile long lastFrameAt = System.nanoTime();
+        volatile LiveConnection admission;
+        volatile long idleTimer = -1;
 
         Session(WebSocketConnection connection, Caller caller) {
             this.connection = connection;
@@ -72,19 +97,34 @@ public class WebSocketTransport {
 
         @Override
         public void conversation(ConversationView conversation) {
-            send(connection, new Frames.Conversation(conversation));
+            send(this, new Frames.Conversation(conversation));
         }
 
         @Override
         public void activity(long conversationId, long lastSeq) {
-            send(connection, new Frames.Activity(conversationId, lastSeq));
+            send(this, new Frames.Activity(conversationId, lastSeq));
         }
     }
 
-    public void open(WebSocketConnection connection, Caller caller) {
+    public void open(WebSocketConnection connection, Caller caller, String tokenHash) {
         Session session = new Session(connection, caller);
+        String ip = ClientAddress.of(connection.handshakeRequest().remoteAddress());
+        try {
+            session.admission = registry.admit(caller.key(), tokenHash, ip, Transport.websocket, caller.expiresAt(),
+                    (code, reason) -> close(connection, code, reason));
+        } catch (RateLimitedException e) {
+            send(connection, new Frames.Error(null, e.code(), e.getMessage()));
+            close(connection, LiveConnection.TOO_MANY_CONNECTIONS, e.code());
+            return;
+        }
         connection.userData().put(SESSION, session);
-        hub.connected(Transport.websocket);
+        long idleMillis = config.limits().idleTimeout().toMillis();
+        session.idleTimer = vertx.setPeriodic(Math.max(1000, idleMillis / 4), t -> {
+            if (System.nanoTime() - session.lastFrameAt > idleMillis * 1_000_000L) {
+                close(connection, LiveConnection.IDLE, "idle: send a ping at least every "
+                        + config.limits().idleTimeout().toSeconds() + " s");
+            }
+        });
         boolean agent = caller instanceof Caller.AgentCaller;
         send(connection, new Frames.Hello(agent ? "agent" : "visitor", caller.id(), caller.displayName()));
         if (agent) {
@@ -97,6 +137,7 @@ public class WebSocketTransport {
         if (session == null) {
             return;
         }
+        session.lastFrameAt = System.nanoTime();
         String ref = null;
         try {
             ClientFrame frame = ClientFrame.parse(readTree(text));
@@ -107,6 +148,13 @@ public class WebSocketTransport {
                 case "resume", "subscribe" -> resume(session, frame);
                 case "unsubscribe" -> unsubscribe(session, frame);
                 default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
+            }
+        } catch (RateLimitedException e) {
+            send(connection, new Frames.Error(ref, e.code(), e.getMessage()));
+            if (session.violations.incrementAndGet() >= config.limits().violationsBeforeClose()) {
+                LOG.warnf("closing abusive websocket identity=%s ip=%s", session.caller.key(),
+                        ClientAddress.of(connection.handshakeRequest().remoteAddress()));
+                close(connection, LiveConnection.POLICY_VIOLATION, "rate limit exceeded repeatedly");
             }
         } catch (ClientFrame.FrameException e) {
             send(connection, new Frames.Error(e.ref, e.code(), e.getMessage()));
@@ -132,7 +180,10 @@ public class WebSocketTransport {
         hub.unfollow(session);
         session.subscriptions.values().forEach(Subscription::close);
         session.subscriptions.clear();
-        hub.disconnected(Transport.websocket);
+        if (session.idleTimer >= 0) {
+            vertx.cancelTimer(session.idleTimer);
+        }
+        registry.release(session.admission);
     }
 
     private JsonNode readTree(String text) {
@@ -159,17 +210,16 @@ public class WebSocketTransport {
         }
         send(session.connection, new Frames.Subscribed(frame.ref(), conversationId, after));
         boolean agent = session.caller instanceof Caller.AgentCaller;
-        WebSocketConnection connection = session.connection;
         session.subscriptions.put(conversationId, hub.subscribe(conversationId, after, Transport.websocket, new Sink() {
             @Override
             public void message(MessageView message) {
-                send(connection, new Frames.Message(message));
+                send(session, new Frames.Message(message));
             }
 
             @Override
             public void conversation(ConversationView conversation) {
                 if (!agent) { // agents hear every change through the feed already
-                    send(connection, new Frames.Conversation(conversation));
+                    send(session, new Frames.Conversation(conversation));
                 }
             }
         }));
@@ -197,11 +247,43 @@ public class WebSocketTransport {
         throw new ClientFrame.FrameException(frame.ref(), "invalid_conversation_id", "conversationId is required");
     }
 
-    private void send(WebSocketConnection connection, Object frame) {
+    /**
+     * Sends to a session, counting the bytes not yet handed to the network. A client that stops reading
+     * makes that count grow; past {@code switchboard.limits.max-pending-bytes} it is dropped (4000) and
+     * resumes later from its cursor, so it cannot make the server hold an unbounded backlog.
+     */
+    private void send(Session session, Object frame) {
+        WebSocketConnection connection = session.connection;
         if (!connection.isOpen()) {
             return;
         }
-        connection.sendText(frames.write(frame)).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("websocket send failed: %s", failure.getMessage()));
+        String text = frames.write(frame);
+        long size = text.length();
+        if (session.pendingBytes.addAndGet(size) > config.limits().maxPendingBytes()) {
+            session.pendingBytes.addAndGet(-size);
+            LOG.warnf("dropping slow websocket consumer identity=%s pending=%d bytes", session.caller.key(),
+                    session.pendingBytes.get());
+            close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
+            return;
+        }
+        connection.sendText(text).subscribe().with(ok -> session.pendingBytes.addAndGet(-size),
+                failure -> session.pendingBytes.addAndGet(-size));
+    }
+
+    private void send(WebSocketConnection connection, Object frame) {
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            send(session, frame);
+        } else if (connection.isOpen()) {
+            connection.sendText(frames.write(frame)).subscribe().with(ok -> {
+            }, failure -> LOG.debugf("websocket send failed: %s", failure.getMessage()));
+        }
+    }
+
+    private void close(WebSocketConnection connection, int code, String reason) {
+        if (connection.isOpen()) {
+            connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {
+            }, failure -> LOG.debugf("websocket close failed: %s", failure.getMessage()));
+        }
     }
 }

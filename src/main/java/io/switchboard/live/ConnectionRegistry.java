@@ -1,0 +1,109 @@
+package io.switchboard.live;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.security.RateLimitedException;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Every live client connection on this instance, whatever its transport. Enforces the per-identity and
+ * per-IP connection limits, closes an agent's connections when its token expires or is revoked (on any
+ * replica, through the fan-out), and feeds the per-transport connection gauges.
+ */
+@ApplicationScoped
+public class ConnectionRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);
+
+    private final Set<LiveConnection> all = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> perIdentity = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
+    private final Map<Transport, AtomicInteger> perTransport = new EnumMap<>(Transport.class);
+
+    private final SwitchboardConfig config;
+    private final Vertx vertx;
+
+    @Inject
+    ConnectionRegistry(SwitchboardConfig config, Vertx vertx, MeterRegistry registry) {
+        this.config = config;
+        this.vertx = vertx;
+        for (Transport t : Transport.values()) {
+            AtomicInteger count = new AtomicInteger();
+            perTransport.put(t, count);
+            Gauge.builder("switchboard.connections", count, AtomicInteger::get)
+                    .description("Live client connections on this instance").tag("transport", t.name())
+                    .register(registry);
+        }
+    }
+
+    /**
+     * Admits a connection or refuses it with {@code 429 too_many_connections}. The caller must
+     * {@link #release} it when it ends.
+     */
+    public LiveConnection admit(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt,
+            LiveConnection.Closer closer) {
+        AtomicInteger byIdentity = perIdentity.computeIfAbsent(identity, k -> new AtomicInteger());
+        AtomicInteger byIp = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
+        if (byIdentity.incrementAndGet() > config.limits().connectionsPerIdentity()
+                | byIp.incrementAndGet() > config.limits().connectionsPerIp()) {
+            byIdentity.decrementAndGet();
+            byIp.decrementAndGet();
+            LOG.warnf("connection refused: too many connections identity=%s ip=%s transport=%s", identity, ip, transport);
+            throw new RateLimitedException("too_many_connections", "too many open connections for this client", 5);
+        }
+        LiveConnection connection = new LiveConnection(identity, tokenHash, ip, transport, expiresAt, closer);
+        all.add(connection);
+        perTransport.get(transport).incrementAndGet();
+        if (expiresAt != null) {
+            long delay = Math.max(1, Duration.between(Instant.now(), expiresAt).toMillis());
+            connection.expiryTimer = vertx.setTimer(delay,
+                    t -> connection.close(LiveConnection.TOKEN_REVOKED, "token expired"));
+        }
+        return connection;
+    }
+
+    public void release(LiveConnection connection) {
+        if (connection == null || !connection.markReleased()) {
+            return;
+        }
+        all.remove(connection);
+        perTransport.get(connection.transport).decrementAndGet();
+        decrement(perIdentity, connection.identity);
+        decrement(perIp, connection.ip);
+        if (connection.expiryTimer >= 0) {
+            vertx.cancelTimer(connection.expiryTimer);
+        }
+    }
+
+    private static void decrement(Map<String, AtomicInteger> counts, String key) {
+        counts.computeIfPresent(key, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+
+    /** A token was revoked (logout), here or on another replica: close every connection that used it. */
+    void revoked(String tokenHash) {
+        all.stream().filter(c -> tokenHash.equals(c.tokenHash))
+                .forEach(c -> c.close(LiveConnection.TOKEN_REVOKED, "token revoked"));
+    }
+
+    /** Closes everything, e.g. when draining for shutdown. */
+    public void closeAll(int code, String reason) {
+        all.forEach(c -> c.close(code, reason));
+    }
+
+    public int count(Transport transport) {
+        return perTransport.get(transport).get();
+    }
+}
