@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.security.LoginGuard;
 import io.switchboard.security.RateLimitedException;
@@ -53,7 +54,9 @@ public class Agents {
             throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.login));
         }
         guard.check(username);
-        Optional<Agent> agent = Agent.findByUsername(username.strip());
+        // A username that no account can have is a miss, without a database round trip with odd bytes.
+        Optional<Agent> agent = username.length() <= 64 && Text.storable(username)
+                ? Agent.findByUsername(username.strip()) : Optional.empty();
         boolean matches = BcryptUtil.matches(password, agent.map(a -> a.passwordHash).orElse(DUMMY_HASH));
         if (agent.isEmpty() || !matches) {
             guard.failed(username);
@@ -84,7 +87,7 @@ public class Agents {
         if (username == null || !username.matches("[a-z0-9._-]{2,64}")) {
             throw ApiException.badRequest("invalid_username", "a username is 2-64 characters of a-z 0-9 . _ -");
         }
-        if (password == null || password.length() < 8 || password.length() > 72) {
+        if (password == null || password.length() < 8 || password.length() > 72 || !Text.storable(password)) {
             throw ApiException.badRequest("invalid_password", "a password is 8-72 characters");
         }
         if (Agent.findByUsername(username).isPresent()) {

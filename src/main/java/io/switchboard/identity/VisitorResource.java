@@ -3,6 +3,7 @@ package io.switchboard.identity;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
@@ -10,6 +11,7 @@ import jakarta.ws.rs.Path;
 import io.switchboard.live.transport.ClientAddress;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /** Anonymous visitor identities: no sign-up, just a token. */
@@ -29,12 +31,29 @@ public class VisitorResource {
     @Inject
     Cookies cookies;
 
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper json;
+
     /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
     @POST
-    public Response create(VisitorDetails details, @Context HttpServerRequest http) {
+    @Consumes(MediaType.WILDCARD)
+    public Response create(String body, @Context HttpServerRequest http) {
+        VisitorDetails details = parse(body);
         VisitorSession session = visitors.create(details == null ? null : details.name(),
                 details == null ? null : details.email(), ClientAddress.of(http));
         return Response.status(201).entity(session).cookie(cookies.visitor(session.token())).build();
+    }
+
+    /** The body is optional (a bare POST creates an anonymous visitor), so it is read leniently. */
+    private VisitorDetails parse(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            return json.readValue(body, VisitorDetails.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw io.switchboard.api.ApiException.badRequest("malformed_json", "the body is not {\"name\", \"email\"}");
+        }
     }
 
     @GET

@@ -3,6 +3,7 @@ package io.switchboard.identity;
 import java.util.Optional;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Text;
 import io.switchboard.security.RateLimitedException;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,7 +66,8 @@ public class Visitors {
             return Optional.empty();
         }
         String trimmed = name.strip();
-        if (trimmed.codePointCount(0, trimmed.length()) > 80 || trimmed.chars().anyMatch(Character::isISOControl)) {
+        if (trimmed.codePointCount(0, trimmed.length()) > 80 || trimmed.chars().anyMatch(Character::isISOControl)
+                || !Text.storable(trimmed)) {
             throw ApiException.badRequest("invalid_name", "a name is at most 80 printable characters");
         }
         return Optional.of(trimmed);
@@ -76,7 +78,8 @@ public class Visitors {
             return Optional.empty();
         }
         String trimmed = email.strip();
-        if (trimmed.length() > 254 || !trimmed.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+        if (trimmed.length() > 254 || !Text.storable(trimmed) || trimmed.chars().anyMatch(Character::isISOControl)
+                || !trimmed.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             throw ApiException.badRequest("invalid_email", "not an e-mail address");
         }
         return Optional.of(trimmed);

@@ -8,6 +8,7 @@ import org.hibernate.exception.ConstraintViolationException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
 import io.switchboard.security.RateLimitedException;
@@ -78,16 +79,8 @@ public class Messages {
             throw ApiException.badRequest("text_too_long",
                     "text is " + codePoints + " characters; the limit is " + config.messages().maxLength());
         }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 0) {
-                throw ApiException.badRequest("invalid_text", "text must not contain NUL characters");
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw ApiException.badRequest("invalid_text", "text is not valid Unicode (unpaired surrogate)");
-            }
+        if (!Text.storable(text)) {
+            throw ApiException.badRequest("invalid_text", "text must be valid Unicode without NUL characters");
         }
     }
 }

@@ -35,7 +35,7 @@ public class OriginPolicy {
     void register(@Observes Filters filters) {
         allowed = config.security().allowedOrigins().orElse(List.of()).stream()
                 .map(OriginPolicy::normalise).collect(Collectors.toUnmodifiableSet());
-        filters.register(this::check, 200);
+        filters.register(this::check, 400); // before the CORS filter (300)
     }
 
     private void check(RoutingContext rc) {

@@ -84,6 +84,16 @@ class TwoInstancesIT {
     }
 
     @Test
+    void aLogoutOnOneReplicaClosesThatAgentsConnectionsOnTheOther() {
+        String token = a.api().agentToken();
+        try (WsClient onB = WsClient.connect(b.base(), "agent", token)) {
+            Api.expect(204, a.api().request("POST", "/api/agents/logout", token, null));
+            onB.awaitClosed(io.switchboard.live.LiveConnection.TOKEN_REVOKED);
+        }
+        assertEquals(401, b.api().get(token, "/api/agents/me").statusCode());
+    }
+
+    @Test
     void anAgentReplyOnTheOtherReplicaReachesTheVisitor() {
         Api.Visitor visitor = a.api().newVisitor();
         long conversation = a.api().conversation(visitor.token());

@@ -23,6 +23,10 @@ public final class WsClient implements Receiver {
     private volatile Integer closeCode;
 
     private WsClient(URI uri, String token) {
+        this(uri, token, null);
+    }
+
+    private WsClient(URI uri, String token, String origin) {
         var listener = new WebSocket.Listener() {
             private final StringBuilder partial = new StringBuilder();
 
@@ -48,6 +52,9 @@ public final class WsClient implements Receiver {
             if (token != null) {
                 builder.header("Authorization", "Bearer " + token);
             }
+            if (origin != null) {
+                builder.header("Origin", origin);
+            }
             socket = builder.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("WebSocket handshake failed: " + uri, e);
@@ -62,6 +69,25 @@ public final class WsClient implements Receiver {
         WsClient client = new WsClient(uri(base, side), token);
         client.awaitFrame(f -> f.get("type").asText().equals("hello"));
         return client;
+    }
+
+    /** Opens the socket without waiting for the {@code hello} frame (to watch a refusal). */
+    public static WsClient open(URI base, String side, String token) {
+        return new WsClient(uri(base, side), token);
+    }
+
+    /** Connects with an {@code Origin} header, as a browser page on that origin would. */
+    public static WsClient connect(URI base, String side, String token, String origin) {
+        WsClient client = new WsClient(uri(base, side), token, origin);
+        client.awaitFrame(f -> f.get("type").asText().equals("hello"));
+        return client;
+    }
+
+    public void awaitClosed(int code) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> closeCode != null);
+        if (closeCode != code) {
+            throw new AssertionError("closed with " + closeCode + ", expected " + code);
+        }
     }
 
     /** Connects and resumes the conversation from {@code after}. */

@@ -1,6 +1,7 @@
 package io.switchboard.live.transport;
 
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -34,5 +35,10 @@ public class AgentSocket {
     @OnClose
     public void close(WebSocketConnection connection) {
         transport.close(connection);
+    }
+
+    @OnError
+    public void error(WebSocketConnection connection, Throwable failure) {
+        transport.error(connection, failure);
     }
 }

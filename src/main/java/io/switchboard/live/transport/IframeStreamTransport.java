@@ -82,7 +82,8 @@ public class IframeStreamTransport {
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Blocking
     public RestMulti<String> stream(@PathParam("id") String id, @QueryParam("after") String after,
-            @QueryParam("callback") String callback, @Context HttpServerRequest request) {
+            @QueryParam("callback") String callback, @Context HttpServerRequest request,
+            @Context io.vertx.core.http.HttpServerResponse response) {
         long conversationId = Params.conversationId(id);
         long cursor = Params.cursor("after", after).orElse(0);
         String function = callback == null || callback.isBlank() ? "switchboardFrame" : callback;
@@ -102,22 +103,25 @@ public class IframeStreamTransport {
                         stream.finish();
                     }
                 });
+        Backlog backlog = new Backlog(response, config.limits().maxPendingEvents());
         Multi<String> chunks = Multi.createFrom().<String> emitter(emitter -> {
-            Stream stream = new Stream(emitter, function, nonce, cursor);
+            Stream stream = new Stream(emitter, function, nonce, cursor, backlog, caller.key());
             open.set(stream);
             emitter.emit(prelude());
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.iframe, stream);
             long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(),
                     t -> stream.frame(new Frames.Control("heartbeat", null)));
             long deadline = vertx.setTimer(config.iframe().maxDuration().toMillis(), t -> stream.finish());
-            emitter.onTermination(() -> {
+            Runnable cleanup = SseTransport.once(() -> {
                 vertx.cancelTimer(heartbeat);
                 vertx.cancelTimer(deadline);
                 subscription.close();
                 registry.release(connection);
             });
-        }, config.limits().maxPendingEvents());
-        return RestMulti.fromMultiData(chunks)
+            stream.onDrop(cleanup);
+            emitter.onTermination(cleanup);
+        }, config.limits().maxPendingEvents() + 16);
+        return RestMulti.fromMultiData(chunks.onItem().invoke(backlog::delivered))
                 // Only this response's own script chunks may run; the page may be framed where configured.
                 .header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; frame-ancestors "
                         + headers.frameAncestors())
@@ -146,7 +150,19 @@ public class IframeStreamTransport {
         private final AtomicLong bytes = new AtomicLong();
         private final AtomicBoolean finished = new AtomicBoolean();
 
-        Stream(MultiEmitter<? super String> emitter, String function, String nonce, long cursor) {
+        private final Backlog backlog;
+        private final String identity;
+        private volatile Runnable onDrop = () -> {
+        };
+
+        void onDrop(Runnable action) {
+            this.onDrop = action;
+        }
+
+        Stream(MultiEmitter<? super String> emitter, String function, String nonce, long cursor, Backlog backlog,
+                String identity) {
+            this.backlog = backlog;
+            this.identity = identity;
             this.emitter = emitter;
             this.function = function;
             this.nonce = nonce;
@@ -155,6 +171,14 @@ public class IframeStreamTransport {
 
         @Override
         public void message(MessageView message) {
+            if (backlog.exceeded()) {
+                org.jboss.logging.Logger.getLogger(IframeStreamTransport.class)
+                        .warnf("dropping slow iframe consumer identity=%s", identity);
+                finished.set(true);
+                onDrop.run();
+                backlog.drop();
+                return;
+            }
             cursor.set(message.seq());
             frame(new Frames.Message(message));
             if (bytes.get() >= config.iframe().maxBytes()) {
@@ -173,6 +197,7 @@ public class IframeStreamTransport {
             }
             String chunk = "<script nonce=\"" + nonce + "\">parent." + function + "(" + scriptSafe(frames.write(frame)) + ");</script>\n";
             bytes.addAndGet(chunk.getBytes(StandardCharsets.UTF_8).length);
+            backlog.emitted();
             emitter.emit(chunk);
         }
 

@@ -48,6 +48,8 @@ import jakarta.ws.rs.sse.Sse;
 @Path("/api/conversations/{id}/events")
 public class SseTransport {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SseTransport.class);
+
     @Inject
     ConversationReader conversations;
 
@@ -69,6 +71,15 @@ public class SseTransport {
     @Inject
     SwitchboardConfig config;
 
+    static Runnable once(Runnable action) {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                action.run();
+            }
+        };
+    }
+
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
@@ -84,6 +95,7 @@ public class SseTransport {
         conversations.visibleTo(caller, conversationId).await().atMost(Duration.ofSeconds(10));
 
         AtomicReference<MultiEmitter<? super OutboundSseEvent>> stream = new AtomicReference<>();
+        Backlog backlog = new Backlog(response, config.limits().maxPendingEvents());
         LiveConnection connection = registry.admit(caller.key(), callers.tokenHash(), ClientAddress.of(request),
                 Transport.sse, caller.expiresAt(), (code, reason) -> {
                     MultiEmitter<? super OutboundSseEvent> emitter = stream.get();
@@ -97,9 +109,18 @@ public class SseTransport {
             stream.set(emitter);
             // Flushes the headers at once, so EventSource.onopen fires before the first message.
             emitter.emit(sse.newEventBuilder().comment("connected").build());
+            AtomicReference<Runnable> cleanup = new AtomicReference<>(() -> {
+            });
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.sse, new Sink() {
                 @Override
                 public void message(MessageView message) {
+                    if (backlog.exceeded()) {
+                        LOG.warnf("dropping slow SSE consumer identity=%s queued=%d", caller.key(), backlog.queued());
+                        cleanup.get().run();
+                        backlog.drop();
+                        return;
+                    }
+                    backlog.emitted();
                     emitter.emit(sse.newEventBuilder().id(Long.toString(message.seq())).name("message")
                             .data(frames.write(message)).build());
                 }
@@ -111,15 +132,16 @@ public class SseTransport {
             });
             long heartbeat = vertx.setPeriodic(config.sse().heartbeat().toMillis(),
                     t -> emitter.emit(sse.newEventBuilder().comment("heartbeat").build()));
-            emitter.onTermination(() -> {
+            cleanup.set(once(() -> {
                 vertx.cancelTimer(heartbeat);
                 subscription.close();
                 registry.release(connection);
-            });
-        }, config.limits().maxPendingEvents());
+            }));
+            emitter.onTermination(() -> cleanup.get().run());
+        }, config.limits().maxPendingEvents() + 16);
         // Set on the response itself: the SSE writer does not copy RestMulti headers.
         response.putHeader("X-Accel-Buffering", "no");
         response.putHeader("Cache-Control", "no-cache");
-        return RestMulti.fromMultiData(events).build();
+        return RestMulti.fromMultiData(events.onItem().invoke(backlog::delivered)).build();
     }
 }

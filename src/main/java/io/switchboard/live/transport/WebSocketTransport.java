@@ -186,6 +186,17 @@ public class WebSocketTransport {
         registry.release(session.admission);
     }
 
+    /** A transport-level failure; an oversize message is closed with 1009 as documented. */
+    public void error(WebSocketConnection connection, Throwable failure) {
+        if (failure instanceof IllegalStateException && failure.getMessage() != null
+                && failure.getMessage().contains("max message size")) {
+            close(connection, LiveConnection.TOO_BIG, "message too big");
+            return;
+        }
+        LOG.warnf("websocket error: %s", failure.getClass().getSimpleName());
+        close(connection, 1011, "internal error");
+    }
+
     private JsonNode readTree(String text) {
         try {
             return json.readTree(text);
@@ -263,6 +274,9 @@ public class WebSocketTransport {
             session.pendingBytes.addAndGet(-size);
             LOG.warnf("dropping slow websocket consumer identity=%s pending=%d bytes", session.caller.key(),
                     session.pendingBytes.get());
+            // Stop producing for it at once (the close frame itself may wait behind the backlog until
+            // Vert.x's closing timeout ends the TCP connection).
+            close(connection);
             close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
             return;
         }

@@ -1,0 +1,148 @@
+package io.switchboard.security;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.switchboard.live.LiveConnection;
+import io.switchboard.support.Api;
+import io.switchboard.support.Json;
+import io.switchboard.support.WsClient;
+
+@QuarkusTest
+@TestProfile(AbuseLimitsProfile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AbuseLimitsTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void aBurstOverTheSendLimitIsRateLimitedWithRetryAfter() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<String> r = api.send(visitor.token(), conversation, "burst-" + i, "burst " + i);
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429 && limited == null) {
+                limited = r;
+            }
+        }
+        assertTrue(statuses.subList(0, 20).stream().allMatch(s -> s == 201), statuses.toString());
+        assertTrue(limited != null, "never limited: " + statuses);
+        assertEquals("rate_limited", Json.parse(limited.body()).get("error").asText());
+        assertTrue(limited.headers().firstValue("Retry-After").isPresent());
+    }
+
+    @Test
+    void normalChatPaceIsNeverLimited() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+            for (int i = 0; i < 30; i++) {
+                // A fast typist: one message every 250 ms, for longer than the burst lasts.
+                assertEquals("ack", ws.sendMessage(conversation, "pace-" + i, "message " + i).get("type").asText());
+                java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L);
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketOverTheLimitGetsRateLimitedFramesThenIsClosedAsAbusive() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+            for (int i = 0; i < 60; i++) {
+                ws.send(Json.object().put("type", "send").put("ref", "f" + i).put("conversationId", conversation)
+                        .put("clientMsgId", "flood-" + i).put("text", "flood"));
+            }
+            ws.awaitFrame(f -> f.get("type").asText().equals("error") && f.get("code").asText().equals("rate_limited"));
+            ws.awaitClosed(LiveConnection.POLICY_VIOLATION);
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE - 1) // last but one: locks the admin account
+    void passwordGuessingLocksTheAccount() {
+        String body = "{\"username\":\"admin\",\"password\":\"guess-%d\"}";
+        for (int i = 0; i < 5; i++) {
+            given().contentType(ContentType.JSON).body(String.format(body, i)).post("/api/agents/login")
+                    .then().statusCode(401);
+        }
+        given().contentType(ContentType.JSON).body(String.format(body, 99)).post("/api/agents/login")
+                .then().statusCode(429).body("error", equalTo("login_locked")).header("Retry-After", notNullValue());
+        // Even the right password waits out the lock.
+        given().contentType(ContentType.JSON).body("{\"username\":\"admin\",\"password\":\"" + Api.ADMIN_PASSWORD + "\"}")
+                .post("/api/agents/login").then().statusCode(429);
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: uses up this address's visitor creations
+    void anonymousVisitorCreationIsLimitedPerAddress() {
+        int created = 0;
+        int limited = 0;
+        for (int i = 0; i < 45; i++) {
+            int status = given().post("/api/visitors").statusCode();
+            if (status == 201) {
+                created++;
+            } else if (status == 429) {
+                limited++;
+            }
+        }
+        assertTrue(created >= 20 && limited > 0, "created " + created + ", limited " + limited);
+    }
+
+    @Test
+    void connectionsPerIdentityAreCapped() {
+        Api.Visitor visitor = new Api(base).newVisitor();
+        List<WsClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                open.add(WsClient.connect(base, "visitor", visitor.token()));
+            }
+            WsClient sixth = WsClient.open(base, "visitor", visitor.token());
+            open.add(sixth);
+            sixth.awaitClosed(LiveConnection.TOO_MANY_CONNECTIONS);
+            assertEquals("too_many_connections", sixth.awaitFrame(f -> f.get("type").asText().equals("error"))
+                    .get("code").asText());
+        } finally {
+            open.forEach(WsClient::close);
+        }
+    }
+
+    @Test
+    void anIdleWebSocketIsClosedWith4001ButPingsKeepItOpen() {
+        Api.Visitor visitor = new Api(base).newVisitor();
+        try (WsClient idle = WsClient.connect(base, "visitor", visitor.token());
+                WsClient pinging = WsClient.connect(base, "visitor", visitor.token())) {
+            long deadline = System.nanoTime() + 6_000_000_000L;
+            while (System.nanoTime() < deadline && idle.closeCode() == null) {
+                pinging.send(Json.object().put("type", "ping"));
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000_000L);
+            }
+            idle.awaitClosed(LiveConnection.IDLE);
+            assertTrue(pinging.isOpen());
+        }
+    }
+}

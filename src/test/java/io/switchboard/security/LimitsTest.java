@@ -1,0 +1,156 @@
+package io.switchboard.security;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.switchboard.live.ConnectionRegistry;
+import io.switchboard.live.LiveConnection;
+import io.switchboard.live.Transport;
+import io.switchboard.support.Api;
+import io.switchboard.support.Json;
+import io.switchboard.support.Receiver;
+import io.switchboard.support.SseClient;
+import io.switchboard.support.WsClient;
+import jakarta.inject.Inject;
+
+/** Size limits and slow consumers (suite limits: 256 KiB queued per WebSocket, 200 events per stream). */
+@QuarkusTest
+class LimitsTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    ConnectionRegistry registry;
+
+    @Test
+    void anOversizeFrameClosesOnlyThatConnectionWith1009() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        try (WsClient bystander = WsClient.following(base, "visitor", visitor.token(), conversation, 0);
+                WsClient attacker = WsClient.connect(base, "visitor", visitor.token())) {
+            attacker.sendRaw("{\"type\":\"send\",\"text\":\"" + "x".repeat(100_000) + "\"}");
+            attacker.awaitClosed(LiveConnection.TOO_BIG);
+            api.sendOk(visitor.token(), conversation, "after-big", "others are unaffected");
+            bystander.awaitFrame(f -> f.get("type").asText().equals("message"));
+            assertEquals(1, bystander.received().size());
+        }
+    }
+
+    @Test
+    void anOversizeHttpBodyIsRefusedWith413() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        given().auth().oauth2(visitor.token()).contentType(ContentType.JSON)
+                .body("{\"text\":\"" + "y".repeat(200_000) + "\"}")
+                .post("/api/conversations/{id}/messages", conversation).then().statusCode(413);
+        given().auth().oauth2(visitor.token()).get("/api/conversations/{id}/messages", conversation).then()
+                .statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
+    void aWebSocketClientThatStopsReadingIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        int before = registry.count(Transport.websocket);
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
+            handshakeAndResume(raw, visitor.token(), conversation);
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
+            // It never reads again. Keep sending until the server gives up on it.
+            String text = "z".repeat(3900);
+            int sent = 0;
+            while (registry.count(Transport.websocket) > before && sent < 5000) {
+                api.sendOk(agent, conversation, "flood-" + conversation + "-" + sent, text);
+                sent++;
+            }
+            assertEquals(before, registry.count(Transport.websocket), "the slow consumer was never dropped");
+            int total = sent;
+            // It comes back and resumes from the start (it saw nothing it could acknowledge): nothing is lost.
+            try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
+                assertEquals(LongStream.rangeClosed(1, total).boxed().toList(), again.seqs());
+            }
+        }
+    }
+
+    @Test
+    void anSseClientThatStopsReadingIsDroppedAndResumesWithoutLoss() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        int before = registry.count(Transport.sse);
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
+            raw.getOutputStream().write(("GET /api/conversations/" + conversation + "/events?after=0 HTTP/1.1\r\nHost: "
+                    + base.getHost() + "\r\nAuthorization: Bearer " + visitor.token() + "\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.sse) == before + 1);
+            String text = "s".repeat(3900);
+            int sent = 0;
+            while (registry.count(Transport.sse) > before && sent < 5000) {
+                api.sendOk(agent, conversation, "sflood-" + conversation + "-" + sent, text);
+                sent++;
+            }
+            assertEquals(before, registry.count(Transport.sse), "the slow SSE consumer was never dropped");
+            int total = sent;
+            try (SseClient again = SseClient.resuming(base, visitor.token(), conversation, 0)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
+                assertEquals(LongStream.rangeClosed(1, total).boxed().toList(), again.seqs());
+            }
+        }
+    }
+
+    private static void handshakeAndResume(Socket raw, String token, long conversation) throws Exception {
+        OutputStream out = raw.getOutputStream();
+        String key = Base64.getEncoder().encodeToString("switchboard-test".getBytes(StandardCharsets.US_ASCII));
+        out.write(("GET /ws/visitor HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        InputStream in = raw.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("handshake failed: " + head);
+            }
+            head.append((char) b);
+        }
+        if (!head.toString().startsWith("HTTP/1.1 101")) {
+            throw new IllegalStateException("handshake refused: " + head);
+        }
+        byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] mask = { 1, 2, 3, 4 };
+        out.write(0x81);
+        out.write(0x80 | payload.length);
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
+    }
+}

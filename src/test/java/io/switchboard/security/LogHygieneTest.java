@@ -1,0 +1,71 @@
+package io.switchboard.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Json;
+import io.switchboard.support.WsClient;
+
+/**
+ * Greps the suite's captured log (target/test-logs/quarkus.log, everything logged by every test so far
+ * plus this test's own traffic) for message text, tokens and passwords.
+ */
+@QuarkusTest
+class LogHygieneTest {
+
+    private static final Pattern TOKEN = Pattern.compile("\\b[va]_[A-Za-z0-9_-]{43}\\b");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void theLogsContainNoMessageTextNoTokenAndNoPassword() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        String secretText = "confidential-" + System.nanoTime();
+        String unknownToken = "v_" + "Q".repeat(43);
+        String wrongPassword = "wrong-password-" + System.nanoTime();
+
+        api.sendOk(visitor.token(), conversation, "log-1", secretText);
+        assertEquals(401, api.get(unknownToken, "/api/conversations/" + conversation).statusCode());
+        assertEquals(401, api.get(null, "/api/conversations/" + conversation + "/events?access_token=" + unknownToken)
+                .statusCode());
+        assertEquals(401, api.request("POST", "/api/agents/login", null,
+                "{\"username\":\"admin\",\"password\":\"" + wrongPassword + "\"}").statusCode());
+        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+            ws.sendRaw("{\"type\":\"send\",\"text\":\"" + secretText + "-frame\" oops");
+            ws.send(Json.object().put("type", "send").put("conversationId", conversation).put("ref", "long")
+                    .put("text", secretText + "x".repeat(5000)));
+            ws.awaitFrame(f -> "long".equals(f.path("ref").asText(null)));
+        }
+        api.sendOk(agent, conversation, "log-2-" + conversation, secretText + "-reply");
+
+        Path log = Path.of("target", "test-logs", "quarkus.log");
+        assertTrue(Files.exists(log), "the test log is captured at " + log);
+        String content = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(content.contains("authentication failed"), "auth failures are logged");
+        for (String secret : List.of(secretText, visitor.token(), agent, unknownToken, wrongPassword,
+                Api.ADMIN_PASSWORD)) {
+            assertFalse(content.contains(secret), "the log contains a secret: " + secret.substring(0, 8) + "…");
+        }
+        Matcher tokens = TOKEN.matcher(content);
+        assertFalse(tokens.find(), () -> "the log contains a token-shaped string near: "
+                + content.substring(Math.max(0, tokens.start() - 80), Math.min(content.length(), tokens.end())));
+    }
+}

@@ -1,0 +1,85 @@
+package io.switchboard.security;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.net.URI;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.WsClient;
+
+/** The suite's allowlist is {@code http://allowed.example} (application.properties, %test). */
+@QuarkusTest
+class OriginTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void aWebSocketHandshakeFromAForeignOriginIsRefusedAndAnAllowedOneAccepted() {
+        Api.Visitor visitor = new Api(base).newVisitor();
+        assertThrows(IllegalStateException.class,
+                () -> WsClient.connect(base, "visitor", visitor.token(), "http://evil.example"));
+        try (WsClient allowed = WsClient.connect(base, "visitor", visitor.token(), "http://allowed.example")) {
+            allowed.awaitFrame(f -> f.get("type").asText().equals("hello"));
+        }
+        String own = "http://" + base.getHost() + ":" + base.getPort();
+        try (WsClient sameOrigin = WsClient.connect(base, "visitor", visitor.token(), own)) {
+            sameOrigin.awaitFrame(f -> f.get("type").asText().equals("hello"));
+        }
+    }
+
+    @Test
+    void aForeignOriginCannotRideAVisitorCookieOverHttp() {
+        Api.Visitor visitor = new Api(base).newVisitor();
+        long conversation = new Api(base).conversation(visitor.token());
+        given().cookie("sb_visitor", visitor.token()).header("Origin", "http://evil.example")
+                .get("/api/conversations/{id}/messages?after=0", conversation)
+                .then().statusCode(403).body("error", equalTo("origin_not_allowed"));
+        given().auth().oauth2(visitor.token()).header("Origin", "http://evil.example")
+                .contentType(io.restassured.http.ContentType.JSON).body("{\"text\":\"csrf\"}")
+                .post("/api/conversations/{id}/messages", conversation).then().statusCode(403);
+        given().cookie("sb_visitor", visitor.token()).header("Origin", "http://evil.example")
+                .get("/api/conversations/{id}/events", conversation).then().statusCode(403);
+        given().cookie("sb_visitor", visitor.token()).header("Origin", "http://allowed.example")
+                .get("/api/conversations/{id}/messages?after=0", conversation)
+                .then().statusCode(200).header("Access-Control-Allow-Origin", "http://allowed.example")
+                .header("Access-Control-Allow-Credentials", "true");
+    }
+
+    @Test
+    void pagesCarrySecurityHeaders() {
+        given().get("/").then().statusCode(200)
+                .header("Content-Security-Policy", containsString("script-src 'self'"))
+                .header("Content-Security-Policy", containsString("frame-ancestors 'self'"))
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer");
+    }
+
+    @Test
+    void theIframeStreamOnlyRunsItsOwnNoncedScripts() {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        try (var frame = io.switchboard.support.IframeClient.following(base, visitor.token(), conversation, 0)) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> frame.lastHeaders().containsKey("content-security-policy"));
+            String csp = frame.lastHeaders().get("content-security-policy").get(0);
+            org.junit.jupiter.api.Assertions.assertTrue(csp.contains("script-src 'nonce-") && csp.contains("default-src 'none'"),
+                    csp);
+        }
+    }
+
+    @Test
+    void visitorCookiesAreHttpOnlyAndSameSite() {
+        given().post("/api/visitors").then().statusCode(201)
+                .header("Set-Cookie", containsString("HttpOnly"))
+                .header("Set-Cookie", containsString("SameSite=Lax"));
+    }
+}
