@@ -35,6 +35,7 @@ public class ConnectionRegistry {
 
     private final SwitchboardConfig config;
     private final Vertx vertx;
+    private volatile boolean draining;
 
     @Inject
     ConnectionRegistry(SwitchboardConfig config, Vertx vertx, MeterRegistry registry) {
@@ -55,6 +56,10 @@ public class ConnectionRegistry {
      */
     public LiveConnection admit(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt,
             LiveConnection.Closer closer) {
+        if (draining) {
+            throw new io.switchboard.api.ApiException(503, "draining",
+                    "this instance is shutting down; reconnect to reach another one");
+        }
         AtomicInteger byIdentity = perIdentity.computeIfAbsent(identity, k -> new AtomicInteger());
         AtomicInteger byIp = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
         if (byIdentity.incrementAndGet() > config.limits().connectionsPerIdentity()
@@ -96,6 +101,13 @@ public class ConnectionRegistry {
     void revoked(String tokenHash) {
         all.stream().filter(c -> tokenHash.equals(c.tokenHash))
                 .forEach(c -> c.close(LiveConnection.TOKEN_REVOKED, "token revoked"));
+    }
+
+    /** From now on new connections are refused; true the first time. */
+    boolean startDraining() {
+        boolean first = !draining;
+        draining = true;
+        return first;
     }
 
     /** Closes everything, e.g. when draining for shutdown. */

@@ -17,11 +17,21 @@ public final class Api {
     public static final String ADMIN_PASSWORD = "test-admin-password";
 
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     public Api(URI base) {
+        this(base, null);
+    }
+
+    /** An API client that trusts the given TLS context (a self-signed test certificate). */
+    public Api(URI base, javax.net.ssl.SSLContext tls) {
         this.base = base;
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     public URI base() {

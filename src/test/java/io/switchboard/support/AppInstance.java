@@ -33,22 +33,34 @@ public final class AppInstance implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * Starts the packaged application: the native executable when the build is native
+     * ({@code -Dnative}), otherwise the JVM jar.
+     */
     public static AppInstance start(String name, int dbPort) {
-        String jar = System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(Path.of(jar))) {
-            throw new IllegalStateException("package the application first: " + jar + " is missing");
+        boolean nativeBuild = Boolean.getBoolean("switchboard.native");
+        String artifact = nativeBuild ? System.getProperty("native.image.path")
+                : System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar");
+        if (artifact == null || !Files.exists(Path.of(artifact))) {
+            throw new IllegalStateException("package the application first: " + artifact + " is missing");
         }
         int port = freePort();
         try {
             Path logs = Files.createDirectories(Path.of("target", "it-logs"));
             Path log = logs.resolve(name + ".log");
             List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.add("-Xmx256m");
+            if (nativeBuild) {
+                command.add(Path.of(artifact).toAbsolutePath().toString());
+            } else {
+                command.add(ProcessHandle.current().info().command().orElse("java"));
+                command.add("-Xmx256m");
+            }
             command.add("-Dquarkus.http.port=" + port);
             command.add("-Dquarkus.http.host=127.0.0.1");
-            command.add("-jar");
-            command.add(jar);
+            if (!nativeBuild) {
+                command.add("-jar");
+                command.add(artifact);
+            }
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + dbPort + "/postgres");
@@ -56,6 +68,9 @@ public final class AppInstance implements AutoCloseable {
             builder.environment().put("QUARKUS_DATASOURCE_USERNAME", "postgres");
             builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
             builder.environment().put("SWITCHBOARD_AGENTS_ADMIN_PASSWORD", Api.ADMIN_PASSWORD);
+            // The drills push one agent's traffic far beyond a person's send rate.
+            builder.environment().put("SWITCHBOARD_LIMITS_SENDS_PER_SECOND", "100000");
+            builder.environment().put("SWITCHBOARD_LIMITS_SENDS_BURST", "100000");
             AppInstance instance = new AppInstance(name, port, builder.start(), log);
             instance.awaitReady();
             return instance;
@@ -89,6 +104,40 @@ public final class AppInstance implements AutoCloseable {
 
     public Process process() {
         return process;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** SIGTERM: the deploy-time shutdown (rolling update), and waits for the process to end. */
+    public void terminate() {
+        process.destroy();
+        awaitExit();
+    }
+
+    /** SIGKILL: a crash, no drain. */
+    public void kill() {
+        process.destroyForcibly();
+        awaitExit();
+    }
+
+    private void awaitExit() {
+        try {
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " did not exit");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     public static int freePort() {

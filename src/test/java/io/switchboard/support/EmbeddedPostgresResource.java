@@ -20,8 +20,29 @@ public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleMan
     private static Path dataDirectory;
     private static int port;
 
+    private static boolean logsCleared;
+
+    /** The log of this run only: LogHygieneTest greps it, so stale lines from earlier runs must go. */
+    private static synchronized void clearTestLogsOnce() {
+        if (logsCleared) {
+            return;
+        }
+        logsCleared = true;
+        Path logs = Path.of("target", "test-logs");
+        if (Files.isDirectory(logs)) {
+            try (var files = Files.list(logs)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     @Override
     public Map<String, String> start() {
+        clearTestLogsOnce();
         String externalJdbc = System.getenv("SWITCHBOARD_TEST_JDBC_URL");
         if (externalJdbc != null) {
             return Map.of("quarkus.datasource.jdbc.url", externalJdbc,

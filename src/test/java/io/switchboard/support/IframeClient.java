@@ -10,12 +10,18 @@ public final class IframeClient extends StreamReceiver {
     private static final String PREFIX = "parent.switchboardFrame(";
     private static final String SUFFIX = ");</script>";
 
-    private IframeClient(URI base, String token, long conversationId, long after) {
+    private IframeClient(java.util.List<URI> base, String token, long conversationId, long after) {
         super(base, token, conversationId, after);
     }
 
     public static IframeClient following(URI base, String token, long conversationId, long after) {
-        IframeClient client = new IframeClient(base, token, conversationId, after);
+        IframeClient client = new IframeClient(java.util.List.of(base), token, conversationId, after);
+        client.begin();
+        return client;
+    }
+
+    public static IframeClient failingOver(java.util.List<URI> bases, String token, long conversationId, long after) {
+        IframeClient client = new IframeClient(bases, token, conversationId, after);
         client.begin();
         return client;
     }

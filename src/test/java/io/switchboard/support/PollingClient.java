@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class PollingClient implements Receiver {
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final Api api;
+    private final List<Api> apis;
+    private volatile int current;
     private final String token;
     private final long conversationId;
     private final String wait;
@@ -21,8 +22,8 @@ public final class PollingClient implements Receiver {
     private volatile boolean closed;
     private volatile int requests;
 
-    private PollingClient(Api api, String token, long conversationId, long after, String wait) {
-        this.api = api;
+    private PollingClient(List<Api> apis, String token, long conversationId, long after, String wait) {
+        this.apis = List.copyOf(apis);
         this.token = token;
         this.conversationId = conversationId;
         this.wait = wait;
@@ -32,11 +33,16 @@ public final class PollingClient implements Receiver {
     }
 
     public static PollingClient longPoll(Api api, String token, long conversationId, long after, String wait) {
-        return new PollingClient(api, token, conversationId, after, wait);
+        return new PollingClient(List.of(api), token, conversationId, after, wait);
     }
 
     public static PollingClient shortPoll(Api api, String token, long conversationId, long after) {
-        return new PollingClient(api, token, conversationId, after, null);
+        return new PollingClient(List.of(api), token, conversationId, after, null);
+    }
+
+    /** Polls one replica, moving to the next when a request fails or is refused (503 while draining). */
+    public static PollingClient failingOver(List<Api> apis, String token, long conversationId, long after, String wait) {
+        return new PollingClient(apis, token, conversationId, after, wait);
     }
 
     private void run(long after) {
@@ -45,7 +51,7 @@ public final class PollingClient implements Receiver {
             try {
                 String path = "/api/conversations/" + conversationId + "/messages?limit=200&after=" + cursor
                         + (wait == null ? "" : "&wait=" + wait);
-                HttpResponse<String> response = api.get(token, path);
+                HttpResponse<String> response = apis.get(current % apis.size()).get(token, path);
                 requests++;
                 if (response.statusCode() == 200) {
                     for (JsonNode m : Json.parse(response.body())) {
@@ -53,9 +59,11 @@ public final class PollingClient implements Receiver {
                         cursor = m.get("seq").asLong();
                     }
                 } else {
+                    current++;
                     StreamReceiver.sleep(200);
                 }
             } catch (RuntimeException e) {
+                current++;
                 StreamReceiver.sleep(200);
             }
             if (wait == null) {

@@ -13,21 +13,28 @@ public final class SseClient extends StreamReceiver {
     private final StringBuilder data = new StringBuilder();
     private final boolean useLastEventId;
 
-    private SseClient(URI base, String token, long conversationId, long after, boolean useLastEventId) {
+    private SseClient(java.util.List<URI> base, String token, long conversationId, long after, boolean useLastEventId) {
         super(base, token, conversationId, after);
         this.useLastEventId = useLastEventId;
     }
 
     /** Opens with {@code ?after=}. */
     public static SseClient following(URI base, String token, long conversationId, long after) {
-        SseClient client = new SseClient(base, token, conversationId, after, false);
+        SseClient client = new SseClient(java.util.List.of(base), token, conversationId, after, false);
         client.begin();
         return client;
     }
 
     /** Opens with a {@code Last-Event-ID} header instead of {@code ?after=}, as a reconnecting browser does. */
     public static SseClient resuming(URI base, String token, long conversationId, long lastEventId) {
-        SseClient client = new SseClient(base, token, conversationId, lastEventId, true);
+        SseClient client = new SseClient(java.util.List.of(base), token, conversationId, lastEventId, true);
+        client.begin();
+        return client;
+    }
+
+    /** An EventSource that fails over between replicas, resuming with Last-Event-ID. */
+    public static SseClient failingOver(java.util.List<URI> bases, String token, long conversationId, long after) {
+        SseClient client = new SseClient(bases, token, conversationId, after, true);
         client.begin();
         return client;
     }

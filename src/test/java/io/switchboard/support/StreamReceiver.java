@@ -21,18 +21,24 @@ public abstract class StreamReceiver implements Receiver {
     protected final List<Received> received = new CopyOnWriteArrayList<>();
     protected final List<JsonNode> events = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final URI base;
+    private final List<URI> bases;
+    private volatile int current;
     private final String token;
     private final long conversationId;
     private final Thread thread;
     private volatile boolean closed;
-    private volatile Stream<String> current;
+    private volatile Stream<String> open;
     private volatile int lastStatus;
     private volatile Map<String, List<String>> lastHeaders = Map.of();
     private volatile int opened;
 
     protected StreamReceiver(URI base, String token, long conversationId, long after) {
-        this.base = base;
+        this(List.of(base), token, conversationId, after);
+    }
+
+    /** With several bases (replicas), a failed or refused connection moves on to the next one. */
+    protected StreamReceiver(List<URI> bases, String token, long conversationId, long after) {
+        this.bases = List.copyOf(bases);
         this.token = token;
         this.conversationId = conversationId;
         this.thread = new Thread(() -> run(after), getClass().getSimpleName() + "-" + conversationId);
@@ -47,6 +53,7 @@ public abstract class StreamReceiver implements Receiver {
         long cursor = after;
         while (!closed) {
             try {
+                URI base = bases.get(current % bases.size());
                 HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path(conversationId, cursor)));
                 if (token != null) {
                     request.header("Authorization", "Bearer " + token);
@@ -56,18 +63,24 @@ public abstract class StreamReceiver implements Receiver {
                 lastStatus = response.statusCode();
                 lastHeaders = response.headers().map();
                 opened++;
+                if (response.statusCode() == 503 && bases.size() > 1) {
+                    response.body().close();
+                    current++;
+                    continue;
+                }
                 if (response.statusCode() != 200) {
                     response.body().close();
                     return;
                 }
-                current = response.body();
-                try (Stream<String> lines = current) {
+                open = response.body();
+                try (Stream<String> lines = open) {
                     lines.forEach(this::line);
                 }
             } catch (Exception e) {
                 if (closed) {
                     return;
                 }
+                current++; // unreachable: try the next replica
             }
             cursor = cursor();
             if (!closed) {
@@ -108,7 +121,7 @@ public abstract class StreamReceiver implements Receiver {
     @Override
     public void close() {
         closed = true;
-        Stream<String> stream = current;
+        Stream<String> stream = open;
         if (stream != null) {
             stream.close();
         }

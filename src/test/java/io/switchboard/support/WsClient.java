@@ -27,6 +27,10 @@ public final class WsClient implements Receiver {
     }
 
     private WsClient(URI uri, String token, String origin) {
+        this(uri, token, origin, null);
+    }
+
+    private WsClient(URI uri, String token, String origin, javax.net.ssl.SSLContext tls) {
         var listener = new WebSocket.Listener() {
             private final StringBuilder partial = new StringBuilder();
 
@@ -48,7 +52,11 @@ public final class WsClient implements Receiver {
             }
         };
         try {
-            var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            HttpClient.Builder http = HttpClient.newBuilder();
+            if (tls != null) {
+                http.sslContext(tls);
+            }
+            var builder = http.build().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
             if (token != null) {
                 builder.header("Authorization", "Bearer " + token);
             }
@@ -67,6 +75,13 @@ public final class WsClient implements Receiver {
 
     public static WsClient connect(URI base, String side, String token) {
         WsClient client = new WsClient(uri(base, side), token);
+        client.awaitFrame(f -> f.get("type").asText().equals("hello"));
+        return client;
+    }
+
+    /** Connects over TLS ({@code wss://}) trusting the given context. */
+    public static WsClient connectTls(URI base, String side, String token, javax.net.ssl.SSLContext tls) {
+        WsClient client = new WsClient(uri(base, side), token, null, tls);
         client.awaitFrame(f -> f.get("type").asText().equals("hello"));
         return client;
     }

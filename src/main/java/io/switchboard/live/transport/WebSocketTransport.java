@@ -116,6 +116,10 @@ public class WebSocketTransport {
             send(connection, new Frames.Error(null, e.code(), e.getMessage()));
             close(connection, LiveConnection.TOO_MANY_CONNECTIONS, e.code());
             return;
+        } catch (ApiException e) { // draining
+            send(connection, new Frames.Error(null, e.code(), e.getMessage()));
+            close(connection, LiveConnection.GOING_AWAY, e.code());
+            return;
         }
         connection.userData().put(SESSION, session);
         long idleMillis = config.limits().idleTimeout().toMillis();

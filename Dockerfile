@@ -1,0 +1,33 @@
+# Switchboard, native executable in a minimal image.
+#
+#   docker build -t switchboard:0.1.0 .
+#   docker run --rm -p 8080:8080 \
+#     -e QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://db:5432/switchboard \
+#     -e QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://db:5432/switchboard \
+#     -e QUARKUS_DATASOURCE_USERNAME=switchboard -e QUARKUS_DATASOURCE_PASSWORD=secret \
+#     -e SWITCHBOARD_AGENTS_ADMIN_PASSWORD=change-me \
+#     switchboard:0.1.0
+#
+# Stage 1 compiles the native executable with the official Mandrel builder image; the embedded
+# development database is not part of it (the native profile leaves it out). Stage 2 runs it as a
+# non-root user on the Quarkus micro base image.
+
+FROM quay.io/quarkus/ubi9-quarkus-mandrel-builder-image:jdk-25 AS build
+WORKDIR /code
+USER root
+RUN chown quarkus /code
+USER quarkus
+# Dependencies first, so this layer is cached until pom.xml changes.
+COPY --chown=quarkus:quarkus mvnw pom.xml ./
+COPY --chown=quarkus:quarkus .mvn .mvn
+RUN ./mvnw -B -q dependency:go-offline -Dnative
+COPY --chown=quarkus:quarkus src src
+RUN ./mvnw -B package -Dnative -DskipTests
+
+FROM quay.io/quarkus/ubi9-quarkus-micro-image:2.0
+WORKDIR /work
+RUN chown 1001 /work && chmod "g+rwX" /work && chown 1001:root /work
+COPY --from=build --chown=1001:root --chmod=0755 /code/target/*-runner /work/application
+EXPOSE 8080
+USER 1001
+ENTRYPOINT ["./application", "-Dquarkus.http.host=0.0.0.0"]

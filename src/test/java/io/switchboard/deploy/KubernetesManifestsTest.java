@@ -1,0 +1,245 @@
+package io.switchboard.deploy;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Validates k8s/ offline and strictly: every document parses into the Kubernetes model with unknown fields
+ * rejected (a typo such as {@code imagePullPolcy} fails), kustomize renders it when kubectl is installed,
+ * and the pieces refer to each other correctly (selectors, ports, probes that exist in this app, names).
+ */
+@QuarkusTest
+class KubernetesManifestsTest {
+
+    private static final Path DIR = Path.of("k8s");
+    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            "Namespace", Namespace.class, "ConfigMap", ConfigMap.class, "Secret", Secret.class,
+            "Service", Service.class, "Deployment", Deployment.class, "StatefulSet", StatefulSet.class,
+            "Ingress", Ingress.class, "NetworkPolicy", NetworkPolicy.class,
+            "PodDisruptionBudget", PodDisruptionBudget.class, "HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
+
+    static ObjectMapper strict;
+    static List<HasMetadata> resources = new ArrayList<>();
+    static JsonNode kustomization;
+
+    /** Jackson over the fabric8 model, with the "additionalProperties" escape hatch closed. */
+    static ObjectMapper strictMapper() {
+        return JsonMapper.builder().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+                .configure(MapperFeature.USE_ANNOTATIONS, true)
+                .annotationIntrospector(new JacksonAnnotationIntrospector() {
+                    @Override
+                    public Boolean hasAnySetter(com.fasterxml.jackson.databind.introspect.Annotated a) {
+                        return Boolean.FALSE;
+                    }
+
+                    @Override
+                    public boolean hasAnySetterAnnotation(com.fasterxml.jackson.databind.introspect.AnnotatedMethod am) {
+                        return false;
+                    }
+
+                    @Override
+                    public JsonIgnoreProperties.Value findPropertyIgnoralByName(
+                            com.fasterxml.jackson.databind.cfg.MapperConfig<?> config,
+                            com.fasterxml.jackson.databind.introspect.Annotated a) {
+                        return JsonIgnoreProperties.Value.empty();
+                    }
+                }).build();
+    }
+
+    static HasMetadata parse(JsonNode document) throws Exception {
+        String kind = document.path("kind").asText();
+        Class<? extends HasMetadata> type = KINDS.get(kind);
+        assertNotNull(type, "unexpected kind " + kind);
+        return strict.treeToValue(document, type);
+    }
+
+    @BeforeAll
+    static void load() throws Exception {
+        strict = strictMapper();
+        YAMLMapper yaml = new YAMLMapper();
+        kustomization = yaml.readTree(DIR.resolve("kustomization.yaml").toFile());
+        for (JsonNode file : kustomization.get("resources")) {
+            Path path = DIR.resolve(file.asText());
+            assertTrue(Files.exists(path), "kustomization lists a missing file: " + path);
+            var parser = new YAMLFactory().createParser(path.toFile());
+            for (JsonNode document : yaml.readValues(parser, JsonNode.class).readAll()) {
+                if (document != null && !document.isEmpty()) {
+                    resources.add(parse(document));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTypoInAFieldNameFailsValidation() throws Exception {
+        JsonNode typo = new YAMLMapper().readTree("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: x}
+                spec:
+                  selector: {matchLabels: {a: b}}
+                  template:
+                    metadata: {labels: {a: b}}
+                    spec:
+                      containers:
+                        - name: x
+                          image: x
+                          imagePullPolcy: Always
+                """);
+        assertThrows(Exception.class, () -> parse(typo));
+    }
+
+    @Test
+    void everyManifestParsesStrictlyAndEveryFileIsListed() throws Exception {
+        assertEquals(12, resources.size());
+        Set<String> listed = new java.util.HashSet<>();
+        kustomization.get("resources").forEach(r -> listed.add(r.asText()));
+        try (var files = Files.list(DIR)) {
+            Set<String> present = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).collect(Collectors.toSet());
+            assertEquals(present, listed, "every manifest is listed in kustomization.yaml");
+        }
+    }
+
+    @Test
+    void kustomizeRendersTheManifestsWhenKubectlIsInstalled() throws Exception {
+        File kubectl = List.of("/usr/bin/kubectl", "/usr/local/bin/kubectl").stream().map(File::new)
+                .filter(File::canExecute).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(kubectl != null, "kubectl is not installed");
+        Process process = new ProcessBuilder(kubectl.getPath(), "kustomize", DIR.toString()).redirectErrorStream(true).start();
+        String rendered = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), rendered);
+        assertTrue(rendered.contains("namespace: switchboard"));
+        assertTrue(rendered.contains("registry.example.com/switchboard/switchboard:0.1.0"));
+    }
+
+    @Test
+    void theDeploymentIsSafeToRollAndItsProbesExistInTheApp() {
+        Deployment deployment = one(Deployment.class, "switchboard");
+        assertTrue(deployment.getSpec().getReplicas() >= 2);
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        Container container = pod.getContainers().get(0);
+        assertEquals(8080, container.getPorts().get(0).getContainerPort());
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+        assertTrue(container.getSecurityContext().getReadOnlyRootFilesystem());
+        assertFalse(container.getSecurityContext().getAllowPrivilegeEscalation());
+        assertNotNull(container.getLifecycle().getPreStop(), "a preStop lets endpoints drain");
+        assertTrue(pod.getTerminationGracePeriodSeconds() >= 20);
+        assertNotNull(container.getResources().getLimits().get("memory"));
+        for (Probe probe : List.of(container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe())) {
+            String path = probe.getHttpGet().getPath();
+            assertTrue(path.startsWith("/q/health/"), path);
+            assertEquals("http", probe.getHttpGet().getPort().getStrVal());
+            given().get(path).then().statusCode(200);
+        }
+        // The pod template's labels satisfy the Deployment's own selector.
+        assertTrue(pod != null && deployment.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                .containsAll(deployment.getSpec().getSelector().getMatchLabels().entrySet()));
+    }
+
+    @Test
+    void crossReferencesHold() {
+        Deployment deployment = one(Deployment.class, "switchboard");
+        Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        Service service = one(Service.class, "switchboard");
+        assertTrue(podLabels.entrySet().containsAll(service.getSpec().getSelector().entrySet()), "service selects the pods");
+        assertEquals("None", service.getSpec().getSessionAffinity(), "no sticky sessions");
+        Set<String> containerPorts = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+                .map(p -> p.getName()).collect(Collectors.toSet());
+        assertTrue(containerPorts.contains(service.getSpec().getPorts().get(0).getTargetPort().getStrVal()));
+
+        Ingress ingress = one(Ingress.class, "switchboard");
+        var backend = ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService();
+        assertEquals(service.getMetadata().getName(), backend.getName());
+        assertEquals(service.getSpec().getPorts().get(0).getName(), backend.getPort().getName());
+        assertFalse(ingress.getSpec().getTls().isEmpty(), "TLS at the ingress");
+        Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+        assertTrue(Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-read-timeout")) >= 300);
+        assertTrue(Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-send-timeout")) >= 300);
+        assertEquals("off", annotations.get("nginx.ingress.kubernetes.io/proxy-buffering"));
+        assertTrue(annotations.keySet().stream().noneMatch(k -> k.contains("affinity")), "no sticky sessions");
+
+        Set<String> configMaps = names(ConfigMap.class);
+        Set<String> secrets = names(Secret.class);
+        for (EnvFromSource source : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom()) {
+            if (source.getConfigMapRef() != null) {
+                assertTrue(configMaps.contains(source.getConfigMapRef().getName()));
+            }
+            if (source.getSecretRef() != null) {
+                assertTrue(secrets.contains(source.getSecretRef().getName()));
+            }
+        }
+        ConfigMap config = one(ConfigMap.class, "switchboard-config");
+        assertTrue(config.getData().keySet().stream().allMatch(k -> k.matches("(QUARKUS|SWITCHBOARD)_[A-Z0-9_]+")));
+        assertTrue(config.getData().get("QUARKUS_DATASOURCE_JDBC_URL").contains(one(StatefulSet.class, "switchboard-postgres")
+                .getSpec().getServiceName()));
+
+        assertEquals(deployment.getMetadata().getName(),
+                one(HorizontalPodAutoscaler.class, "switchboard").getSpec().getScaleTargetRef().getName());
+        assertTrue(podLabels.entrySet().containsAll(
+                one(PodDisruptionBudget.class, "switchboard").getSpec().getSelector().getMatchLabels().entrySet()));
+        assertTrue(podLabels.entrySet().containsAll(
+                one(NetworkPolicy.class, "switchboard").getSpec().getPodSelector().getMatchLabels().entrySet()));
+        Map<String, String> postgresLabels = one(StatefulSet.class, "switchboard-postgres").getSpec().getTemplate()
+                .getMetadata().getLabels();
+        assertTrue(postgresLabels.entrySet().containsAll(
+                one(NetworkPolicy.class, "switchboard-postgres").getSpec().getPodSelector().getMatchLabels().entrySet()));
+    }
+
+    private static <T extends HasMetadata> T one(Class<T> type, String name) {
+        return resources.stream().filter(type::isInstance).map(type::cast)
+                .filter(r -> r.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+    }
+
+    private static Set<String> names(Class<? extends HasMetadata> type) {
+        Map<String, Boolean> names = new HashMap<>();
+        resources.stream().filter(type::isInstance).forEach(r -> names.put(r.getMetadata().getName(), true));
+        return names.keySet();
+    }
+}

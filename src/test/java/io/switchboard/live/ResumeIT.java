@@ -1,0 +1,8 @@
+package io.switchboard.live;
+
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** The same assertions against the packaged application: the jar, or the native executable with -Dnative. */
+@QuarkusIntegrationTest
+class ResumeIT extends ResumeTest {
+}
