@@ -36,6 +36,48 @@ public class ConversationResource {
     public record Assignment(Long agentId) {
     }
 
+    @RegisterForReflection
+    public record ReadMark(Long seq) {
+    }
+
+    @RegisterForReflection
+    public record TypingState(String state) {
+    }
+
+    @Inject
+    Receipts receipts;
+
+    @Inject
+    io.switchboard.live.TypingNotices typing;
+
+    /** Moves the caller's read cursor forward (read receipts); 200 with the stored cursor. */
+    @POST
+    @Path("/{id}/read")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public ReadReceipt read(@PathParam("id") String id, ReadMark mark) {
+        if (mark == null || mark.seq() == null) {
+            throw ApiException.badRequest("invalid_cursor", "a body {\"seq\": N} is required");
+        }
+        return receipts.markRead(callers.current(), Params.conversationId(id), mark.seq());
+    }
+
+    /** Every participant's read cursor in this conversation. */
+    @GET
+    @Path("/{id}/reads")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public java.util.List<ReadReceipt> reads(@PathParam("id") String id) {
+        return receipts.of(callers.current(), Params.conversationId(id));
+    }
+
+    /** "I am typing" ({@code start}) or not ({@code stop}), for clients without a WebSocket. Not stored. */
+    @POST
+    @Path("/{id}/typing")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public Response typing(@PathParam("id") String id, TypingState state) {
+        typing.announce(callers.current(), Params.conversationId(id), state == null ? null : state.state());
+        return Response.noContent().build();
+    }
+
     @Inject
     ConversationReader reader;
 

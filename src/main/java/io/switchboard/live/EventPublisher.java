@@ -25,6 +25,9 @@ public class EventPublisher {
     @Inject
     SwitchboardConfig config;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     @Transactional(Transactional.TxType.MANDATORY)
     public void publish(FanoutEvent event) {
         try {
@@ -43,6 +46,24 @@ public class EventPublisher {
 
     public void conversationChanged(long conversationId, long lastSeq) {
         publish(new FanoutEvent(FanoutEvent.Kind.conversation, conversationId, lastSeq, null));
+    }
+
+    public void read(long conversationId, String reader, long seq) {
+        publish(new FanoutEvent(FanoutEvent.Kind.read, conversationId, seq, reader));
+    }
+
+    /**
+     * Typing is ephemeral: no transaction, nothing stored; the notification goes out at once through the
+     * reactive client (non-blocking, so it may be called from the event loop).
+     */
+    public io.smallrye.mutiny.Uni<Void> typing(long conversationId, String subject) {
+        try {
+            String payload = json.writeValueAsString(new FanoutEvent(FanoutEvent.Kind.typing, conversationId, 0, subject));
+            return pool.preparedQuery("select pg_notify($1, $2)")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(config.fanout().channel(), payload)).replaceWithVoid();
+        } catch (JsonProcessingException e) {
+            return io.smallrye.mutiny.Uni.createFrom().failure(e);
+        }
     }
 
     public void tokenRevoked(String tokenHash) {

@@ -15,6 +15,10 @@ public record FanoutEvent(Kind kind, long conversationId, long seq, String subje
         /** The conversation's status or assignee changed. */
         conversation,
         /** An agent token was revoked ({@code subject} is its hash): close its connections everywhere. */
-        revoked
+        revoked,
+        /** Someone is typing ({@code subject}: kind:id:start|stop:name). Ephemeral: never stored. */
+        typing,
+        /** A read cursor moved to {@code seq} ({@code subject}: kind:id). */
+        read
     }
 }

@@ -156,6 +156,16 @@ public class LiveHub {
                 }
             }
             case revoked -> registry.revoked(event.subject());
+            case typing -> Typing.parse(conversationId, event.subject()).ifPresent(typing -> subscriptions
+                    .getOrDefault(conversationId, Set.of()).forEach(s -> s.typing(typing)));
+            case read -> {
+                String[] reader = event.subject() == null ? new String[0] : event.subject().split(":", 2);
+                if (reader.length == 2) {
+                    var receipt = new io.switchboard.conversation.ReadReceipt(conversationId, reader[0],
+                            Long.parseLong(reader[1]), event.seq());
+                    subscriptions.getOrDefault(conversationId, Set.of()).forEach(s -> s.read(receipt));
+                }
+            }
             case conversation -> conversations.find(conversationId).subscribe().with(found -> found.ifPresent(view -> {
                 feed.forEach(l -> safely(() -> l.conversation(view)));
                 subscriptions.getOrDefault(conversationId, Set.of()).forEach(s -> s.conversation(view));

@@ -13,4 +13,12 @@ public interface Sink {
 
     default void conversation(ConversationView conversation) {
     }
+
+    /** Ephemeral: someone started or stopped typing in the conversation. */
+    default void typing(Typing typing) {
+    }
+
+    /** A participant's read cursor moved. */
+    default void read(io.switchboard.conversation.ReadReceipt receipt) {
+    }
 }

@@ -81,6 +81,18 @@ public final class Subscription {
         }
     }
 
+    synchronized void typing(Typing typing) {
+        if (!closed) {
+            sink.typing(typing);
+        }
+    }
+
+    synchronized void read(io.switchboard.conversation.ReadReceipt receipt) {
+        if (!closed) {
+            sink.read(receipt);
+        }
+    }
+
     synchronized void catchUp() {
         if (closed || fetching) {
             return;

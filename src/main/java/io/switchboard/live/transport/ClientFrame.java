@@ -8,7 +8,8 @@ import io.switchboard.api.ApiException;
  * A frame from a WebSocket client, read field by field so that every malformed input gets a precise
  * {@code error} frame rather than a closed connection.
  */
-record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text) {
+record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text,
+        Long seq, String state) {
 
     static ClientFrame parse(JsonNode node) {
         if (node == null || !node.isObject()) {
@@ -20,7 +21,8 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
             throw new FrameException(ref, "malformed_frame", "a frame needs a string type");
         }
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
-                optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000), optionalText(node, "text", Integer.MAX_VALUE));
+                optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000), optionalText(node, "text", Integer.MAX_VALUE),
+                optionalLong(node, "seq", 0, ref), optionalText(node, "state", 16));
     }
 
     private static Long optionalLong(JsonNode node, String field, long min, String ref) {
@@ -29,7 +31,7 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
             return null;
         }
         if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < min) {
-            String code = field.equals("after") ? "invalid_cursor" : "invalid_conversation_id";
+            String code = field.equals("conversationId") ? "invalid_conversation_id" : "invalid_cursor";
             throw new FrameException(ref, code, field + " must be a whole number, " + min + " or more");
         }
         return value.asLong();

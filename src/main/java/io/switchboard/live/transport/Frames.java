@@ -81,6 +81,20 @@ public class Frames {
         }
     }
 
+    @RegisterForReflection
+    public record Typing(String type, long conversationId, MessageView.Author author, String state) {
+        public Typing(io.switchboard.live.Typing typing) {
+            this("typing", typing.conversationId(), typing.author(), typing.typing() ? "start" : "stop");
+        }
+    }
+
+    @RegisterForReflection
+    public record Read(String type, long conversationId, String readerKind, long readerId, long seq) {
+        public Read(io.switchboard.conversation.ReadReceipt receipt) {
+            this("read", receipt.conversationId(), receipt.readerKind(), receipt.readerId(), receipt.seq());
+        }
+    }
+
     /** The server is closing this connection: {@code code} is one of the documented close codes. */
     @RegisterForReflection
     public record Closing(String type, int code, String reason) {

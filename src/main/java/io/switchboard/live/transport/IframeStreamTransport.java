@@ -191,6 +191,16 @@ public class IframeStreamTransport {
             frame(new Frames.Conversation(conversation));
         }
 
+        @Override
+        public void typing(io.switchboard.live.Typing typing) {
+            frame(new Frames.Typing(typing));
+        }
+
+        @Override
+        public void read(io.switchboard.conversation.ReadReceipt receipt) {
+            frame(new Frames.Read(receipt));
+        }
+
         synchronized void frame(Object frame) {
             if (finished.get()) {
                 return;

@@ -129,6 +129,16 @@ public class SseTransport {
                 public void conversation(ConversationView conversation) {
                     emitter.emit(sse.newEventBuilder().name("conversation").data(frames.write(conversation)).build());
                 }
+
+                @Override
+                public void typing(io.switchboard.live.Typing typing) {
+                    emitter.emit(sse.newEventBuilder().name("typing").data(frames.write(new Frames.Typing(typing))).build());
+                }
+
+                @Override
+                public void read(io.switchboard.conversation.ReadReceipt receipt) {
+                    emitter.emit(sse.newEventBuilder().name("read").data(frames.write(new Frames.Read(receipt))).build());
+                }
             });
             long heartbeat = vertx.setPeriodic(config.sse().heartbeat().toMillis(),
                     t -> emitter.emit(sse.newEventBuilder().comment("heartbeat").build()));

@@ -71,6 +71,12 @@ public class WebSocketTransport {
     ConnectionRegistry registry;
 
     @Inject
+    io.switchboard.live.TypingNotices typing;
+
+    @Inject
+    io.switchboard.conversation.Receipts receipts;
+
+    @Inject
     SwitchboardConfig config;
 
     @Inject
@@ -151,6 +157,13 @@ public class WebSocketTransport {
                 case "send" -> send(session, frame);
                 case "resume", "subscribe" -> resume(session, frame);
                 case "unsubscribe" -> unsubscribe(session, frame);
+                case "typing" -> typing.announce(session.caller, conversationOf(session, frame), frame.state());
+                case "read" -> {
+                    if (frame.seq() == null) {
+                        throw new ClientFrame.FrameException(ref, "invalid_cursor", "seq is required");
+                    }
+                    receipts.markRead(session.caller, conversationOf(session, frame), frame.seq());
+                }
                 default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
             }
         } catch (RateLimitedException e) {
@@ -236,6 +249,16 @@ public class WebSocketTransport {
                 if (!agent) { // agents hear every change through the feed already
                     send(session, new Frames.Conversation(conversation));
                 }
+            }
+
+            @Override
+            public void typing(io.switchboard.live.Typing typing) {
+                send(session, new Frames.Typing(typing));
+            }
+
+            @Override
+            public void read(io.switchboard.conversation.ReadReceipt receipt) {
+                send(session, new Frames.Read(receipt));
             }
         }));
     }

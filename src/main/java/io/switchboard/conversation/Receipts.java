@@ -1,0 +1,75 @@
+package io.switchboard.conversation;
+
+import java.math.BigInteger;
+import java.util.List;
+
+import io.switchboard.api.ApiException;
+import io.switchboard.identity.Caller;
+import io.switchboard.live.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * Read receipts, stored as one read cursor per participant and conversation. A cursor only moves forward
+ * and never past the conversation's last seq; each move is announced on commit.
+ */
+@ApplicationScoped
+public class Receipts {
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    EventPublisher events;
+
+    @Transactional
+    public ReadReceipt markRead(Caller caller, long conversationId, long seq) {
+        Conversation conversation = Conversation.findById(conversationId);
+        if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
+            throw ApiException.conversationNotFound();
+        }
+        if (seq < 0 || seq > conversation.lastSeq) {
+            throw ApiException.badRequest("invalid_cursor",
+                    "seq must be between 0 and the conversation's last seq (" + conversation.lastSeq + ")");
+        }
+        String kind = kind(caller);
+        Object stored = em.createNativeQuery("""
+                insert into read_cursor (conversation_id, reader_kind, reader_id, last_read_seq)
+                values (?1, ?2, ?3, ?4)
+                on conflict (conversation_id, reader_kind, reader_id)
+                do update set last_read_seq = greatest(read_cursor.last_read_seq, excluded.last_read_seq),
+                              updated_at = now()
+                returning last_read_seq""")
+                .setParameter(1, conversationId).setParameter(2, kind).setParameter(3, caller.id())
+                .setParameter(4, seq).getSingleResult();
+        long cursor = ((Number) stored).longValue();
+        if (cursor == seq) {
+            events.read(conversationId, kind + ":" + caller.id(), seq);
+        }
+        return new ReadReceipt(conversationId, kind, caller.id(), cursor);
+    }
+
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<ReadReceipt> of(Caller caller, long conversationId) {
+        Conversation conversation = Conversation.findById(conversationId);
+        if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
+            throw ApiException.conversationNotFound();
+        }
+        List<Object[]> rows = em.createNativeQuery("""
+                select reader_kind, reader_id, last_read_seq from read_cursor
+                 where conversation_id = ?1 order by reader_kind, reader_id""")
+                .setParameter(1, conversationId).getResultList();
+        return rows.stream().map(r -> new ReadReceipt(conversationId, (String) r[0], number(r[1]), number(r[2]))).toList();
+    }
+
+    static String kind(Caller caller) {
+        return caller instanceof Caller.AgentCaller ? "agent" : "visitor";
+    }
+
+    private static long number(Object value) {
+        return value instanceof BigInteger b ? b.longValue() : ((Number) value).longValue();
+    }
+}
