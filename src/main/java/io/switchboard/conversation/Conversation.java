@@ -18,6 +18,13 @@ import jakarta.persistence.Table;
 @Table(name = "conversation")
 public class Conversation extends PanacheEntityBase {
 
+    /** Puts it (back) at the end of the waiting queue. */
+    public void enqueue() {
+        status = ConversationStatus.waiting;
+        assigneeId = null;
+        waitingSince = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
@@ -37,6 +44,10 @@ public class Conversation extends PanacheEntityBase {
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+    /** When it last entered the waiting queue (creation or reopening): its place in the queue. */
+    @Column(name = "waiting_since", nullable = false)
+    public Instant waitingSince = Instant.now().truncatedTo(ChronoUnit.MICROS);
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);

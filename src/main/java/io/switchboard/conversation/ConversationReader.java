@@ -40,6 +40,24 @@ public class ConversationReader {
                 .orElseThrow(ApiException::conversationNotFound));
     }
 
+    /**
+     * Where a conversation stands in the waiting queue: 1 = next to be picked. Zero when it is not waiting.
+     */
+    public Uni<QueuePosition> queuePosition(long id) {
+        return pool.preparedQuery("""
+                select c.status,
+                       (select count(*) from conversation w where w.status = 'waiting'
+                           and (w.waiting_since, w.id) < (c.waiting_since, c.id)) as ahead,
+                       (select count(*) from conversation w where w.status = 'waiting') as waiting
+                  from conversation c where c.id = $1""").execute(Tuple.of(id))
+                .map(rows -> {
+                    Row r = rows.iterator().next();
+                    boolean waiting = "waiting".equals(r.getString("status"));
+                    return new QueuePosition(id, ConversationStatus.valueOf(r.getString("status")),
+                            waiting ? r.getLong("ahead") + 1 : 0, r.getLong("waiting"));
+                });
+    }
+
     /** Conversations filtered by status and/or assignee (0 = unassigned), newest activity first. */
     public Uni<ConversationPage> page(Optional<ConversationStatus> status, Optional<Long> assignee, Optional<Long> visitor,
             int page, int size) {

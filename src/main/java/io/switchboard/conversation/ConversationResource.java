@@ -50,6 +50,15 @@ public class ConversationResource {
     @Inject
     io.switchboard.live.TypingNotices typing;
 
+    /** The visitor's place in the waiting queue (1 = next), and how many are waiting. */
+    @GET
+    @Path("/{id}/queue")
+    @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    public Uni<QueuePosition> queue(@PathParam("id") String id) {
+        long conversationId = Params.conversationId(id);
+        return reader.visibleTo(callers.current(), conversationId).flatMap(c -> reader.queuePosition(conversationId));
+    }
+
     /** Moves the caller's read cursor forward (read receipts); 200 with the stored cursor. */
     @POST
     @Path("/{id}/read")

@@ -43,12 +43,13 @@ public class Conversations {
         if (conversation.status == status) {
             return;
         }
-        conversation.status = status;
+        if (status == ConversationStatus.waiting) {
+            conversation.enqueue();
+        } else {
+            conversation.status = status;
+        }
         if (status == ConversationStatus.open && conversation.assigneeId == null) {
             conversation.assigneeId = agent.id();
-        }
-        if (status == ConversationStatus.waiting) {
-            conversation.assigneeId = null;
         }
         touch(conversation);
     }

@@ -49,8 +49,7 @@ class MessageStore {
 
         boolean statusChanged = false;
         if (kind == AuthorKind.visitor && conversation.status == ConversationStatus.resolved) {
-            conversation.status = ConversationStatus.waiting;
-            conversation.assigneeId = null;
+            conversation.enqueue();
             statusChanged = true;
         } else if (kind == AuthorKind.agent && conversation.status == ConversationStatus.waiting) {
             conversation.status = ConversationStatus.open;

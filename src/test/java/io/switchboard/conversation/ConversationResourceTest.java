@@ -117,6 +117,29 @@ class ConversationResourceTest {
     }
 
     @Test
+    void aWaitingVisitorKnowsItsPlaceInTheQueue() {
+        Api api = new Api(base);
+        String agent = api.agentToken();
+        Api.Visitor first = api.newVisitor();
+        long firstConversation = api.conversation(first.token());
+        Api.Visitor second = api.newVisitor();
+        long secondConversation = api.conversation(second.token());
+        int before = given().auth().oauth2(second.token()).get("/api/conversations/{id}/queue", secondConversation)
+                .then().statusCode(200).body("status", equalTo("waiting")).extract().path("position");
+        int firstPosition = given().auth().oauth2(first.token()).get("/api/conversations/{id}/queue", firstConversation)
+                .then().statusCode(200).extract().path("position");
+        assertEquals(before - 1, firstPosition, "the earlier visitor is ahead");
+        // An agent picks the first one: the second moves up, the first leaves the queue.
+        api.sendOk(agent, firstConversation, "pick-" + firstConversation, "hello!");
+        given().auth().oauth2(second.token()).get("/api/conversations/{id}/queue", secondConversation)
+                .then().body("position", equalTo(before - 1));
+        given().auth().oauth2(first.token()).get("/api/conversations/{id}/queue", firstConversation)
+                .then().body("position", equalTo(0)).body("status", equalTo("open"));
+        given().auth().oauth2(first.token()).get("/api/conversations/{id}/queue", secondConversation)
+                .then().statusCode(404);
+    }
+
+    @Test
     void historyPagesBackwardsWithBefore() {
         Api api = new Api(base);
         Api.Visitor visitor = api.newVisitor();
