@@ -34,6 +34,9 @@ public class AgentResource {
     @Inject
     Cookies cookies;
 
+    @Inject
+    io.switchboard.live.Presence presence;
+
     @POST
     @Path("/login")
     public Response login(Credentials credentials, @Context HttpServerRequest http) {
@@ -56,6 +59,14 @@ public class AgentResource {
     @RolesAllowed(Roles.AGENT)
     public AgentView me() {
         return agents.find(callers.current().id());
+    }
+
+    /** Every agent's presence: online, away or offline (derived from live connections on all replicas). */
+    @GET
+    @Path("/presence")
+    @RolesAllowed(Roles.AGENT)
+    public io.smallrye.mutiny.Uni<List<io.switchboard.live.Presence.AgentPresence>> presence() {
+        return presence.all();
     }
 
     @GET

@@ -66,6 +66,17 @@ public class EventPublisher {
         }
     }
 
+    /** Presence changes outside any transaction, through the reactive client. */
+    public io.smallrye.mutiny.Uni<Void> presence(long agentId) {
+        try {
+            String payload = json.writeValueAsString(new FanoutEvent(FanoutEvent.Kind.presence, 0, agentId, null));
+            return pool.preparedQuery("select pg_notify($1, $2)")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(config.fanout().channel(), payload)).replaceWithVoid();
+        } catch (JsonProcessingException e) {
+            return io.smallrye.mutiny.Uni.createFrom().failure(e);
+        }
+    }
+
     public void tokenRevoked(String tokenHash) {
         publish(new FanoutEvent(FanoutEvent.Kind.revoked, 0, 0, tokenHash));
     }

@@ -19,6 +19,8 @@ public record FanoutEvent(Kind kind, long conversationId, long seq, String subje
         /** Someone is typing ({@code subject}: kind:id:start|stop:name). Ephemeral: never stored. */
         typing,
         /** A read cursor moved to {@code seq} ({@code subject}: kind:id). */
-        read
+        read,
+        /** An agent's presence may have changed ({@code seq}: the agent id). */
+        presence
     }
 }

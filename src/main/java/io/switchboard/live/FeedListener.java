@@ -10,4 +10,8 @@ public interface FeedListener {
 
     /** A new message was committed in a conversation; lets lists show unread counts without fetching it. */
     void activity(long conversationId, long lastSeq);
+
+    /** An agent came online, went away or offline. */
+    default void presence(Presence.AgentPresence presence) {
+    }
 }

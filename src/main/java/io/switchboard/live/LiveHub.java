@@ -46,6 +46,9 @@ public class LiveHub {
     private final Counter fanoutReceived;
 
     @Inject
+    Presence presence;
+
+    @Inject
     LiveHub(MessageReader reader, ConversationReader conversations, SwitchboardConfig config, Vertx vertx,
             ConnectionRegistry connections, MeterRegistry registry) {
         this.registry = connections;
@@ -156,6 +159,9 @@ public class LiveHub {
                 }
             }
             case revoked -> registry.revoked(event.subject());
+            case presence -> presence.of(event.seq()).subscribe().with(
+                    p -> feed.forEach(l -> safely(() -> l.presence(p))),
+                    failure -> LOG.warnf("could not read presence: %s", failure.getClass().getSimpleName()));
             case typing -> Typing.parse(conversationId, event.subject()).ifPresent(typing -> subscriptions
                     .getOrDefault(conversationId, Set.of()).forEach(s -> s.typing(typing)));
             case read -> {

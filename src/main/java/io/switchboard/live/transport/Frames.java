@@ -95,6 +95,13 @@ public class Frames {
         }
     }
 
+    @RegisterForReflection
+    public record Presence(String type, long agentId, String name, String status) {
+        public Presence(io.switchboard.live.Presence.AgentPresence presence) {
+            this("presence", presence.agentId(), presence.name(), presence.status());
+        }
+    }
+
     /** The server is closing this connection: {@code code} is one of the documented close codes. */
     @RegisterForReflection
     public record Closing(String type, int code, String reason) {

@@ -74,6 +74,9 @@ public class WebSocketTransport {
     io.switchboard.live.TypingNotices typing;
 
     @Inject
+    io.switchboard.live.Presence presence;
+
+    @Inject
     io.switchboard.conversation.Receipts receipts;
 
     @Inject
@@ -110,6 +113,11 @@ public class WebSocketTransport {
         public void activity(long conversationId, long lastSeq) {
             send(this, new Frames.Activity(conversationId, lastSeq));
         }
+
+        @Override
+        public void presence(io.switchboard.live.Presence.AgentPresence presence) {
+            send(this, new Frames.Presence(presence));
+        }
     }
 
     public void open(WebSocketConnection connection, Caller caller, String tokenHash) {
@@ -139,6 +147,7 @@ public class WebSocketTransport {
         send(connection, new Frames.Hello(agent ? "agent" : "visitor", caller.id(), caller.displayName()));
         if (agent) {
             hub.follow(session);
+            presence.connected(caller.id());
         }
     }
 
@@ -157,6 +166,13 @@ public class WebSocketTransport {
                 case "send" -> send(session, frame);
                 case "resume", "subscribe" -> resume(session, frame);
                 case "unsubscribe" -> unsubscribe(session, frame);
+                case "presence" -> {
+                    if (!(session.caller instanceof Caller.AgentCaller)
+                            || !("online".equals(frame.state()) || "away".equals(frame.state()))) {
+                        throw ApiException.badRequest("invalid_state", "agents set state to online or away");
+                    }
+                    presence.setAvailability(session.caller.id(), frame.state()).await().atMost(Duration.ofSeconds(10));
+                }
                 case "typing" -> typing.announce(session.caller, conversationOf(session, frame), frame.state());
                 case "read" -> {
                     if (frame.seq() == null) {
@@ -195,6 +211,9 @@ public class WebSocketTransport {
         }
         connection.userData().remove(SESSION);
         hub.unfollow(session);
+        if (session.caller instanceof Caller.AgentCaller) {
+            presence.disconnected(session.caller.id());
+        }
         session.subscriptions.values().forEach(Subscription::close);
         session.subscriptions.clear();
         if (session.idleTimer >= 0) {

@@ -1,0 +1,146 @@
+package io.switchboard.live;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Agent presence across replicas, derived from live agent connections: each instance keeps a row per
+ * connected agent in {@code agent_presence} and refreshes it every 10 s, so a crashed instance's rows
+ * expire after 30 s. An agent is {@code online} (or {@code away}, by choice) while any instance holds a
+ * connection, and {@code offline} a grace period after the last one closed (a page reload is not a
+ * departure). Changes are announced through NOTIFY; the feeds then read the agent's state.
+ */
+@ApplicationScoped
+public class Presence {
+
+    private static final Logger LOG = Logger.getLogger(Presence.class);
+    private static final Duration GRACE = Duration.ofSeconds(10);
+    private static final String FRESH = "seen_at > now() - interval '30 seconds'";
+
+    @RegisterForReflection
+    public record AgentPresence(long agentId, String name, String status) {
+    }
+
+    private final String instance = UUID.randomUUID().toString();
+    private final Map<Long, AtomicInteger> local = new ConcurrentHashMap<>();
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    EventPublisher events;
+
+    /** An agent connection opened on this instance. */
+    public void connected(long agentId) {
+        int now = local.computeIfAbsent(agentId, id -> new AtomicInteger()).incrementAndGet();
+        write(agentId, now).subscribe().with(v -> {
+            if (now == 1) {
+                announce(agentId);
+            }
+        }, this::warn);
+    }
+
+    /** An agent connection closed; after the grace period, if it was the last one, the agent's row goes. */
+    public void disconnected(long agentId) {
+        AtomicInteger count = local.get(agentId);
+        if (count == null) {
+            return;
+        }
+        int now = count.decrementAndGet();
+        if (now > 0) {
+            write(agentId, now).subscribe().with(v -> {
+            }, this::warn);
+            return;
+        }
+        vertx.setTimer(GRACE.toMillis(), t -> {
+            AtomicInteger still = local.get(agentId);
+            if (still != null && still.get() <= 0) {
+                local.remove(agentId, still);
+                pool.preparedQuery("delete from agent_presence where agent_id = $1 and instance_id = $2")
+                        .execute(Tuple.of(agentId, instance)).subscribe().with(v -> announce(agentId), this::warn);
+            }
+        });
+    }
+
+    /** The agent's own choice: online or away. */
+    public Uni<Void> setAvailability(long agentId, String availability) {
+        return pool.preparedQuery("update agent set availability = $2 where id = $1")
+                .execute(Tuple.of(agentId, availability)).invoke(() -> announce(agentId)).replaceWithVoid();
+    }
+
+    public Uni<List<AgentPresence>> all() {
+        return pool.preparedQuery("select a.id, a.display_name, a.availability, "
+                + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
+                + "from agent a order by a.display_name").execute().map(rows -> {
+                    List<AgentPresence> result = new ArrayList<>();
+                    rows.forEach(r -> result.add(of(r)));
+                    return result;
+                });
+    }
+
+    public Uni<AgentPresence> of(long agentId) {
+        return pool.preparedQuery("select a.id, a.display_name, a.availability, "
+                + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
+                + "from agent a where a.id = $1").execute(Tuple.of(agentId)).map(rows -> of(rows.iterator().next()));
+    }
+
+    /** How many agents can answer now (online, not away): the widget shows the offline form at zero. */
+    public Uni<Long> onlineCount() {
+        return pool.preparedQuery("select count(distinct p.agent_id) from agent_presence p join agent a on a.id = p.agent_id "
+                + "where a.availability = 'online' and p." + FRESH).execute().map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    private static AgentPresence of(Row r) {
+        String status = !r.getBoolean("connected") ? "offline" : r.getString("availability");
+        return new AgentPresence(r.getLong("id"), r.getString("display_name"), status);
+    }
+
+    private Uni<Void> write(long agentId, int connections) {
+        return pool.preparedQuery("""
+                insert into agent_presence (agent_id, instance_id, connections, seen_at) values ($1, $2, $3, now())
+                on conflict (agent_id, instance_id) do update set connections = excluded.connections, seen_at = now()""")
+                .execute(Tuple.of(agentId, instance, Math.max(1, connections))).replaceWithVoid();
+    }
+
+    private void announce(long agentId) {
+        events.presence(agentId).subscribe().with(v -> {
+        }, this::warn);
+    }
+
+    /** Keeps this instance's rows fresh; rows of an instance that stopped heartbeating expire. */
+    @Scheduled(every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> heartbeat() {
+        List<Uni<Void>> writes = new ArrayList<>();
+        local.forEach((agentId, count) -> {
+            if (count.get() > 0) {
+                writes.add(write(agentId, count.get()));
+            }
+        });
+        return writes.isEmpty() ? Uni.createFrom().voidItem()
+                : Uni.join().all(writes).andCollectFailures().replaceWithVoid().onFailure().recoverWithNull();
+    }
+
+    private void warn(Throwable failure) {
+        LOG.warnf("presence update failed: %s", failure.getClass().getSimpleName());
+    }
+}
