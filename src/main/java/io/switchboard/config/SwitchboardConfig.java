@@ -29,6 +29,14 @@ public interface SwitchboardConfig {
 
     Security security();
 
+    Assignment assignment();
+
+    interface Assignment {
+        /** Give each new (or reopened) conversation to the available agent assigned longest ago. */
+        @WithDefault("false")
+        boolean auto();
+    }
+
     Limits limits();
 
     interface Security {

@@ -163,6 +163,17 @@ public class ConversationResource {
         return reader.visibleTo(callers.current(), conversationId);
     }
 
+    /** The calling agent takes the conversation; 409 already_claimed if a colleague was first. */
+    @POST
+    @Path("/{id}/claim")
+    @RolesAllowed(Roles.AGENT)
+    @Blocking
+    public Uni<ConversationView> claim(@PathParam("id") String id) {
+        long conversationId = Params.conversationId(id);
+        conversations.claim(callers.agent(), conversationId);
+        return reader.visibleTo(callers.current(), conversationId);
+    }
+
     @POST
     @Path("/{id}/assign")
     @RolesAllowed(Roles.AGENT)

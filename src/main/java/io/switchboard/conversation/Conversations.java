@@ -19,6 +19,26 @@ public class Conversations {
     @Inject
     EventPublisher events;
 
+    @Inject
+    AutoAssigner autoAssigner;
+
+    /**
+     * An agent takes a conversation: it becomes theirs and open. Only one agent can: the row lock orders
+     * simultaneous claims and the second gets 409 already_claimed.
+     */
+    @Transactional
+    public void claim(Caller.AgentCaller agent, long id) {
+        Conversation conversation = lock(id);
+        if (conversation.assigneeId != null && conversation.assigneeId != agent.id()) {
+            throw ApiException.conflict("already_claimed", "another agent has already taken this conversation");
+        }
+        if (conversation.assigneeId == null || conversation.status != ConversationStatus.open) {
+            conversation.assigneeId = agent.id();
+            conversation.status = ConversationStatus.open;
+            touch(conversation);
+        }
+    }
+
     /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
     @Transactional
     public long currentFor(long visitorId) {
@@ -31,6 +51,7 @@ public class Conversations {
         }
         Conversation conversation = new Conversation();
         conversation.visitorId = visitorId;
+        autoAssigner.assign(conversation);
         conversation.persist();
         events.conversationChanged(conversation.id, 0);
         return conversation.id;

@@ -127,6 +127,16 @@ public class Presence {
         }, this::warn);
     }
 
+    /** A stopping instance takes its agents' rows with it instead of letting them expire. */
+    void stop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        try {
+            pool.preparedQuery("delete from agent_presence where instance_id = $1").execute(Tuple.of(instance))
+                    .await().atMost(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            warn(e);
+        }
+    }
+
     /** Keeps this instance's rows fresh; rows of an instance that stopped heartbeating expire. */
     @Scheduled(every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> heartbeat() {

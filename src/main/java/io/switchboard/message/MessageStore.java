@@ -21,6 +21,9 @@ class MessageStore {
     @Inject
     EventPublisher events;
 
+    @Inject
+    io.switchboard.conversation.AutoAssigner autoAssigner;
+
     /**
      * Locks the conversation row, so senders to one conversation queue up; returns the original message when
      * this author already sent {@code clientMsgId}; otherwise takes the next seq, inserts, and queues the
@@ -50,6 +53,7 @@ class MessageStore {
         boolean statusChanged = false;
         if (kind == AuthorKind.visitor && conversation.status == ConversationStatus.resolved) {
             conversation.enqueue();
+            autoAssigner.assign(conversation);
             statusChanged = true;
         } else if (kind == AuthorKind.agent && conversation.status == ConversationStatus.waiting) {
             conversation.status = ConversationStatus.open;
