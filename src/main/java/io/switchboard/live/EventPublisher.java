@@ -57,8 +57,16 @@ public class EventPublisher {
      * reactive client (non-blocking, so it may be called from the event loop).
      */
     public io.smallrye.mutiny.Uni<Void> typing(long conversationId, String subject) {
+        return ephemeral(FanoutEvent.Kind.typing, conversationId, subject);
+    }
+
+    public io.smallrye.mutiny.Uni<Void> viewing(long conversationId, String subject) {
+        return ephemeral(FanoutEvent.Kind.viewing, conversationId, subject);
+    }
+
+    private io.smallrye.mutiny.Uni<Void> ephemeral(FanoutEvent.Kind kind, long conversationId, String subject) {
         try {
-            String payload = json.writeValueAsString(new FanoutEvent(FanoutEvent.Kind.typing, conversationId, 0, subject));
+            String payload = json.writeValueAsString(new FanoutEvent(kind, conversationId, 0, subject));
             return pool.preparedQuery("select pg_notify($1, $2)")
                     .execute(io.vertx.mutiny.sqlclient.Tuple.of(config.fanout().channel(), payload)).replaceWithVoid();
         } catch (JsonProcessingException e) {

@@ -21,6 +21,8 @@ public record FanoutEvent(Kind kind, long conversationId, long seq, String subje
         /** A read cursor moved to {@code seq} ({@code subject}: kind:id). */
         read,
         /** An agent's presence may have changed ({@code seq}: the agent id). */
-        presence
+        presence,
+        /** An agent opened or left a conversation (collision awareness); same subject as typing. */
+        viewing
     }
 }

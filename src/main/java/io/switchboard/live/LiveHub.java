@@ -164,6 +164,8 @@ public class LiveHub {
                     failure -> LOG.warnf("could not read presence: %s", failure.getClass().getSimpleName()));
             case typing -> Typing.parse(conversationId, event.subject()).ifPresent(typing -> subscriptions
                     .getOrDefault(conversationId, Set.of()).forEach(s -> s.typing(typing)));
+            case viewing -> Typing.parse(conversationId, event.subject()).ifPresent(viewing -> subscriptions
+                    .getOrDefault(conversationId, Set.of()).forEach(s -> s.viewing(viewing)));
             case read -> {
                 String[] reader = event.subject() == null ? new String[0] : event.subject().split(":", 2);
                 if (reader.length == 2) {

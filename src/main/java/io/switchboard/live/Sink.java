@@ -18,6 +18,10 @@ public interface Sink {
     default void typing(Typing typing) {
     }
 
+    /** An agent opened ({@code typing() == true}) or left the conversation: "Alice is viewing". */
+    default void viewing(Typing viewing) {
+    }
+
     /** A participant's read cursor moved. */
     default void read(io.switchboard.conversation.ReadReceipt receipt) {
     }

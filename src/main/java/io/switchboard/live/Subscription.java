@@ -87,6 +87,12 @@ public final class Subscription {
         }
     }
 
+    synchronized void viewing(Typing viewing) {
+        if (!closed) {
+            sink.viewing(viewing);
+        }
+    }
+
     synchronized void read(io.switchboard.conversation.ReadReceipt receipt) {
         if (!closed) {
             sink.read(receipt);

@@ -38,4 +38,13 @@ public class TypingNotices {
                 "start".equals(state));
         events.typing(conversationId, typing.subject()).await().atMost(Duration.ofSeconds(10));
     }
+
+    /** An agent opened or left a conversation, for colleagues' collision awareness. Non-blocking. */
+    public void viewing(Caller.AgentCaller agent, long conversationId, boolean viewing) {
+        Typing notice = new Typing(conversationId, new MessageView.Author(AuthorKind.agent, agent.id(), agent.displayName()),
+                viewing);
+        events.viewing(conversationId, notice.subject()).subscribe().with(v -> {
+        }, failure -> {
+        });
+    }
 }

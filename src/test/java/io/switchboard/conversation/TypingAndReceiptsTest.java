@@ -58,6 +58,30 @@ class TypingAndReceiptsTest {
     }
 
     @Test
+    void agentsSeeWhichColleagueIsViewingAConversation() {
+        Api api = new Api(base);
+        long conversation = api.conversation(api.newVisitor().token());
+        String admin = api.agentToken();
+        String username = "viewer" + System.nanoTime();
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Json.object().put("username", username).put("name", "Vera").put("password", "viewer-password").toString())
+                .post("/api/agents").then().statusCode(201);
+        try (WsClient vera = WsClient.following(base, "agent", api.agentToken(username, "viewer-password"), conversation, 0);
+                WsClient alice = WsClient.connect(base, "agent", admin)) {
+            vera.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            alice.send(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0));
+            JsonNode viewing = vera.awaitFrame(f -> f.get("type").asText().equals("viewing"));
+            assertEquals("Administrator", viewing.get("agent").get("name").asText());
+            assertEquals("start", viewing.get("state").asText());
+            alice.send(Json.object().put("type", "unsubscribe").put("conversationId", conversation));
+            vera.awaitFrame(f -> f.get("type").asText().equals("viewing") && f.get("state").asText().equals("stop"));
+            // Nobody is told about themselves.
+            org.junit.jupiter.api.Assertions.assertTrue(alice.frames().stream()
+                    .noneMatch(f -> f.get("type").asText().equals("viewing")));
+        }
+    }
+
+    @Test
     void aTypingFloodIsRateLimited() {
         Api api = new Api(base);
         Api.Visitor visitor = api.newVisitor();

@@ -89,6 +89,13 @@ public class Frames {
     }
 
     @RegisterForReflection
+    public record Viewing(String type, long conversationId, MessageView.Author agent, String state) {
+        public Viewing(io.switchboard.live.Typing viewing) {
+            this("viewing", viewing.conversationId(), viewing.author(), viewing.typing() ? "start" : "stop");
+        }
+    }
+
+    @RegisterForReflection
     public record Read(String type, long conversationId, String readerKind, long readerId, long seq) {
         public Read(io.switchboard.conversation.ReadReceipt receipt) {
             this("read", receipt.conversationId(), receipt.readerKind(), receipt.readerId(), receipt.seq());

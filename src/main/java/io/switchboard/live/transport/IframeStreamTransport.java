@@ -197,6 +197,11 @@ public class IframeStreamTransport {
         }
 
         @Override
+        public void viewing(io.switchboard.live.Typing viewing) {
+            frame(new Frames.Viewing(viewing));
+        }
+
+        @Override
         public void read(io.switchboard.conversation.ReadReceipt receipt) {
             frame(new Frames.Read(receipt));
         }

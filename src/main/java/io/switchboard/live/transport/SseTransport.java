@@ -136,6 +136,11 @@ public class SseTransport {
                 }
 
                 @Override
+                public void viewing(io.switchboard.live.Typing viewing) {
+                    emitter.emit(sse.newEventBuilder().name("viewing").data(frames.write(new Frames.Viewing(viewing))).build());
+                }
+
+                @Override
                 public void read(io.switchboard.conversation.ReadReceipt receipt) {
                     emitter.emit(sse.newEventBuilder().name("read").data(frames.write(new Frames.Read(receipt))).build());
                 }

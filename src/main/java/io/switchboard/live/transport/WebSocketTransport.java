@@ -215,6 +215,9 @@ public class WebSocketTransport {
             presence.disconnected(session.caller.id());
         }
         session.subscriptions.values().forEach(Subscription::close);
+        if (session.caller instanceof Caller.AgentCaller agentCaller) {
+            session.subscriptions.keySet().forEach(id -> typing.viewing(agentCaller, id, false));
+        }
         session.subscriptions.clear();
         if (session.idleTimer >= 0) {
             vertx.cancelTimer(session.idleTimer);
@@ -279,7 +282,17 @@ public class WebSocketTransport {
             public void read(io.switchboard.conversation.ReadReceipt receipt) {
                 send(session, new Frames.Read(receipt));
             }
+
+            @Override
+            public void viewing(io.switchboard.live.Typing viewing) {
+                if (viewing.author().id() != session.caller.id() || !agent) {
+                    send(session, new Frames.Viewing(viewing));
+                }
+            }
         }));
+        if (session.caller instanceof Caller.AgentCaller agentCaller) {
+            typing.viewing(agentCaller, conversationId, true);
+        }
     }
 
     private void unsubscribe(Session session, ClientFrame frame) {
@@ -289,6 +302,9 @@ public class WebSocketTransport {
         Subscription subscription = session.subscriptions.remove(frame.conversationId());
         if (subscription != null) {
             subscription.close();
+            if (session.caller instanceof Caller.AgentCaller agentCaller) {
+                typing.viewing(agentCaller, frame.conversationId(), false);
+            }
         }
         send(session.connection, new Frames.Unsubscribed(frame.ref(), frame.conversationId()));
     }
