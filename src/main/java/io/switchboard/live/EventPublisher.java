@@ -65,8 +65,13 @@ public class EventPublisher {
     }
 
     private io.smallrye.mutiny.Uni<Void> ephemeral(FanoutEvent.Kind kind, long conversationId, String subject) {
+        return notifyNow(new FanoutEvent(kind, conversationId, 0, subject));
+    }
+
+    /** NOTIFY at once, outside any transaction (ephemeral events: typing, viewing, presence). */
+    private io.smallrye.mutiny.Uni<Void> notifyNow(FanoutEvent event) {
         try {
-            String payload = json.writeValueAsString(new FanoutEvent(kind, conversationId, 0, subject));
+            String payload = json.writeValueAsString(event);
             return pool.preparedQuery("select pg_notify($1, $2)")
                     .execute(io.vertx.mutiny.sqlclient.Tuple.of(config.fanout().channel(), payload)).replaceWithVoid();
         } catch (JsonProcessingException e) {
@@ -76,13 +81,7 @@ public class EventPublisher {
 
     /** Presence changes outside any transaction, through the reactive client. */
     public io.smallrye.mutiny.Uni<Void> presence(long agentId) {
-        try {
-            String payload = json.writeValueAsString(new FanoutEvent(FanoutEvent.Kind.presence, 0, agentId, null));
-            return pool.preparedQuery("select pg_notify($1, $2)")
-                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(config.fanout().channel(), payload)).replaceWithVoid();
-        } catch (JsonProcessingException e) {
-            return io.smallrye.mutiny.Uni.createFrom().failure(e);
-        }
+        return notifyNow(new FanoutEvent(FanoutEvent.Kind.presence, 0, agentId, null));
     }
 
     public void tokenRevoked(String tokenHash) {

@@ -33,6 +33,9 @@ public class Presence {
     private static final Logger LOG = Logger.getLogger(Presence.class);
     private static final Duration GRACE = Duration.ofSeconds(10);
     private static final String FRESH = "seen_at > now() - interval '30 seconds'";
+    private static final String SELECT = "select a.id, a.display_name, a.availability, "
+            + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
+            + "from agent a";
 
     @RegisterForReflection
     public record AgentPresence(long agentId, String name, String status) {
@@ -89,9 +92,7 @@ public class Presence {
     }
 
     public Uni<List<AgentPresence>> all() {
-        return pool.preparedQuery("select a.id, a.display_name, a.availability, "
-                + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
-                + "from agent a order by a.display_name").execute().map(rows -> {
+        return pool.preparedQuery(SELECT + " order by a.display_name").execute().map(rows -> {
                     List<AgentPresence> result = new ArrayList<>();
                     rows.forEach(r -> result.add(of(r)));
                     return result;
@@ -99,9 +100,8 @@ public class Presence {
     }
 
     public Uni<AgentPresence> of(long agentId) {
-        return pool.preparedQuery("select a.id, a.display_name, a.availability, "
-                + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
-                + "from agent a where a.id = $1").execute(Tuple.of(agentId)).map(rows -> of(rows.iterator().next()));
+        return pool.preparedQuery(SELECT + " where a.id = $1").execute(Tuple.of(agentId))
+                .map(rows -> of(rows.iterator().next()));
     }
 
     /** How many agents can answer now (online, not away): the widget shows the offline form at zero. */
