@@ -108,6 +108,8 @@ public class IframeStreamTransport {
             Stream stream = new Stream(emitter, function, nonce, cursor, backlog, caller.key());
             open.set(stream);
             emitter.emit(prelude());
+            // Tells the page at once that the stream works (an iframe's load event only fires at the end).
+            stream.frame(new Frames.Control("open", cursor));
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.iframe, stream);
             long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(),
                     t -> stream.frame(new Frames.Control("heartbeat", null)));

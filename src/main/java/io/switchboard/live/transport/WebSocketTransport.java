@@ -283,10 +283,23 @@ public class WebSocketTransport {
                 send(session, new Frames.Read(receipt));
             }
 
+            /** Colleagues viewing this conversation, as far as this connection has been told. */
+            private final java.util.Set<Long> viewers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
             @Override
             public void viewing(io.switchboard.live.Typing viewing) {
-                if (viewing.author().id() != session.caller.id() || !agent) {
+                boolean colleague = viewing.author().id() != session.caller.id();
+                if (colleague || !agent) {
                     send(session, new Frames.Viewing(viewing));
+                }
+                // Viewing is ephemeral, so a colleague who opens the conversation later would never hear
+                // that this agent is already here: answer a newcomer's "start" once with our own.
+                if (agent && colleague && session.caller instanceof Caller.AgentCaller me) {
+                    if (!viewing.typing()) {
+                        viewers.remove(viewing.author().id());
+                    } else if (viewers.add(viewing.author().id())) {
+                        typing.viewing(me, conversationId, true);
+                    }
                 }
             }
         }));

@@ -1,0 +1,767 @@
+/*
+ * switchboard.js: the Switchboard client library (protocol 1, docs/protocol.md). Plain JavaScript, no build.
+ *
+ *   const client = new Switchboard.Client({ role: 'visitor', token, transport: 'auto' });
+ *   client.on('message', m => …); client.follow(conversationId, lastSeqShown); client.start();
+ *   client.send(conversationId, 'Hello');   // queued while offline, retried with the same clientMsgId
+ *
+ * Transports, tried in this order until one works: websocket → sse (+ REST send) → longpoll → iframe →
+ * poll. Once one has worked the client sticks to it and reconnects with jittered exponential backoff;
+ * it falls further down the list only when that transport keeps failing while the service answers plain
+ * HTTP (a proxy that kills upgrades or buffers streams). Every transport resumes from the last seq shown,
+ * so nothing is lost and nothing is shown twice. Message text is data: render it with textContent.
+ */
+(function (global) {
+  'use strict';
+
+  const ORDER = ['websocket', 'sse', 'longpoll', 'iframe', 'poll'];
+  const OPEN_TIMEOUT_MS = 10000;
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message || code);
+      this.status = status;
+      this.code = code;
+    }
+    /** Worth retrying later: the network, the service or a rate limit; not the message itself. */
+    get transient() {
+      return this.status === 0 || this.status >= 500 || this.status === 429 || this.code === 'rate_limited';
+    }
+  }
+
+  function newClientMsgId() {
+    if (global.crypto && global.crypto.randomUUID) {
+      return 'c-' + global.crypto.randomUUID();
+    }
+    return 'c-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12);
+  }
+
+  function supported(name) {
+    switch (name) {
+      case 'websocket': return typeof global.WebSocket === 'function';
+      case 'sse': return typeof global.EventSource === 'function';
+      case 'iframe': return typeof global.document !== 'undefined';
+      default: return typeof global.fetch === 'function';
+    }
+  }
+
+  /** The transport forced by the page's URL (?transport=longpoll), if any. */
+  function transportFromUrl() {
+    try {
+      const forced = new URLSearchParams(global.location.search).get('transport');
+      return forced && ORDER.includes(forced) ? forced : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  let callbackCounter = 0;
+
+  class Client {
+    constructor(options) {
+      const o = options || {};
+      this.base = (o.base || global.location.origin).replace(/\/+$/, '');
+      this.role = o.role === 'agent' ? 'agent' : 'visitor';
+      this.token = o.token || null;
+      const forced = o.transport && o.transport !== 'auto' ? o.transport : transportFromUrl();
+      if (forced && !ORDER.includes(forced)) {
+        throw new Error('unknown transport: ' + forced);
+      }
+      this.transports = forced ? [forced] : ORDER.filter(supported);
+      this.backoff = { min: o.backoffMin || 500, max: o.backoffMax || 15000 };
+      this.listeners = {};
+      this.follows = new Map(); // conversationId → { cursor }
+      this.outbox = [];          // { conversationId, clientMsgId, text, inflight }
+      this.index = 0;
+      this.sticky = false;       // a transport has worked: stay on it
+      this.failures = 0;         // consecutive failures to open
+      this.link = null;
+      this.state = 'idle';
+      this.timer = null;
+      this.stopped = true;
+    }
+
+    // ---- events -------------------------------------------------------------------------------------
+    on(type, fn) {
+      (this.listeners[type] = this.listeners[type] || []).push(fn);
+      return this;
+    }
+
+    emit(type, payload) {
+      (this.listeners[type] || []).forEach(fn => {
+        try {
+          fn(payload);
+        } catch (e) {
+          if (global.console) global.console.error(e);
+        }
+      });
+    }
+
+    get transport() {
+      return this.link ? this.link.name : this.transports[this.index];
+    }
+
+    // ---- REST ---------------------------------------------------------------------------------------
+    headers(json) {
+      const h = { 'X-Switchboard-As': this.role, Accept: 'application/json' };
+      if (json) h['Content-Type'] = 'application/json';
+      if (this.token) h.Authorization = 'Bearer ' + this.token;
+      return h;
+    }
+
+    /** A JSON request to the service; rejects with an ApiError (status 0 for a network failure). */
+    async request(method, path, body, signal) {
+      let response;
+      try {
+        response = await global.fetch(this.base + path, {
+          method,
+          headers: this.headers(body !== undefined),
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: this.token ? 'omit' : 'include',
+          cache: 'no-store',
+          signal
+        });
+      } catch (e) {
+        if (e && e.name === 'AbortError') throw e;
+        throw new ApiError(0, 'network', 'the service cannot be reached');
+      }
+      if (response.status === 204) return null;
+      let payload = null;
+      try {
+        payload = await response.json();
+      } catch (e) {
+        payload = null;
+      }
+      if (!response.ok) {
+        const code = payload && payload.error ? payload.error : 'http_' + response.status;
+        throw new ApiError(response.status, code, payload && payload.message);
+      }
+      return payload;
+    }
+
+    /** A URL for transports that cannot set headers (EventSource, iframe, WebSocket). */
+    streamUrl(path, params) {
+      const query = new URLSearchParams(params || {});
+      query.set('as', this.role);
+      if (this.token) query.set('access_token', this.token);
+      return this.base + path + '?' + query.toString();
+    }
+
+    // ---- following conversations --------------------------------------------------------------------
+    /** Receive conversation {@code id}'s messages after {@code after} (the last seq already shown). */
+    follow(conversationId, after) {
+      const id = Number(conversationId);
+      const existing = this.follows.get(id);
+      if (existing) {
+        existing.cursor = Math.max(existing.cursor, after || 0);
+        return;
+      }
+      this.follows.set(id, { cursor: after || 0 });
+      if (this.link && this.link.open) this.link.subscribe(id, after || 0);
+    }
+
+    unfollow(conversationId) {
+      const id = Number(conversationId);
+      if (this.follows.delete(id) && this.link && this.link.open) this.link.unsubscribe(id);
+    }
+
+    cursor(conversationId) {
+      const f = this.follows.get(Number(conversationId));
+      return f ? f.cursor : 0;
+    }
+
+    /** Every transport ends here: in-order delivery, exactly once, gaps filled from the store. */
+    deliver(message) {
+      const follow = this.follows.get(message.conversationId);
+      if (!follow || message.seq <= follow.cursor) return;
+      if (message.seq > follow.cursor + 1) {
+        this.catchUp(message.conversationId);
+        return;
+      }
+      follow.cursor = message.seq;
+      this.settle(message.clientMsgId, message.conversationId, message.seq);
+      this.emit('message', message);
+    }
+
+    async catchUp(conversationId) {
+      const follow = this.follows.get(conversationId);
+      if (!follow || follow.catchingUp) return;
+      follow.catchingUp = true;
+      try {
+        const batch = await this.request('GET',
+          '/api/conversations/' + conversationId + '/messages?limit=200&after=' + follow.cursor);
+        follow.catchingUp = false;
+        batch.forEach(m => this.deliver(m));
+      } catch (e) {
+        follow.catchingUp = false;
+      }
+    }
+
+    // ---- sending ------------------------------------------------------------------------------------
+    /**
+     * Queues a message and returns its clientMsgId at once. It is sent when a transport is up and retried
+     * (same clientMsgId, so never stored twice) until the service acknowledges it: 'sent' then fires.
+     * A message the service refuses for good fires 'sendfailed' with the error.
+     */
+    send(conversationId, text) {
+      const item = { conversationId: Number(conversationId), clientMsgId: newClientMsgId(), text, inflight: false };
+      this.outbox.push(item);
+      this.flush();
+      return item.clientMsgId;
+    }
+
+    pending() {
+      return this.outbox.map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text }));
+    }
+
+    flush() {
+      if (this.link && this.link.open) this.link.flush(this.outbox);
+    }
+
+    /** The service has stored it (ack, REST answer or the message itself came back). */
+    settle(clientMsgId, conversationId, seq, duplicate) {
+      const at = this.outbox.findIndex(i => i.clientMsgId === clientMsgId);
+      if (at < 0) return;
+      this.outbox.splice(at, 1);
+      this.emit('sent', { clientMsgId, conversationId, seq, duplicate: !!duplicate });
+    }
+
+    refuse(clientMsgId, error) {
+      const at = this.outbox.findIndex(i => i.clientMsgId === clientMsgId);
+      if (at < 0) return;
+      const item = this.outbox[at];
+      if (error.transient) {
+        item.inflight = false;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.flush(), error.code === 'rate_limited' ? 2000 : 1000);
+        return;
+      }
+      this.outbox.splice(at, 1);
+      this.emit('sendfailed', { clientMsgId, conversationId: item.conversationId, text: item.text, error });
+    }
+
+    typing(conversationId, state) {
+      if (this.link && this.link.open) this.link.typing(Number(conversationId), state ? 'start' : 'stop');
+    }
+
+    read(conversationId, seq) {
+      if (this.link && this.link.open) this.link.read(Number(conversationId), seq);
+    }
+
+    /** Agents: 'online' or 'away'. Kept across reconnects. */
+    presence(state) {
+      this.availability = state;
+      if (this.link && this.link.open) this.link.presence(state);
+    }
+
+    // ---- connection lifecycle -----------------------------------------------------------------------
+    start() {
+      if (!this.stopped) return this;
+      this.stopped = false;
+      this.connect();
+      return this;
+    }
+
+    stop() {
+      this.stopped = true;
+      clearTimeout(this.timer);
+      if (this.link) this.link.close();
+      this.link = null;
+      this.setState('idle');
+    }
+
+    setState(state, extra) {
+      this.state = state;
+      this.emit('status', Object.assign({ state, transport: this.transport }, extra || {}));
+    }
+
+    connect() {
+      if (this.stopped) return;
+      const name = this.transports[this.index];
+      const Link = LINKS[name];
+      this.setState(this.sticky ? 'reconnecting' : 'connecting');
+      this.link = new Link(this);
+      this.link.start();
+    }
+
+    /** Called by a link once it really works (handshake done, first answer received). */
+    opened(link) {
+      if (link !== this.link) return;
+      this.sticky = true;
+      this.failures = 0;
+      this.setState('online');
+      if (this.availability) link.presence(this.availability);
+      link.flush(this.outbox);
+    }
+
+    /** Called by a link when it is finished: {@code code} is a close code when one is known. */
+    closed(link, wasOpen, code) {
+      if (link !== this.link || this.stopped) return;
+      this.link = null;
+      this.outbox.forEach(i => { i.inflight = false; });
+      if (code === 4401) {
+        this.stopped = true;
+        this.setState('unauthorized');
+        this.emit('unauthorized', { code });
+        return;
+      }
+      if (!this.sticky) {
+        // Still looking for a transport that works here.
+        this.index = (this.index + 1) % this.transports.length;
+        if (this.index !== 0) {
+          this.connect();
+          return;
+        }
+      } else if (!wasOpen) {
+        this.failures++;
+        if (this.failures >= 3 && this.transports.length > 1 && this.index < this.transports.length - 1) {
+          // The service answers HTTP but this transport keeps failing: move down the list.
+          this.probe().then(up => {
+            if (up && !this.link && this.failures >= 3) {
+              this.index++;
+              this.failures = 0;
+            }
+          });
+        }
+      }
+      this.attempt = wasOpen ? 0 : (this.attempt || 0) + 1;
+      const slow = code === 1008 || code === 4429 ? 4 : 1;
+      const ceiling = Math.min(this.backoff.max, this.backoff.min * Math.pow(2, this.attempt)) * slow;
+      const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2); // jitter: never in lockstep
+      this.setState('reconnecting', { retryIn: delay });
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.connect(), delay);
+    }
+
+    async probe() {
+      try {
+        await this.request('GET', '/api/presence');
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+
+    /** Reconnect now (e.g. the browser says it is online again). */
+    retryNow() {
+      if (this.link || this.stopped) return;
+      clearTimeout(this.timer);
+      this.connect();
+    }
+  }
+
+  // ---- WebSocket: one socket, every followed conversation ---------------------------------------------
+  class WebSocketLink {
+    constructor(client) {
+      this.client = client;
+      this.name = 'websocket';
+      this.open = false;
+      this.done = false;
+    }
+
+    start() {
+      const c = this.client;
+      const url = c.base.replace(/^http/, 'ws') + '/ws/' + c.role + (c.token ? '?access_token=' + encodeURIComponent(c.token) : '');
+      try {
+        this.socket = new global.WebSocket(url);
+      } catch (e) {
+        setTimeout(() => this.finish(undefined), 0);
+        return;
+      }
+      this.openTimer = setTimeout(() => this.socket.close(), OPEN_TIMEOUT_MS);
+      this.socket.onmessage = event => this.frame(event.data);
+      this.socket.onclose = event => this.finish(event.code);
+      this.socket.onerror = () => {};
+    }
+
+    frame(data) {
+      let f;
+      try {
+        f = JSON.parse(data);
+      } catch (e) {
+        return;
+      }
+      const c = this.client;
+      switch (f.type) {
+        case 'hello':
+          clearTimeout(this.openTimer);
+          this.open = true;
+          c.me = { role: f.role, id: f.id, name: f.name };
+          c.follows.forEach((follow, id) => this.subscribe(id, follow.cursor));
+          this.ping = setInterval(() => this.write({ type: 'ping' }), 25000);
+          c.emit('hello', c.me);
+          c.opened(this);
+          break;
+        case 'message': c.deliver(f.message); break;
+        case 'ack': c.settle(f.clientMsgId, f.conversationId, f.seq, f.duplicate); break;
+        case 'error':
+          if (f.ref && f.ref.startsWith('c-')) {
+            c.refuse(f.ref, new ApiError(f.code === 'rate_limited' ? 429 : 400, f.code, f.message));
+          } else {
+            c.emit('error', f);
+          }
+          break;
+        case 'conversation': c.emit('conversation', f.conversation); break;
+        case 'activity': case 'typing': case 'read': case 'presence': case 'viewing':
+          c.emit(f.type, f);
+          break;
+        default: break;
+      }
+    }
+
+    write(frame) {
+      if (this.socket && this.socket.readyState === 1) {
+        this.socket.send(JSON.stringify(frame));
+        return true;
+      }
+      return false;
+    }
+
+    subscribe(id, after) { this.write({ type: 'resume', conversationId: id, after }); }
+    unsubscribe(id) { this.write({ type: 'unsubscribe', conversationId: id }); }
+    typing(id, state) { this.write({ type: 'typing', conversationId: id, state }); }
+    read(id, seq) { this.write({ type: 'read', conversationId: id, seq }); }
+    presence(state) { this.write({ type: 'presence', state }); }
+
+    /** Frames from one socket are handled in order, so the whole outbox can go at once. */
+    flush(outbox) {
+      outbox.filter(i => !i.inflight).forEach(i => {
+        if (this.write({ type: 'send', ref: i.clientMsgId, conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text })) {
+          i.inflight = true;
+        }
+      });
+    }
+
+    close() {
+      this.done = true;
+      if (this.socket) this.socket.close(1000);
+      this.cleanup();
+    }
+
+    cleanup() {
+      clearTimeout(this.openTimer);
+      clearInterval(this.ping);
+    }
+
+    finish(code) {
+      this.cleanup();
+      if (this.done) return;
+      this.done = true;
+      const wasOpen = this.open;
+      this.open = false;
+      this.client.closed(this, wasOpen, code);
+    }
+  }
+
+  // ---- The HTTP transports: a receiver per followed conversation, sends over REST ----------------------
+  class HttpLink {
+    constructor(client, name) {
+      this.client = client;
+      this.name = name;
+      this.open = false;
+      this.done = false;
+      this.receivers = new Map();
+      this.sending = false;
+    }
+
+    async start() {
+      const c = this.client;
+      try {
+        const me = await c.request('GET', c.role === 'agent' ? '/api/agents/me' : '/api/visitors/me');
+        c.me = { role: c.role, id: me.id, name: me.name };
+      } catch (e) {
+        this.finish(false, e.status === 401 ? 4401 : undefined);
+        return;
+      }
+      if (this.done) return;
+      c.emit('hello', c.me);
+      if (c.follows.size === 0) {
+        this.ready();
+      } else {
+        c.follows.forEach((follow, id) => this.subscribe(id, follow.cursor));
+      }
+    }
+
+    /** The link works once every receiver has had its first answer. */
+    ready() {
+      if (this.open || this.done) return;
+      for (const r of this.receivers.values()) {
+        if (!r.opened) return;
+      }
+      this.open = true;
+      this.client.opened(this);
+    }
+
+    subscribe(id, after) {
+      if (this.receivers.has(id)) this.receivers.get(id).stop();
+      const receiver = new RECEIVERS[this.name](this, id);
+      this.receivers.set(id, receiver);
+      receiver.start(after);
+    }
+
+    unsubscribe(id) {
+      const r = this.receivers.get(id);
+      if (r) r.stop();
+      this.receivers.delete(id);
+    }
+
+    /** A receiver failed: the whole link is done and the client reconnects every conversation. */
+    failed(receiver, code) {
+      if (this.receivers.get(receiver.id) !== receiver) return;
+      this.finish(this.open, code);
+    }
+
+    typing(id, state) {
+      this.client.request('POST', '/api/conversations/' + id + '/typing', { state }).catch(() => {});
+    }
+
+    read(id, seq) {
+      this.client.request('POST', '/api/conversations/' + id + '/read', { seq }).catch(() => {});
+    }
+
+    presence() {
+      // Presence follows live connections; availability can only be set over a WebSocket.
+    }
+
+    /** One REST send at a time, in order; stops at the first failure and leaves the rest queued. */
+    async flush(outbox) {
+      if (this.sending) return;
+      this.sending = true;
+      try {
+        while (!this.done) {
+          const item = outbox.find(i => !i.inflight);
+          if (!item) break;
+          item.inflight = true;
+          try {
+            const result = await this.client.request('POST', '/api/conversations/' + item.conversationId + '/messages',
+              { clientMsgId: item.clientMsgId, text: item.text });
+            this.client.settle(item.clientMsgId, item.conversationId, result.message.seq, result.duplicate);
+          } catch (e) {
+            this.client.refuse(item.clientMsgId, e);
+            if (e.transient) break;
+          }
+        }
+      } finally {
+        this.sending = false;
+      }
+    }
+
+    close() {
+      this.done = true;
+      this.receivers.forEach(r => r.stop());
+      this.receivers.clear();
+    }
+
+    finish(wasOpen, code) {
+      if (this.done) return;
+      this.close();
+      this.open = false;
+      this.client.closed(this, wasOpen, code);
+    }
+  }
+
+  /** Shared by the HTTP receivers: read-receipt and status refresh for transports that carry only messages. */
+  class Receiver {
+    constructor(link, id) {
+      this.link = link;
+      this.client = link.client;
+      this.id = id;
+      this.opened = false;
+      this.stopped = false;
+    }
+
+    markOpen() {
+      if (this.opened) return;
+      this.opened = true;
+      this.link.ready();
+    }
+
+    fail(code) {
+      if (this.stopped) return;
+      this.stop();
+      this.link.failed(this, code);
+    }
+
+    stop() {
+      this.stopped = true;
+    }
+
+    /** For long-poll and poll: receipts and status changes are fetched, not pushed. */
+    refreshMeta() {
+      const c = this.client;
+      const base = '/api/conversations/' + this.id;
+      c.request('GET', base + '/reads').then(list => list.forEach(r => c.emit('read', Object.assign({ type: 'read' }, r))), () => {});
+      c.request('GET', base).then(conv => c.emit('conversation', conv), () => {});
+    }
+
+    /** An iframe or SSE frame. */
+    dispatch(f) {
+      const c = this.client;
+      switch (f.type) {
+        case 'open': this.markOpen(); break;
+        case 'message': c.deliver(f.message); break;
+        case 'conversation': c.emit('conversation', f.conversation); break;
+        case 'typing': case 'read': case 'viewing': c.emit(f.type, f); break;
+        default: break;
+      }
+    }
+  }
+
+  class SseReceiver extends Receiver {
+    start(after) {
+      const c = this.client;
+      const source = new global.EventSource(c.streamUrl('/api/conversations/' + this.id + '/events', { after }),
+        { withCredentials: !c.token && c.base !== global.location.origin });
+      this.source = source;
+      this.openTimer = setTimeout(() => this.fail(), OPEN_TIMEOUT_MS);
+      source.onopen = () => {
+        clearTimeout(this.openTimer);
+        this.markOpen();
+      };
+      source.onerror = () => this.fail(); // our own backoff and cursor, not EventSource's retry
+      source.addEventListener('message', e => this.dispatch({ type: 'message', message: JSON.parse(e.data) }));
+      source.addEventListener('conversation', e => this.dispatch({ type: 'conversation', conversation: JSON.parse(e.data) }));
+      ['typing', 'read', 'viewing'].forEach(type =>
+        source.addEventListener(type, e => this.dispatch(Object.assign({ type }, JSON.parse(e.data)))));
+      source.addEventListener('close', e => {
+        let code;
+        try {
+          code = JSON.parse(e.data).code;
+        } catch (x) {
+          code = undefined;
+        }
+        this.fail(code);
+      });
+    }
+
+    stop() {
+      super.stop();
+      clearTimeout(this.openTimer);
+      if (this.source) this.source.close();
+    }
+  }
+
+  class LongPollReceiver extends Receiver {
+    start() {
+      this.loop();
+    }
+
+    async loop() {
+      const c = this.client;
+      let rounds = 0;
+      while (!this.stopped) {
+        this.abort = new AbortController();
+        const watchdog = setTimeout(() => this.abort.abort(), 35000);
+        try {
+          // The first round does not wait: it proves the path works and catches up at once.
+          const batch = await c.request('GET', '/api/conversations/' + this.id + '/messages?limit=200'
+            + (rounds > 0 ? '&wait=25s' : '') + '&after=' + c.cursor(this.id), undefined, this.abort.signal);
+          clearTimeout(watchdog);
+          this.markOpen();
+          batch.forEach(m => c.deliver(m));
+          if (rounds++ % 4 === 0 || batch.length > 0) this.refreshMeta();
+        } catch (e) {
+          clearTimeout(watchdog);
+          this.fail(e.status === 401 ? 4401 : undefined);
+          return;
+        }
+      }
+    }
+
+    stop() {
+      super.stop();
+      if (this.abort) this.abort.abort();
+    }
+  }
+
+  class PollReceiver extends Receiver {
+    start() {
+      this.tick(0);
+    }
+
+    async tick(round) {
+      if (this.stopped) return;
+      const c = this.client;
+      try {
+        const batch = await c.request('GET', '/api/conversations/' + this.id + '/messages?limit=200&after=' + c.cursor(this.id));
+        this.markOpen();
+        batch.forEach(m => c.deliver(m));
+        if (round % 3 === 0 || batch.length > 0) this.refreshMeta();
+      } catch (e) {
+        this.fail(e.status === 401 ? 4401 : undefined);
+        return;
+      }
+      this.timer = setTimeout(() => this.tick(round + 1), 1000);
+    }
+
+    stop() {
+      super.stop();
+      clearTimeout(this.timer);
+    }
+  }
+
+  /** The forever frame: a hidden iframe whose document calls parent.<callback>(frame) per frame. */
+  class IframeReceiver extends Receiver {
+    start(after) {
+      this.callback = '__switchboardFrame' + (++callbackCounter);
+      global[this.callback] = f => {
+        this.lastFrame = Date.now();
+        if (f.type === 'reconnect') {
+          this.reopen = true;
+        } else if (f.type === 'close') {
+          this.fail(f.code);
+        } else {
+          this.dispatch(f);
+        }
+      };
+      this.lastFrame = Date.now();
+      this.openTimer = setTimeout(() => { if (!this.opened) this.fail(); }, OPEN_TIMEOUT_MS);
+      this.watchdog = setInterval(() => { if (Date.now() - this.lastFrame > 45000) this.fail(); }, 5000);
+      this.frame(after);
+    }
+
+    frame(after) {
+      const frame = global.document.createElement('iframe');
+      frame.hidden = true;
+      frame.setAttribute('aria-hidden', 'true');
+      frame.title = 'switchboard stream';
+      frame.src = this.client.streamUrl('/api/conversations/' + this.id + '/iframe-stream',
+        { after, callback: this.callback });
+      frame.addEventListener('load', () => {
+        // The document ended: planned (reconnect frame, so reopen at the cursor) or a failure.
+        if (this.stopped || frame !== this.element) return;
+        if (this.reopen) {
+          this.reopen = false;
+          frame.remove();
+          this.frame(this.client.cursor(this.id));
+        } else {
+          this.fail();
+        }
+      });
+      this.element = frame;
+      global.document.body.appendChild(frame);
+    }
+
+    stop() {
+      super.stop();
+      clearTimeout(this.openTimer);
+      clearInterval(this.watchdog);
+      if (this.element) this.element.remove();
+      this.element = null;
+      const name = this.callback;
+      // Late frames from a closing document must not throw.
+      global[name] = () => {};
+    }
+  }
+
+  const RECEIVERS = { sse: SseReceiver, longpoll: LongPollReceiver, iframe: IframeReceiver, poll: PollReceiver };
+  const LINKS = {
+    websocket: WebSocketLink,
+    sse: class extends HttpLink { constructor(c) { super(c, 'sse'); } },
+    longpoll: class extends HttpLink { constructor(c) { super(c, 'longpoll'); } },
+    iframe: class extends HttpLink { constructor(c) { super(c, 'iframe'); } },
+    poll: class extends HttpLink { constructor(c) { super(c, 'poll'); } }
+  };
+
+  global.Switchboard = { Client, ApiError, TRANSPORTS: ORDER.slice(), newClientMsgId };
+})(window);

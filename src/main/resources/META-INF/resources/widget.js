@@ -1,0 +1,485 @@
+/*
+ * The Switchboard visitor widget. Embed it with one tag:
+ *
+ *   <script src="https://chat.example.com/widget.js" async
+ *           data-title="Acme support" data-lang="zh-CN" data-transport="auto"></script>
+ *
+ * It loads switchboard.js and widget.css from the same host, draws a launcher and a chat panel inside a
+ * shadow root (the page's styles cannot break it, its styles cannot leak), keeps the visitor's anonymous
+ * token in localStorage so history survives reloads, and never renders message text as HTML.
+ */
+(function () {
+  'use strict';
+  const script = document.currentScript;
+  if (!script || window.__switchboardWidget) return;
+  window.__switchboardWidget = true;
+  const base = new URL(script.src, location.href).origin;
+  const options = script.dataset;
+
+  const STRINGS = {
+    en: {
+      launcher: 'Chat with us', title: 'Support', close: 'Close', connecting: 'Connecting…',
+      reconnecting: 'Reconnecting… your messages will be sent when we are back.', online: 'We usually reply in a few minutes.',
+      chattingWith: 'You are chatting with {name}.', queue: 'You are number {n} in the queue.',
+      joined: '{name} joined the conversation.', typing: '{name} is typing…', placeholder: 'Write a message…',
+      send: 'Send', sending: 'Sending…', sent: 'Delivered', read: 'Read', failed: 'Not sent: {reason}', you: 'You',
+      offlineTitle: 'We are away right now', offlineText: 'Leave a message and we will answer here as soon as we are back.',
+      name: 'Your name (optional)', email: 'Email (optional)', message: 'Your message', leave: 'Leave a message',
+      thanks: 'Thanks! Your message is saved. An agent will answer here.', away: 'No agent is online; we will answer later.',
+      resolved: 'This conversation was resolved. Write again to reopen it.', unread: '{n} new messages'
+    },
+    'zh-CN': {
+      launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
+      reconnecting: '正在重新连接…恢复后会自动发送您的消息。', online: '我们通常几分钟内回复。',
+      chattingWith: '正在为您服务的是 {name}。', queue: '您在队列中排第 {n} 位。',
+      joined: '{name} 已加入对话。', typing: '{name} 正在输入…', placeholder: '输入消息…',
+      send: '发送', sending: '发送中…', sent: '已送达', read: '已读', failed: '发送失败：{reason}', you: '您',
+      offlineTitle: '我们暂时不在线', offlineText: '请留言，我们回来后会在这里回复您。',
+      name: '您的姓名（可选）', email: '电子邮箱（可选）', message: '您的留言', leave: '提交留言',
+      thanks: '谢谢！您的留言已保存，客服会在这里回复您。', away: '目前没有客服在线，我们稍后回复。',
+      resolved: '此对话已解决。再次发送消息即可重新打开。', unread: '{n} 条新消息'
+    }
+  };
+  const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
+  const lang = /^zh/i.test(requested) ? 'zh-CN' : 'en';
+  function t(key, vars) {
+    return (STRINGS[lang][key] || STRINGS.en[key]).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m));
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function loadLibrary(then) {
+    if (window.Switchboard) {
+      then();
+      return;
+    }
+    const s = document.createElement('script');
+    s.src = base + '/switchboard.js';
+    s.onload = then;
+    document.head.appendChild(s);
+  }
+
+  const TOKEN_KEY = 'switchboard.visitor.' + base;
+
+  class Widget {
+    constructor() {
+      this.token = localStorage.getItem(TOKEN_KEY);
+      this.conversation = null;
+      this.client = null;
+      this.agentRead = 0;
+      this.unread = 0;
+      this.elements = new Map(); // clientMsgId or seq → element
+      this.agentsOnline = null;
+      this.build();
+      // A reload keeps the panel as the visitor left it.
+      if (sessionStorage.getItem(TOKEN_KEY + '.open') === '1') this.toggle(true);
+    }
+
+    build() {
+      const host = el('div');
+      host.id = 'switchboard-widget';
+      host.setAttribute('lang', lang);
+      this.host = host;
+      const root = host.attachShadow({ mode: 'open' });
+      const css = el('link');
+      css.rel = 'stylesheet';
+      css.href = base + '/widget.css';
+      root.appendChild(css);
+
+      this.launcher = el('button', 'sbw-launcher', t('launcher'));
+      this.launcher.type = 'button';
+      this.badge = el('span', 'sbw-badge');
+      this.badge.hidden = true;
+      this.launcher.appendChild(this.badge);
+      this.launcher.addEventListener('click', () => this.toggle(true));
+
+      const panel = el('section', 'sbw-panel');
+      panel.hidden = true;
+      panel.setAttribute('role', 'dialog');
+      panel.setAttribute('aria-label', options.title || t('title'));
+      const header = el('header', 'sbw-header');
+      header.appendChild(el('h2', 'sbw-title', options.title || t('title')));
+      const close = el('button', 'sbw-close', '×');
+      close.type = 'button';
+      close.setAttribute('aria-label', t('close'));
+      close.addEventListener('click', () => this.toggle(false));
+      header.appendChild(close);
+      this.status = el('p', 'sbw-status', t('online'));
+      this.status.setAttribute('aria-live', 'polite');
+      this.queue = el('p', 'sbw-queue');
+      this.queue.hidden = true;
+      this.list = el('ol', 'sbw-messages');
+      this.list.setAttribute('aria-live', 'polite');
+      this.typingLine = el('p', 'sbw-typing');
+      this.typingLine.hidden = true;
+
+      this.composer = el('form', 'sbw-composer');
+      this.input = el('textarea', 'sbw-input');
+      this.input.rows = 2;
+      this.input.maxLength = 4000;
+      this.input.placeholder = t('placeholder');
+      this.input.setAttribute('aria-label', t('placeholder'));
+      const send = el('button', 'sbw-send', t('send'));
+      send.type = 'submit';
+      this.composer.append(this.input, send);
+      this.composer.addEventListener('submit', e => {
+        e.preventDefault();
+        this.submit(this.input.value);
+      });
+      this.input.addEventListener('keydown', e => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          this.submit(this.input.value);
+        }
+      });
+      this.input.addEventListener('input', () => this.typing());
+
+      this.offline = this.buildOfflineForm();
+      panel.append(header, this.status, this.queue, this.list, this.typingLine, this.offline, this.composer);
+      this.panel = panel;
+      root.append(this.launcher, panel);
+      document.body.appendChild(host);
+    }
+
+    buildOfflineForm() {
+      const form = el('form', 'sbw-offline');
+      form.hidden = true;
+      form.appendChild(el('h3', null, t('offlineTitle')));
+      form.appendChild(el('p', null, t('offlineText')));
+      const field = (name, type, label) => {
+        const input = el(type === 'textarea' ? 'textarea' : 'input', 'sbw-field sbw-' + name);
+        if (type !== 'textarea') input.type = type;
+        input.name = name;
+        input.placeholder = label;
+        input.setAttribute('aria-label', label);
+        form.appendChild(input);
+        return input;
+      };
+      const name = field('name', 'text', t('name'));
+      name.maxLength = 100;
+      const email = field('email', 'email', t('email'));
+      email.maxLength = 200;
+      const message = field('message', 'textarea', t('message'));
+      message.required = true;
+      message.maxLength = 4000;
+      const submit = el('button', 'sbw-leave', t('leave'));
+      submit.type = 'submit';
+      form.appendChild(submit);
+      this.offlineError = el('p', 'sbw-error');
+      form.appendChild(this.offlineError);
+      form.addEventListener('submit', async e => {
+        e.preventDefault();
+        if (!message.value.trim()) return;
+        submit.disabled = true;
+        try {
+          await this.ensureConversation();
+          if (name.value.trim() || email.value.trim()) {
+            await this.client.request('PATCH', '/api/visitors/me',
+              { name: name.value.trim() || null, email: email.value.trim() || null });
+          }
+          this.submit(message.value);
+          form.hidden = true;
+          this.composer.hidden = false;
+          this.notice(t('thanks'));
+        } catch (error) {
+          this.offlineError.textContent = error.message;
+        } finally {
+          submit.disabled = false;
+        }
+      });
+      return form;
+    }
+
+    async init() {
+      if (this.token) {
+        this.client = this.newClient();
+        try {
+          const page = await this.client.request('GET', '/api/conversations?size=1');
+          if (page.items.length > 0) await this.open(page.items[0]);
+        } catch (e) {
+          if (e.status === 401) this.forget();
+        }
+      }
+      await this.checkAgents();
+      setInterval(() => this.checkAgents(), 30000);
+    }
+
+    newClient() {
+      const client = new window.Switchboard.Client({ base, role: 'visitor', token: this.token, transport: options.transport });
+      client.on('status', s => this.connection(s));
+      client.on('message', m => this.message(m));
+      client.on('sent', s => this.sent(s));
+      client.on('sendfailed', f => this.failed(f));
+      client.on('typing', f => this.agentTyping(f));
+      client.on('read', r => this.receipt(r));
+      client.on('conversation', c => this.changed(c));
+      client.on('unauthorized', () => this.forget());
+      window.addEventListener('online', () => client.retryNow());
+      return client;
+    }
+
+    forget() {
+      localStorage.removeItem(TOKEN_KEY);
+      this.token = null;
+      if (this.client) this.client.stop();
+      this.client = null;
+      this.conversation = null;
+    }
+
+    async checkAgents() {
+      try {
+        const r = await fetch(base + '/api/presence', { credentials: 'omit', cache: 'no-store' });
+        this.agentsOnline = (await r.json()).agentsOnline;
+      } catch (e) {
+        return;
+      }
+      this.render();
+    }
+
+    /** Offline form when nobody can answer and nothing has been said yet; the chat otherwise. */
+    render() {
+      const empty = !this.conversation || this.conversation.lastSeq === 0;
+      const away = this.agentsOnline === 0;
+      this.offline.hidden = !(away && empty);
+      this.composer.hidden = away && empty;
+      if (away && !empty && this.client && this.client.state === 'online') this.status.textContent = t('away');
+    }
+
+    toggle(open) {
+      this.panel.hidden = !open;
+      this.launcher.hidden = open;
+      sessionStorage.setItem(TOKEN_KEY + '.open', open ? '1' : '0');
+      if (open) {
+        this.unread = 0;
+        this.badge.hidden = true;
+        this.markRead();
+        (this.offline.hidden ? this.input : this.offline.querySelector('textarea')).focus();
+      }
+    }
+
+    /** Creates the visitor and the conversation on the first message, not on page load. */
+    async ensureConversation() {
+      if (this.conversation) return this.conversation;
+      const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+      if (this.token) headers.Authorization = 'Bearer ' + this.token;
+      const response = await fetch(base + '/api/conversations', { method: 'POST', headers, credentials: 'omit' });
+      const body = await response.json();
+      if (!response.ok) {
+        if (response.status === 401) this.forget();
+        throw new Error(body.message || body.error);
+      }
+      if (body.session) {
+        this.token = body.session.token;
+        localStorage.setItem(TOKEN_KEY, this.token);
+        if (this.client) this.client.stop();
+        this.client = null;
+      }
+      if (!this.client) this.client = this.newClient();
+      await this.open(body.conversation);
+      return this.conversation;
+    }
+
+    async open(conversation) {
+      this.conversation = conversation;
+      this.host.dataset.conversationId = conversation.id;
+      const history = await this.client.request('GET', '/api/conversations/' + conversation.id + '/messages?limit=50');
+      history.forEach(m => this.show(m));
+      const last = history.length ? history[history.length - 1].seq : 0;
+      try {
+        (await this.client.request('GET', '/api/conversations/' + conversation.id + '/reads')).forEach(r => this.receipt(r));
+      } catch (e) {
+        // receipts are a nicety; the chat works without them
+      }
+      this.client.follow(conversation.id, last);
+      this.client.start();
+      this.changed(conversation, true);
+    }
+
+    submit(raw) {
+      const text = raw.replace(/^\s+|\s+$/g, '');
+      if (!text) return;
+      this.input.value = '';
+      this.stopTyping();
+      const pending = this.pendingElement(text);
+      this.ensureConversation().then(c => {
+        const id = this.client.send(c.id, text);
+        pending.dataset.clientMsgId = id;
+        this.elements.set(id, pending);
+      }, error => this.state(pending, t('failed', { reason: error.message }), 'failed'));
+    }
+
+    pendingElement(text) {
+      const li = el('li', 'sbw-msg sbw-mine');
+      li.appendChild(el('span', 'sbw-text', text));
+      const meta = el('span', 'sbw-state', t('sending'));
+      li.appendChild(meta);
+      li.dataset.state = 'sending';
+      this.list.appendChild(li);
+      this.scroll();
+      return li;
+    }
+
+    state(li, text, state) {
+      li.querySelector('.sbw-state').textContent = text;
+      li.dataset.state = state;
+    }
+
+    /** A stored message: replaces its pending bubble if it is one of ours, else a new bubble. */
+    show(m) {
+      if (this.list.querySelector('[data-seq="' + m.seq + '"]')) return;
+      const mine = m.author.kind === 'visitor';
+      let li = mine ? this.elements.get(m.clientMsgId) : null;
+      if (!li) {
+        li = el('li', 'sbw-msg ' + (mine ? 'sbw-mine' : 'sbw-theirs'));
+        if (!mine) li.appendChild(el('span', 'sbw-author', m.author.name));
+        li.appendChild(el('span', 'sbw-text', m.text));
+        if (mine) li.appendChild(el('span', 'sbw-state'));
+        this.list.appendChild(li);
+      }
+      li.dataset.seq = m.seq;
+      li.title = new Date(m.sentAt).toLocaleString(lang);
+      if (mine) this.state(li, m.seq <= this.agentRead ? t('read') : t('sent'), m.seq <= this.agentRead ? 'read' : 'sent');
+      this.scroll();
+    }
+
+    message(m) {
+      this.show(m);
+      if (this.conversation && m.seq > this.conversation.lastSeq) this.conversation.lastSeq = m.seq;
+      if (m.author.kind === 'agent') {
+        this.typingLine.hidden = true;
+        if (this.panel.hidden || document.hidden) {
+          this.unread++;
+          this.badge.textContent = String(this.unread);
+          this.badge.hidden = false;
+          this.badge.title = t('unread', { n: this.unread });
+        }
+        this.markRead();
+      }
+      this.render();
+    }
+
+    sent(s) {
+      const li = this.elements.get(s.clientMsgId);
+      if (li && li.dataset.state === 'sending') {
+        li.dataset.seq = s.seq;
+        this.state(li, t('sent'), 'sent');
+      }
+    }
+
+    failed(f) {
+      const li = this.elements.get(f.clientMsgId);
+      if (li) this.state(li, t('failed', { reason: f.error.message }), 'failed');
+    }
+
+    markRead() {
+      if (!this.client || !this.conversation || this.panel.hidden || document.hidden) return;
+      const seq = this.client.cursor(this.conversation.id);
+      if (seq > (this.readSent || 0)) {
+        this.readSent = seq;
+        this.client.read(this.conversation.id, seq);
+      }
+    }
+
+    receipt(r) {
+      if (r.readerKind !== 'agent' || r.seq <= this.agentRead) return;
+      this.agentRead = r.seq;
+      this.list.querySelectorAll('.sbw-mine[data-seq]').forEach(li => {
+        if (Number(li.dataset.seq) <= this.agentRead) this.state(li, t('read'), 'read');
+      });
+    }
+
+    agentTyping(f) {
+      if (f.author.kind !== 'agent') return;
+      clearTimeout(this.typingTimer);
+      this.typingLine.hidden = f.state !== 'start';
+      this.typingLine.textContent = t('typing', { name: f.author.name });
+      if (f.state === 'start') this.typingTimer = setTimeout(() => { this.typingLine.hidden = true; }, 6000);
+    }
+
+    typing() {
+      if (!this.client || !this.conversation) return;
+      const now = Date.now();
+      if (!this.typingSince || now - this.typingSince > 3000) {
+        this.typingSince = now;
+        this.client.typing(this.conversation.id, true);
+      }
+      clearTimeout(this.typingStop);
+      this.typingStop = setTimeout(() => this.stopTyping(), 2500);
+    }
+
+    stopTyping() {
+      clearTimeout(this.typingStop);
+      if (this.typingSince && this.client && this.conversation) this.client.typing(this.conversation.id, false);
+      this.typingSince = 0;
+    }
+
+    /** Status or assignee changed: "an agent joined", queue position while waiting. */
+    changed(c, initial) {
+      if (!this.conversation || c.id !== this.conversation.id) return;
+      const before = this.conversation.assignee;
+      this.conversation = Object.assign({}, this.conversation, c, { lastSeq: Math.max(this.conversation.lastSeq, c.lastSeq) });
+      if (!initial && c.assignee && (!before || before.id !== c.assignee.id)) this.notice(t('joined', { name: c.assignee.name }));
+      if (!initial && c.status === 'resolved') this.notice(t('resolved'));
+      this.host.dataset.conversationStatus = c.status;
+      clearInterval(this.queueTimer);
+      if (c.status === 'waiting') {
+        this.position();
+        this.queueTimer = setInterval(() => this.position(), 5000);
+      } else {
+        this.queue.hidden = true;
+      }
+      this.connection({ state: this.client ? this.client.state : 'idle' });
+      this.render();
+    }
+
+    async position() {
+      try {
+        const q = await this.client.request('GET', '/api/conversations/' + this.conversation.id + '/queue');
+        this.queue.hidden = q.position < 1;
+        this.queue.textContent = t('queue', { n: q.position });
+      } catch (e) {
+        // shown again on the next tick
+      }
+    }
+
+    notice(text) {
+      this.list.appendChild(el('li', 'sbw-notice', text));
+      this.scroll();
+    }
+
+    connection(s) {
+      this.host.dataset.state = s.state;
+      if (this.client) this.host.dataset.transport = this.client.transport;
+      if (s.state === 'online') {
+        const agent = this.conversation && this.conversation.assignee;
+        this.status.textContent = agent ? t('chattingWith', { name: agent.name }) : t('online');
+        this.status.classList.remove('sbw-warning');
+      } else if (s.state === 'reconnecting' || s.state === 'connecting') {
+        this.status.textContent = s.state === 'connecting' ? t('connecting') : t('reconnecting');
+        this.status.classList.toggle('sbw-warning', s.state === 'reconnecting');
+      }
+    }
+
+    scroll() {
+      this.list.scrollTop = this.list.scrollHeight;
+    }
+  }
+
+  function boot() {
+    loadLibrary(() => {
+      const widget = new Widget();
+      widget.init();
+      document.addEventListener('visibilitychange', () => widget.markRead());
+    });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', boot);
+  } else {
+    boot();
+  }
+})();

@@ -1,0 +1,115 @@
+package io.switchboard.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP relay in front of the service that a test can cut: {@link #cut()} resets every open
+ * connection and refuses new ones (reset at once) until {@link #restore()}, like a network that drops.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final int target;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean up = true;
+    private volatile boolean closed;
+
+    public TcpProxy(int targetPort) {
+        this.target = targetPort;
+        try {
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread acceptor = new Thread(this::accept, "tcp-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public void cut() {
+        up = false;
+        open.forEach(TcpProxy::reset);
+        open.clear();
+    }
+
+    public void restore() {
+        up = true;
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                if (!up) {
+                    reset(client);
+                    continue;
+                }
+                Socket upstream = new Socket("127.0.0.1", target);
+                open.add(client);
+                open.add(upstream);
+                pipe(client, upstream);
+                pipe(upstream, client);
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void pipe(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // one side went away: take the other down too
+            } finally {
+                reset(from);
+                reset(to);
+                open.remove(from);
+                open.remove(to);
+            }
+        }, "tcp-proxy-pipe");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        cut();
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+}

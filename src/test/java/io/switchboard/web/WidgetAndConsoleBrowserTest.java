@@ -1,0 +1,375 @@
+package io.switchboard.web;
+
+import static io.switchboard.support.Browser.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Browser;
+import io.switchboard.support.Json;
+import io.switchboard.support.TcpProxy;
+
+/**
+ * The widget and the console in real headless Chromium, each browser its own context, against the real
+ * service and PostgreSQL. Acceptance of issue #3.
+ */
+@QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WidgetAndConsoleBrowserTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @BeforeAll
+    static void chromiumIsInstalled() {
+        assertTrue(Browser.available(), "browser tests need chromium and chromium-driver (.ci/run installs them with apt)");
+    }
+
+    // ---- 5: nobody online → offline form; the first agent to log in finds the message -------------------
+    @Test
+    @Order(1)
+    void withNoAgentOnlineTheVisitorLeavesAMessageThatTheFirstAgentSees() {
+        Api api = new Api(base);
+        eventually(Duration.ofSeconds(40), () -> Json.parse(api.get(null, "/api/presence").body()).get("agentsOnline").asLong(),
+                online -> online == 0);
+        String name = "Olga " + System.nanoTime() % 100000;
+        try (Browser visitor = new Browser()) {
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            WebElement form = eventually(WAIT, () -> visitor.inWidget(".sbw-offline"), WebElement::isDisplayed);
+            assertTrue(!visitor.inWidget(".sbw-composer").isDisplayed(), "the chat composer hides behind the offline form");
+            form.findElement(By.cssSelector("input[name=name]")).sendKeys(name);
+            form.findElement(By.cssSelector("input[name=email]")).sendKeys("olga@example.com");
+            form.findElement(By.cssSelector("textarea[name=message]")).sendKeys("Please call me back about order 1142");
+            visitor.screenshot("widget-offline-form");
+            form.findElement(By.cssSelector(".sbw-leave")).click();
+            eventually(WAIT, () -> visitor.allInWidget(".sbw-mine .sbw-state"), l -> l.size() == 1
+                    && l.get(0).getText().equals("Delivered"));
+            long conversation = conversationOf(visitor);
+
+            JsonNode stored = Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body());
+            assertEquals(1, stored.size());
+            assertEquals("Please call me back about order 1142", stored.get(0).get("text").asText());
+            assertEquals(name, stored.get(0).get("author").get("name").asText());
+
+            Agent first = newAgent(api, "First");
+            try (Browser console = console(first, "")) {
+                WebElement entry = waitingEntry(console, conversation);
+                assertTrue(entry.getText().contains(name), entry.getText());
+                entry.click();
+                eventually(WAIT, () -> texts(console, "#messages .text"),
+                        t -> t.equals(List.of("Please call me back about order 1142")));
+            }
+        }
+    }
+
+    // ---- 1 and 7: the seed's interaction, typing and read state both ways, screenshots -------------------
+    @Test
+    @Order(2)
+    void visitorWritesAgentPicksItFromTheWaitingListAndRepliesWithTypingAndReadState() throws Exception {
+        Api api = new Api(base);
+        Agent alice = newAgent(api, "Alice");
+        try (Browser console = console(alice, ""); Browser visitor = new Browser()) {
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            WebElement input = eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
+            input.sendKeys("Hello, my lamp flickers" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+
+            WebElement entry = waitingEntry(console, conversation);
+            assertEquals("1", entry.findElement(By.cssSelector(".unread")).getText(), "one unread message");
+            entry.click();
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of("Hello, my lamp flickers")));
+
+            // The visitor's message is read by the agent: the widget says so.
+            eventually(WAIT, () -> visitor.allInWidget(".sbw-mine .sbw-state"),
+                    l -> l.size() == 1 && l.get(0).getText().equals("Read"));
+
+            // Agent typing → the visitor sees it.
+            console.find("#reply").sendKeys("Have you tried");
+            WebElement typing = eventually(WAIT, () -> visitor.inWidget(".sbw-typing"), WebElement::isDisplayed);
+            assertEquals("Alice is typing…", typing.getText());
+            console.find("#reply").sendKeys(" a new bulb?" + Keys.ENTER);
+
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-theirs .sbw-text")),
+                    t -> t.equals(List.of("Have you tried a new bulb?")));
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-notice")), t -> t.contains("Alice joined the conversation."));
+            // The visitor has the panel open, so the agent's reply is read.
+            eventually(WAIT, () -> texts(console, "#messages .message.agent .state"), t -> t.equals(List.of("Read")));
+
+            // Visitor typing → the agent sees it.
+            visitor.inWidget(".sbw-input").sendKeys("Yes, twice");
+            eventually(WAIT, () -> console.find("#typing"), WebElement::isDisplayed);
+            assertTrue(console.find("#typing").getText().endsWith("is typing…"));
+            visitor.inWidget(".sbw-input").sendKeys(Keys.ENTER);
+            eventually(WAIT, () -> texts(console, "#messages .text"),
+                    t -> t.equals(List.of("Hello, my lamp flickers", "Have you tried a new bulb?", "Yes, twice")));
+
+            // Reload: the visitor keeps its identity and sees the history.
+            visitor.open(base + "demo.html");
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")),
+                    t -> t.equals(List.of("Hello, my lamp flickers", "Have you tried a new bulb?", "Yes, twice")));
+            assertEquals(conversation, conversationOf(visitor));
+
+            // 7: screenshots of both sides.
+            assertTrue(Files.size(visitor.screenshot("widget")) > 10_000);
+            assertTrue(Files.size(console.screenshot("console")) > 10_000);
+        }
+    }
+
+    // ---- 2: the same conversation over each forced transport -------------------------------------------
+    @Test
+    @Order(3)
+    void theSameConversationWorksOverEveryForcedTransport() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Tess");
+        List<String> expected = new ArrayList<>();
+        try (Browser console = console(agent, ""); Browser visitor = new Browser(420, 760)) {
+            long conversation = -1;
+            for (String transport : List.of("websocket", "sse", "longpoll", "iframe", "poll")) {
+                visitor.open(base + "demo.html?transport=" + transport);
+                openWidget(visitor);
+                eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed)
+                        .sendKeys("visitor over " + transport + Keys.ENTER);
+                expected.add("visitor over " + transport);
+                conversation = conversationOf(visitor);
+                eventually(WAIT, () -> visitor.widget().findElement(By.cssSelector(".sbw-launcher")), e -> true);
+                String state = (String) visitor.script(
+                        "return document.getElementById('switchboard-widget').dataset.transport");
+                assertEquals(transport, state, "the widget uses the forced transport");
+
+                console.open(base + "console/?transport=" + transport);
+                eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
+                assertEquals(transport, console.find("body").getAttribute("data-transport"));
+                long id = conversation;
+                eventually(WAIT, () -> console.find("li[data-conversation-id='" + id + "']"), WebElement::isDisplayed).click();
+                List<String> sofar = List.copyOf(expected);
+                eventually(WAIT, () -> texts(console, "#messages .text"), sofar::equals);
+                console.find("#reply").sendKeys("agent over " + transport + Keys.ENTER);
+                expected.add("agent over " + transport);
+                List<String> all = List.copyOf(expected);
+                eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), all::equals);
+                eventually(WAIT, () -> texts(console, "#messages .text"), all::equals);
+            }
+            JsonNode stored = Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body());
+            List<String> storedTexts = new ArrayList<>();
+            stored.forEach(m -> storedTexts.add(m.get("text").asText()));
+            assertEquals(expected, storedTexts, "every message stored once, in order");
+        }
+    }
+
+    // ---- 3: the network drops while the visitor sends 5 messages ---------------------------------------
+    @Test
+    @Order(4)
+    void messagesSentWhileTheConnectionIsCutArriveExactlyOnceInOrderWithoutAReload() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Rita");
+        try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "");
+                Browser visitor = new Browser(420, 760)) {
+            String page = "http://localhost:" + proxy.port() + "/demo.html";
+            visitor.open(page);
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("before the cut" + Keys.ENTER);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")), t -> t.equals(List.of("Delivered")));
+            long conversation = conversationOf(visitor);
+            visitor.script("window.__notReloaded = 'yes'");
+
+            proxy.cut();
+            eventually(WAIT, () -> hostData(visitor, "state"), "reconnecting"::equals);
+            for (int i = 1; i <= 5; i++) {
+                visitor.inWidget(".sbw-input").sendKeys("offline " + i + Keys.ENTER);
+            }
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    t -> t.size() == 6 && t.subList(1, 6).stream().allMatch("Sending…"::equals));
+            assertTrue(visitor.inWidget(".sbw-status").getText().startsWith("Reconnecting"));
+            visitor.screenshot("widget-reconnecting");
+            proxy.restore();
+
+            eventually(Duration.ofSeconds(40), () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    t -> t.size() == 6 && t.stream().allMatch("Delivered"::equals));
+            assertEquals("online", hostData(visitor, "state"));
+            assertEquals("yes", visitor.script("return window.__notReloaded"), "recovered without a reload");
+
+            List<String> expected = List.of("before the cut", "offline 1", "offline 2", "offline 3", "offline 4", "offline 5");
+            assertEquals(expected, texts(visitor.allInWidget(".sbw-text")), "shown once each, in order");
+            JsonNode stored = Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body());
+            List<String> storedTexts = new ArrayList<>();
+            List<Long> seqs = new ArrayList<>();
+            stored.forEach(m -> {
+                storedTexts.add(m.get("text").asText());
+                seqs.add(m.get("seq").asLong());
+            });
+            assertEquals(expected, storedTexts, "stored exactly once, in order");
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs);
+            // The agent, who was never cut off, sees the same six once each.
+            waitingEntry(console, conversation).click();
+            eventually(WAIT, () -> texts(console, "#messages .text"), expected::equals);
+        }
+    }
+
+    // ---- 4: two agents on one conversation --------------------------------------------------------------
+    @Test
+    @Order(5)
+    void twoAgentsSeeEachOtherOnAConversationAndOnlyOneCanClaimIt() {
+        Api api = new Api(base);
+        Api.Visitor v = api.newVisitor();
+        long conversation = api.conversation(v.token());
+        api.sendOk(v.token(), conversation, "hello-" + conversation, "Is anyone there?");
+        Agent alice = newAgent(api, "Alice");
+        Agent bob = newAgent(api, "Bob");
+        try (Browser a = console(alice, ""); Browser b = console(bob, "")) {
+            // Team presence: each sees the other online.
+            eventually(WAIT, () -> a.find("#team li[data-agent-id='" + bob.id + "']").getAttribute("data-status"), "online"::equals);
+            eventually(WAIT, () -> b.find("#team li[data-agent-id='" + alice.id + "']").getAttribute("data-status"), "online"::equals);
+
+            waitingEntry(a, conversation).click();
+            eventually(WAIT, () -> texts(a, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
+            waitingEntry(b, conversation).click();
+            eventually(WAIT, () -> texts(b, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
+            eventually(WAIT, () -> a.find("#collision").getText(), t -> t.contains(bob.name + " is viewing"));
+            eventually(WAIT, () -> b.find("#collision").getText(), t -> t.contains(alice.name + " is viewing"));
+
+            b.find("#reply").sendKeys("Let me");
+            eventually(WAIT, () -> a.find("#collision").getText(), t -> t.contains(bob.name + " is typing"));
+            a.screenshot("console-collision");
+
+            // Both click Claim; exactly one wins.
+            a.script("document.getElementById('claim').click()");
+            b.script("document.getElementById('claim').click()");
+            JsonNode claimed = eventually(WAIT,
+                    () -> Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation).body()),
+                    c -> c.get("assignee") != null && !c.get("assignee").isNull());
+            long winner = claimed.get("assignee").get("id").asLong();
+            assertTrue(winner == alice.id || winner == bob.id);
+            Browser loser = winner == alice.id ? b : a;
+            Browser winning = winner == alice.id ? a : b;
+            eventually(WAIT, () -> loser.find("#action-error").getText(), t -> t.equals("A colleague claimed this conversation first."));
+            assertEquals("", winning.find("#action-error").getText());
+            String winnerName = winner == alice.id ? alice.name : bob.name;
+            eventually(WAIT, () -> loser.find("#conversation-assignee").getText(), t -> t.equals("Assigned to " + winnerName));
+        }
+    }
+
+    // ---- 6: markup in messages is text on both sides ------------------------------------------------------
+    @Test
+    @Order(6)
+    void markupInAMessageIsShownAsTextAndNeverRuns() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Xavier");
+        String attack = "<img src=x onerror=alert(1)>";
+        String reply = "<script>window.__pwned=1</script><b>bold?</b><img src=y onerror=\"window.__pwned=2\">";
+        try (Browser console = console(agent, ""); Browser visitor = new Browser(420, 760)) {
+            visitor.open(base + "demo.html");
+            visitor.script("window.alert = function () { window.__pwned = 'alert'; }");
+            console.script("window.alert = function () { window.__pwned = 'alert'; }");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys(attack + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            waitingEntry(console, conversation).click();
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of(attack)));
+            console.find("#reply").sendKeys(reply + Keys.ENTER);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), t -> t.equals(List.of(attack, reply)));
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of(attack, reply)));
+
+            assertTrue(visitor.allInWidget(".sbw-messages img, .sbw-messages script, .sbw-messages b").isEmpty());
+            assertTrue(console.findAll("#messages img, #messages script, #messages b").isEmpty());
+            assertNull(visitor.script("return window.__pwned"));
+            assertNull(console.script("return window.__pwned"));
+        }
+    }
+
+    // ---- i18n: Simplified Chinese from the browser language or an override ------------------------------------
+    @Test
+    @Order(7)
+    void theWidgetSpeaksSimplifiedChinese() {
+        try (Browser visitor = new Browser(420, 760)) {
+            visitor.open(base + "demo.html?lang=zh-CN");
+            assertEquals("在线咨询", eventually(WAIT, () -> visitor.inWidget(".sbw-launcher").getText(), t -> !t.isEmpty()));
+            openWidget(visitor);
+            assertEquals("输入消息…", visitor.inWidget(".sbw-input").getAttribute("placeholder"));
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+    record Agent(long id, String username, String name, String password) {
+    }
+
+    private Agent newAgent(Api api, String name) {
+        String username = name.toLowerCase() + System.nanoTime();
+        String password = "pw-" + username;
+        JsonNode created = Json.parse(Api.expect(201, api.request("POST", "/api/agents", api.agentToken(),
+                Json.object().put("username", username).put("name", name).put("password", password).put("role", "agent")
+                        .toString())).body());
+        return new Agent(created.get("id").asLong(), username, name, password);
+    }
+
+    /** A console logged in as {@code agent} in its own browser. */
+    private Browser console(Agent agent, String query) {
+        Browser browser = new Browser();
+        browser.open(base + "console/" + query);
+        eventually(WAIT, () -> browser.find("#username"), WebElement::isDisplayed).sendKeys(agent.username);
+        browser.find("#password").sendKeys(agent.password + Keys.ENTER);
+        try {
+            eventually(WAIT, () -> browser.find("body").getAttribute("data-state"), "online"::equals);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            AssertionError failure = new AssertionError("console never came online; state="
+                    + browser.find("body").getAttribute("data-state") + " login error="
+                    + browser.find("#login-error").getText() + " log=" + browser.consoleLog());
+            browser.close();
+            throw failure;
+        }
+        return browser;
+    }
+
+    /** Opens the chat panel unless it is open already (a reload keeps it open). */
+    private static void openWidget(Browser visitor) {
+        WebElement launcher = visitor.inWidget(".sbw-launcher");
+        if (launcher.isDisplayed()) {
+            launcher.click();
+        }
+        eventually(WAIT, () -> visitor.inWidget(".sbw-panel"), WebElement::isDisplayed);
+    }
+
+    private WebElement waitingEntry(Browser console, long conversation) {
+        return eventually(WAIT, () -> console.find("#waiting li[data-conversation-id='" + conversation + "']"),
+                WebElement::isDisplayed);
+    }
+
+    private static long conversationOf(Browser visitor) {
+        return Long.parseLong(eventually(WAIT, () -> hostData(visitor, "conversationId"), id -> id != null));
+    }
+
+    private static String hostData(Browser browser, String key) {
+        return (String) browser.script("return document.getElementById('switchboard-widget').dataset[arguments[0]]", key);
+    }
+
+    private static List<String> texts(Browser browser, String css) {
+        return Browser.texts(browser.findAll(css));
+    }
+
+    private static List<String> texts(List<WebElement> elements) {
+        return Browser.texts(elements);
+    }
+}
