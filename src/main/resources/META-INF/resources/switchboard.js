@@ -71,7 +71,8 @@
       this.backoff = { min: o.backoffMin || 500, max: o.backoffMax || 15000 };
       this.listeners = {};
       this.follows = new Map(); // conversationId → { cursor }
-      this.outbox = [];          // { conversationId, clientMsgId, text, inflight }
+      this.storage = o.storageKey || null; // keeps unsent messages across reloads (localStorage)
+      this.outbox = this.restore(); // { conversationId, clientMsgId, text, inflight }
       this.index = 0;
       this.sticky = false;       // a transport has worked: stay on it
       this.failures = 0;         // consecutive failures to open
@@ -206,8 +207,32 @@
     send(conversationId, text) {
       const item = { conversationId: Number(conversationId), clientMsgId: newClientMsgId(), text, inflight: false };
       this.outbox.push(item);
+      this.persist();
       this.flush();
       return item.clientMsgId;
+    }
+
+    restore() {
+      if (!this.storage) return [];
+      try {
+        return (JSON.parse(global.localStorage.getItem(this.storage)) || [])
+          .map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, inflight: false }));
+      } catch (e) {
+        return [];
+      }
+    }
+
+    persist() {
+      if (!this.storage) return;
+      try {
+        if (this.outbox.length === 0) {
+          global.localStorage.removeItem(this.storage);
+        } else {
+          global.localStorage.setItem(this.storage, JSON.stringify(this.pending()));
+        }
+      } catch (e) {
+        // storage full or disabled: the queue still lives in memory
+      }
     }
 
     pending() {
@@ -223,6 +248,7 @@
       const at = this.outbox.findIndex(i => i.clientMsgId === clientMsgId);
       if (at < 0) return;
       this.outbox.splice(at, 1);
+      this.persist();
       this.emit('sent', { clientMsgId, conversationId, seq, duplicate: !!duplicate });
     }
 
@@ -237,6 +263,7 @@
         return;
       }
       this.outbox.splice(at, 1);
+      this.persist();
       this.emit('sendfailed', { clientMsgId, conversationId: item.conversationId, text: item.text, error });
     }
 

@@ -210,7 +210,8 @@
     }
 
     newClient() {
-      const client = new window.Switchboard.Client({ base, role: 'visitor', token: this.token, transport: options.transport });
+      const client = new window.Switchboard.Client({ base, role: 'visitor', token: this.token, transport: options.transport,
+        storageKey: TOKEN_KEY + '.outbox' });
       client.on('status', s => this.connection(s));
       client.on('message', m => this.message(m));
       client.on('sent', s => this.sent(s));
@@ -290,6 +291,18 @@
       const history = await this.client.request('GET', '/api/conversations/' + conversation.id + '/messages?limit=50');
       history.forEach(m => this.show(m));
       const last = history.length ? history[history.length - 1].seq : 0;
+      // Messages written before a reload that never reached the service are still queued: show them as
+      // sending (or settle them, if the service did store them before the page went away).
+      const stored = new Set(history.map(m => m.clientMsgId));
+      this.client.pending().filter(p => p.conversationId === conversation.id).forEach(p => {
+        if (stored.has(p.clientMsgId)) {
+          this.client.settle(p.clientMsgId, p.conversationId, 0, true);
+        } else if (!this.elements.has(p.clientMsgId)) {
+          const li = this.pendingElement(p.text);
+          li.dataset.clientMsgId = p.clientMsgId;
+          this.elements.set(p.clientMsgId, li);
+        }
+      });
       try {
         (await this.client.request('GET', '/api/conversations/' + conversation.id + '/reads')).forEach(r => this.receipt(r));
       } catch (e) {

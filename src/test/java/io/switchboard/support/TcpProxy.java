@@ -20,6 +20,7 @@ public final class TcpProxy implements AutoCloseable {
     private final int target;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean up = true;
+    private volatile boolean blockUpgrades;
     private volatile boolean closed;
 
     public TcpProxy(int targetPort) {
@@ -50,6 +51,11 @@ public final class TcpProxy implements AutoCloseable {
         up = true;
     }
 
+    /** Like a proxy that does not speak WebSocket: any request asking for an upgrade is reset. */
+    public void blockUpgrades(boolean block) {
+        blockUpgrades = block;
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -61,8 +67,8 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket("127.0.0.1", target);
                 open.add(client);
                 open.add(upstream);
-                pipe(client, upstream);
-                pipe(upstream, client);
+                pipe(client, upstream, true);
+                pipe(upstream, client, false);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -71,12 +77,16 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean fromClient) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    if (fromClient && blockUpgrades && new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .toLowerCase(java.util.Locale.ROOT).contains("\r\nupgrade: websocket")) {
+                        break;
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }

@@ -312,6 +312,41 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    // ---- fallback: a proxy that kills upgrades, a browser without WebSocket and EventSource ----------------
+    @Test
+    @Order(8)
+    void whereWebSocketsOrEventSourceAreMissingTheWidgetFallsBackByItself() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Fay");
+        try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "")) {
+            proxy.blockUpgrades(true);
+            try (Browser visitor = new Browser(420, 760)) {
+                visitor.open("http://localhost:" + proxy.port() + "/demo.html");
+                chatsOver(visitor, console, "sse");
+            }
+            try (Browser visitor = new Browser(420, 760)) {
+                visitor.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument",
+                        java.util.Map.of("source", "delete window.WebSocket; delete window.EventSource;"));
+                visitor.open(base + "demo.html");
+                chatsOver(visitor, console, "longpoll");
+            }
+        }
+    }
+
+    /** The visitor writes, the agent answers, and the widget ended up on {@code transport}. */
+    private void chatsOver(Browser visitor, Browser console, String transport) {
+        openWidget(visitor);
+        eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("hello from " + transport + Keys.ENTER);
+        long conversation = conversationOf(visitor);
+        eventually(WAIT, () -> hostData(visitor, "state"), "online"::equals);
+        assertEquals(transport, hostData(visitor, "transport"));
+        waitingEntry(console, conversation).click();
+        eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of("hello from " + transport)));
+        console.find("#reply").sendKeys("answer over " + transport + Keys.ENTER);
+        eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")),
+                t -> t.equals(List.of("hello from " + transport, "answer over " + transport)));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
     record Agent(long id, String username, String name, String password) {
     }
