@@ -185,6 +185,11 @@
     }
 
     renderList(ul, conversations) {
+      // Rebuild only on a visible change, so refreshes do not steal hover or keyboard focus.
+      const key = JSON.stringify(conversations.map(c => [c.id, c.visitor.name, c.assignee && c.assignee.name,
+        this.unread(c), c.id === this.current]));
+      if (ul.dataset.key === key) return;
+      ul.dataset.key = key;
       ul.replaceChildren(...conversations.map(conv => {
         const li = el('li');
         li.tabIndex = 0;

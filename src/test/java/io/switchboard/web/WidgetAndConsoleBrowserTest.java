@@ -76,9 +76,8 @@ class WidgetAndConsoleBrowserTest {
 
             Agent first = newAgent(api, "First");
             try (Browser console = console(first, "")) {
-                WebElement entry = waitingEntry(console, conversation);
-                assertTrue(entry.getText().contains(name), entry.getText());
-                entry.click();
+                eventually(WAIT, () -> waitingEntry(console, conversation).getText(), t -> t.contains(name));
+                openFromWaitingList(console, conversation);
                 eventually(WAIT, () -> texts(console, "#messages .text"),
                         t -> t.equals(List.of("Please call me back about order 1142")));
             }
@@ -98,9 +97,9 @@ class WidgetAndConsoleBrowserTest {
             input.sendKeys("Hello, my lamp flickers" + Keys.ENTER);
             long conversation = conversationOf(visitor);
 
-            WebElement entry = waitingEntry(console, conversation);
-            assertEquals("1", entry.findElement(By.cssSelector(".unread")).getText(), "one unread message");
-            entry.click();
+            eventually(WAIT, () -> waitingEntry(console, conversation).findElement(By.cssSelector(".unread")).getText(),
+                    "1"::equals); // one unread message
+            openFromWaitingList(console, conversation);
             eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of("Hello, my lamp flickers")));
 
             // The visitor's message is read by the agent: the widget says so.
@@ -164,7 +163,7 @@ class WidgetAndConsoleBrowserTest {
                 eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
                 assertEquals(transport, console.find("body").getAttribute("data-transport"));
                 long id = conversation;
-                eventually(WAIT, () -> console.find("li[data-conversation-id='" + id + "']"), WebElement::isDisplayed).click();
+                click(console, "li[data-conversation-id='" + id + "']");
                 List<String> sofar = List.copyOf(expected);
                 eventually(WAIT, () -> texts(console, "#messages .text"), sofar::equals);
                 console.find("#reply").sendKeys("agent over " + transport + Keys.ENTER);
@@ -224,7 +223,7 @@ class WidgetAndConsoleBrowserTest {
             assertEquals(expected, storedTexts, "stored exactly once, in order");
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs);
             // The agent, who was never cut off, sees the same six once each.
-            waitingEntry(console, conversation).click();
+            openFromWaitingList(console, conversation);
             eventually(WAIT, () -> texts(console, "#messages .text"), expected::equals);
         }
     }
@@ -244,9 +243,9 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> a.find("#team li[data-agent-id='" + bob.id + "']").getAttribute("data-status"), "online"::equals);
             eventually(WAIT, () -> b.find("#team li[data-agent-id='" + alice.id + "']").getAttribute("data-status"), "online"::equals);
 
-            waitingEntry(a, conversation).click();
+            openFromWaitingList(a, conversation);
             eventually(WAIT, () -> texts(a, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
-            waitingEntry(b, conversation).click();
+            openFromWaitingList(b, conversation);
             eventually(WAIT, () -> texts(b, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
             eventually(WAIT, () -> a.find("#collision").getText(), t -> t.contains(bob.name + " is viewing"));
             eventually(WAIT, () -> b.find("#collision").getText(), t -> t.contains(alice.name + " is viewing"));
@@ -287,7 +286,7 @@ class WidgetAndConsoleBrowserTest {
             openWidget(visitor);
             eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys(attack + Keys.ENTER);
             long conversation = conversationOf(visitor);
-            waitingEntry(console, conversation).click();
+            openFromWaitingList(console, conversation);
             eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of(attack)));
             console.find("#reply").sendKeys(reply + Keys.ENTER);
             eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), t -> t.equals(List.of(attack, reply)));
@@ -340,7 +339,7 @@ class WidgetAndConsoleBrowserTest {
         long conversation = conversationOf(visitor);
         eventually(WAIT, () -> hostData(visitor, "state"), "online"::equals);
         assertEquals(transport, hostData(visitor, "transport"));
-        waitingEntry(console, conversation).click();
+        openFromWaitingList(console, conversation);
         eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.equals(List.of("hello from " + transport)));
         console.find("#reply").sendKeys("answer over " + transport + Keys.ENTER);
         eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")),
@@ -390,6 +389,24 @@ class WidgetAndConsoleBrowserTest {
     private WebElement waitingEntry(Browser console, long conversation) {
         return eventually(WAIT, () -> console.find("#waiting li[data-conversation-id='" + conversation + "']"),
                 WebElement::isDisplayed);
+    }
+
+    /** Clicks the first element matching {@code css}, again if a live update replaced it meanwhile. */
+    private static void click(Browser browser, String css) {
+        eventually(WAIT, () -> {
+            WebElement element = browser.find(css);
+            if (!element.isDisplayed()) {
+                return false;
+            }
+            element.click();
+            return true;
+        }, done -> done);
+    }
+
+    private static void openFromWaitingList(Browser console, long conversation) {
+        click(console, "#waiting li[data-conversation-id='" + conversation + "']");
+        eventually(WAIT, () -> console.find("#waiting li[data-conversation-id='" + conversation + "']").getAttribute("class"),
+                c -> c != null && c.contains("active"));
     }
 
     private static long conversationOf(Browser visitor) {
