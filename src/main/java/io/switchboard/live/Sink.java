@@ -25,4 +25,18 @@ public interface Sink {
     /** A participant's read cursor moved. */
     default void read(io.switchboard.conversation.ReadReceipt receipt) {
     }
+
+    /**
+     * Can the connection take more now? Replaying a backlog (a resume from an old cursor) goes only as fast
+     * as the client reads, so a catch-up burst never looks like a slow consumer. Live messages are not
+     * held back: a client that stops reading still gets dropped at the transport's limit.
+     */
+    default boolean ready() {
+        return true;
+    }
+
+    /** Runs {@code next} once, as soon as {@link #ready()} holds (at once if it does now). */
+    default void whenReady(Runnable next) {
+        next.run();
+    }
 }

@@ -28,6 +28,10 @@ public final class Subscription {
     private long lastSeq;
     private long wantedUpTo;
     private boolean fetching;
+    /** A fetched page not yet handed to the sink (it waits for the sink to be ready). */
+    private final java.util.ArrayDeque<MessageView> page = new java.util.ArrayDeque<>();
+    private boolean pageWasFull;
+    private boolean waitingForSink;
     private boolean replayed;
     private boolean closed;
 
@@ -58,7 +62,7 @@ public final class Subscription {
         if (closed || message.seq() <= lastSeq) {
             return;
         }
-        if (!fetching && message.seq() == lastSeq + 1) {
+        if (!fetching && page.isEmpty() && message.seq() == lastSeq + 1) {
             deliver(message);
         } else {
             wantedUpTo = Math.max(wantedUpTo, message.seq());
@@ -100,8 +104,8 @@ public final class Subscription {
     }
 
     synchronized void catchUp() {
-        if (closed || fetching) {
-            return;
+        if (closed || fetching || !page.isEmpty() || waitingForSink) {
+            return; // the page in hand is delivered first; its end fetches the next
         }
         fetching = true;
         long from = lastSeq;
@@ -109,23 +113,50 @@ public final class Subscription {
         hub.reader().after(conversationId, from, page).subscribe().with(messages -> fetched(messages, page), this::failed);
     }
 
-    private synchronized void fetched(List<MessageView> messages, int page) {
+    private synchronized void fetched(List<MessageView> messages, int size) {
         fetching = false;
         if (closed) {
             return;
         }
         for (MessageView m : messages) {
             if (m.seq() > lastSeq) {
-                deliver(m);
+                page.add(m);
             }
         }
-        boolean more = messages.size() == page || lastSeq < wantedUpTo;
-        if (!more) {
+        pageWasFull = messages.size() == size;
+        drain();
+    }
+
+    /** Hands the page to the sink as fast as it takes it, then reads on if there is more. */
+    private synchronized void drain() {
+        if (closed) {
+            return;
+        }
+        while (!page.isEmpty()) {
+            if (!sink.ready()) {
+                waitingForSink = true;
+                sink.whenReady(this::sinkReady);
+                return;
+            }
+            MessageView next = page.poll();
+            if (next.seq() > lastSeq) {
+                deliver(next);
+            }
+        }
+        if (pageWasFull || lastSeq < wantedUpTo) {
+            pageWasFull = false;
+            catchUp();
+        } else {
             replayed = true;
         }
-        if (more) {
-            catchUp();
+    }
+
+    private synchronized void sinkReady() {
+        if (!waitingForSink) {
+            return;
         }
+        waitingForSink = false;
+        drain();
     }
 
     private synchronized void failed(Throwable failure) {
@@ -157,6 +188,7 @@ public final class Subscription {
                 return;
             }
             closed = true;
+            page.clear();
         }
         hub.remove(this);
     }

@@ -125,32 +125,6 @@ class LimitsTest {
     }
 
     private static void handshakeAndResume(Socket raw, String token, long conversation) throws Exception {
-        OutputStream out = raw.getOutputStream();
-        String key = Base64.getEncoder().encodeToString("switchboard-test".getBytes(StandardCharsets.US_ASCII));
-        out.write(("GET /ws/visitor HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        InputStream in = raw.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IllegalStateException("handshake failed: " + head);
-            }
-            head.append((char) b);
-        }
-        if (!head.toString().startsWith("HTTP/1.1 101")) {
-            throw new IllegalStateException("handshake refused: " + head);
-        }
-        byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] mask = { 1, 2, 3, 4 };
-        out.write(0x81);
-        out.write(0x80 | payload.length);
-        out.write(mask);
-        for (int i = 0; i < payload.length; i++) {
-            out.write(payload[i] ^ mask[i % 4]);
-        }
-        out.flush();
+        io.switchboard.support.RawWebSocket.handshakeAndResume(raw, token, conversation);
     }
 }

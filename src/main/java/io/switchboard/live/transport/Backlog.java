@@ -18,10 +18,13 @@ final class Backlog {
     private final AtomicInteger overfull = new AtomicInteger();
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
+    /** A replay waits while half the allowed backlog is queued (see Sink#whenReady). */
+    final io.switchboard.live.ReadyGate gate;
 
     Backlog(HttpServerResponse response, int max) {
         this.response = response;
         this.max = max;
+        this.gate = new io.switchboard.live.ReadyGate(() -> queued() < Math.max(1, max / 2));
     }
 
     void emitted() {
@@ -31,6 +34,7 @@ final class Backlog {
     /** An item reached the response writer (it asked for it): it is no longer queued in the stream. */
     void delivered(Object item) {
         delivered.incrementAndGet();
+        gate.progress();
     }
 
     long queued() {

@@ -111,8 +111,14 @@ public class IframeStreamTransport {
             // Tells the page at once that the stream works (an iframe's load event only fires at the end).
             stream.frame(new Frames.Control("open", cursor));
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.iframe, stream);
-            long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(),
-                    t -> stream.frame(new Frames.Control("heartbeat", null)));
+            java.time.Duration stall = config.iframe().heartbeat().multipliedBy(2);
+            long heartbeat = vertx.setPeriodic(config.iframe().heartbeat().toMillis(), t -> {
+                if (backlog.gate.stalledLongerThan(stall)) {
+                    stream.drop();
+                    return;
+                }
+                stream.frame(new Frames.Control("heartbeat", null));
+            });
             long deadline = vertx.setTimer(config.iframe().maxDuration().toMillis(), t -> stream.finish());
             Runnable cleanup = SseTransport.once(() -> {
                 vertx.cancelTimer(heartbeat);
@@ -161,6 +167,16 @@ public class IframeStreamTransport {
             this.onDrop = action;
         }
 
+        @Override
+        public boolean ready() {
+            return backlog.gate.ready();
+        }
+
+        @Override
+        public void whenReady(Runnable next) {
+            backlog.gate.whenReady(next);
+        }
+
         Stream(MultiEmitter<? super String> emitter, String function, String nonce, long cursor, Backlog backlog,
                 String identity) {
             this.backlog = backlog;
@@ -171,14 +187,18 @@ public class IframeStreamTransport {
             this.cursor = new AtomicLong(cursor);
         }
 
+        void drop() {
+            org.jboss.logging.Logger.getLogger(IframeStreamTransport.class)
+                    .warnf("dropping slow iframe consumer identity=%s", identity);
+            finished.set(true);
+            onDrop.run();
+            backlog.drop();
+        }
+
         @Override
         public void message(MessageView message) {
             if (backlog.exceeded()) {
-                org.jboss.logging.Logger.getLogger(IframeStreamTransport.class)
-                        .warnf("dropping slow iframe consumer identity=%s", identity);
-                finished.set(true);
-                onDrop.run();
-                backlog.drop();
+                drop();
                 return;
             }
             cursor.set(message.seq());

@@ -113,6 +113,16 @@ public class SseTransport {
             });
             Subscription subscription = hub.subscribe(conversationId, cursor, Transport.sse, new Sink() {
                 @Override
+                public boolean ready() {
+                    return backlog.gate.ready();
+                }
+
+                @Override
+                public void whenReady(Runnable next) {
+                    backlog.gate.whenReady(next);
+                }
+
+                @Override
                 public void message(MessageView message) {
                     if (backlog.exceeded()) {
                         LOG.warnf("dropping slow SSE consumer identity=%s queued=%d", caller.key(), backlog.queued());
@@ -145,8 +155,16 @@ public class SseTransport {
                     emitter.emit(sse.newEventBuilder().name("read").data(frames.write(new Frames.Read(receipt))).build());
                 }
             });
-            long heartbeat = vertx.setPeriodic(config.sse().heartbeat().toMillis(),
-                    t -> emitter.emit(sse.newEventBuilder().comment("heartbeat").build()));
+            java.time.Duration stall = config.sse().heartbeat().multipliedBy(2);
+            long heartbeat = vertx.setPeriodic(config.sse().heartbeat().toMillis(), t -> {
+                if (backlog.gate.stalledLongerThan(stall)) {
+                    LOG.warnf("dropping SSE consumer that stopped reading during a replay identity=%s", caller.key());
+                    cleanup.get().run();
+                    backlog.drop();
+                    return;
+                }
+                emitter.emit(sse.newEventBuilder().comment("heartbeat").build());
+            });
             cleanup.set(once(() -> {
                 vertx.cancelTimer(heartbeat);
                 subscription.close();

@@ -94,6 +94,9 @@ public class WebSocketTransport {
         final Caller caller;
         final Map<Long, Subscription> subscriptions = new ConcurrentHashMap<>();
         final AtomicLong pendingBytes = new AtomicLong();
+        /** A replay (resume from an old cursor) waits while half the slow-consumer limit is queued. */
+        final io.switchboard.live.ReadyGate gate = new io.switchboard.live.ReadyGate(
+                () -> pendingBytes.get() < config.limits().maxPendingBytes() / 2);
         final AtomicInteger violations = new AtomicInteger();
         volatile long lastFrameAt = System.nanoTime();
         volatile LiveConnection admission;
@@ -141,14 +144,33 @@ public class WebSocketTransport {
             if (System.nanoTime() - session.lastFrameAt > idleMillis * 1_000_000L) {
                 close(connection, LiveConnection.IDLE, "idle: send a ping at least every "
                         + config.limits().idleTimeout().toSeconds() + " s");
+            } else if (session.gate.stalledLongerThan(Duration.ofSeconds(10))) {
+                LOG.warnf("dropping websocket consumer that stopped reading during a replay identity=%s",
+                        session.caller.key());
+                close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
             }
         });
         boolean agent = caller instanceof Caller.AgentCaller;
         send(connection, new Frames.Hello(agent ? "agent" : "visitor", caller.id(), caller.displayName()));
         if (agent) {
-            hub.follow(session);
+            // ?feed=off: a client that only follows the conversations it resumes (an integration, a phone
+            // showing one chat) does not need every conversation's activity.
+            if (!"off".equals(connection.handshakeRequest().query() == null ? null
+                    : queryParam(connection.handshakeRequest().query(), "feed"))) {
+                hub.follow(session);
+            }
             presence.connected(caller.id());
         }
+    }
+
+    private static String queryParam(String query, String name) {
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return pair.substring(eq + 1);
+            }
+        }
+        return null;
     }
 
     public void receive(WebSocketConnection connection, String text) {
@@ -267,6 +289,16 @@ public class WebSocketTransport {
             }
 
             @Override
+            public boolean ready() {
+                return session.gate.ready();
+            }
+
+            @Override
+            public void whenReady(Runnable next) {
+                session.gate.whenReady(next);
+            }
+
+            @Override
             public void conversation(ConversationView conversation) {
                 if (!agent) { // agents hear every change through the feed already
                     send(session, new Frames.Conversation(conversation));
@@ -355,8 +387,12 @@ public class WebSocketTransport {
             close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
             return;
         }
-        connection.sendText(text).subscribe().with(ok -> session.pendingBytes.addAndGet(-size),
-                failure -> session.pendingBytes.addAndGet(-size));
+        connection.sendText(text).subscribe().with(ok -> written(session, size), failure -> written(session, size));
+    }
+
+    private static void written(Session session, long size) {
+        session.pendingBytes.addAndGet(-size);
+        session.gate.progress();
     }
 
     private void send(WebSocketConnection connection, Object frame) {

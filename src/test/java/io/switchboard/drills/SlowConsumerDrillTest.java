@@ -1,0 +1,108 @@
+package io.switchboard.drills;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.live.ConnectionRegistry;
+import io.switchboard.live.Transport;
+import io.switchboard.support.Api;
+import io.switchboard.support.RawWebSocket;
+import io.switchboard.support.Receiver;
+import io.switchboard.support.WsClient;
+import jakarta.inject.Inject;
+
+/**
+ * Drill 3 of issue #6: a WebSocket client stops reading while 10,000 messages (39 MB of text) are sent into
+ * its conversation. The server drops it with the documented 4000 instead of queueing for it, its memory
+ * stays bounded, and the client resumes by cursor with every message, once, in order.
+ */
+@QuarkusTest
+class SlowConsumerDrillTest {
+
+    private static final int MESSAGES = 10_000;
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    ConnectionRegistry registry;
+
+    @Test
+    void aClientThatStopsReadingDuring10000MessagesIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        String text = "m".repeat(3900);
+        int before = registry.count(Transport.websocket);
+        long memoryBefore = usedMemory();
+        AtomicLong peak = new AtomicLong(memoryBefore);
+
+        ExecutorService senders = Executors.newFixedThreadPool(4);
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
+
+            List<Future<?>> loops = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                loops.add(senders.submit(() -> {
+                    for (int n = thread; n < MESSAGES; n += 4) {
+                        api.sendOk(agent, conversation, "slow-" + conversation + "-" + n, text);
+                        if (n % 500 == thread) {
+                            peak.accumulateAndGet(usedMemory(), Math::max);
+                        }
+                    }
+                }));
+            }
+            // It is dropped long before the flood ends; reading now finds the documented close code at the end
+            // of what was queued for it.
+            await().atMost(Duration.ofSeconds(120)).until(() -> registry.count(Transport.websocket) == before);
+            raw.setSoTimeout(30_000);
+            assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer");
+            for (Future<?> loop : loops) {
+                loop.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        long growth = peak.get() - memoryBefore;
+        System.out.printf("slow consumer drill: %d messages, peak heap + direct memory growth %d MB%n", MESSAGES,
+                growth / (1024 * 1024));
+        // 10,000 × 3.9 KB would be 39 MB queued for one client (78 MB as Java strings); the bound is 256 KiB.
+        assertTrue(growth < 32L * 1024 * 1024, "memory grew by " + growth / (1024 * 1024) + " MB");
+
+        try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= MESSAGES);
+            assertEquals(LongStream.rangeClosed(1, MESSAGES).boxed().toList(), again.seqs());
+        }
+    }
+
+    /** Heap after a collection plus Netty's direct buffers (where queued WebSocket frames live). */
+    private static long usedMemory() {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory() + Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory())
+                + io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+    }
+}

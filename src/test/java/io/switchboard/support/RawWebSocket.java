@@ -1,0 +1,76 @@
+package io.switchboard.support;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * A WebSocket spoken by hand over a plain socket, for clients that misbehave on purpose: it can stop reading
+ * (with a tiny receive buffer) and later read what the server queued, down to the close frame.
+ */
+public final class RawWebSocket {
+
+    private RawWebSocket() {
+    }
+
+    /** Upgrades {@code raw} to a visitor WebSocket and sends a resume frame from seq 0. */
+    public static void handshakeAndResume(Socket raw, String token, long conversation) throws IOException {
+        OutputStream out = raw.getOutputStream();
+        String key = Base64.getEncoder().encodeToString("switchboard-test".getBytes(StandardCharsets.US_ASCII));
+        out.write(("GET /ws/visitor HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        InputStream in = raw.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("handshake failed: " + head);
+            }
+            head.append((char) b);
+        }
+        if (!head.toString().startsWith("HTTP/1.1 101")) {
+            throw new IllegalStateException("handshake refused: " + head);
+        }
+        byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] mask = { 1, 2, 3, 4 };
+        out.write(0x81);
+        out.write(0x80 | payload.length);
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
+    }
+
+    /**
+     * Reads server frames until the close frame and returns its code; -1 if the connection ended without
+     * one. The socket's read timeout bounds the wait.
+     */
+    public static int readUntilClose(Socket raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw.getInputStream());
+        try {
+            while (true) {
+                int first = in.readUnsignedByte();
+                int second = in.readUnsignedByte();
+                long length = second & 0x7f;
+                if (length == 126) {
+                    length = in.readUnsignedShort();
+                } else if (length == 127) {
+                    length = in.readLong();
+                }
+                if ((first & 0x0f) == 0x8) {
+                    return length >= 2 ? in.readUnsignedShort() : 1005;
+                }
+                in.skipNBytes(length);
+            }
+        } catch (java.io.EOFException e) {
+            return -1;
+        }
+    }
+}
