@@ -125,9 +125,25 @@ public class Frames {
     @Inject
     ObjectMapper json;
 
+    /** The last frame written and its text: a fan-out writes the same frame for every listener in a row. */
+    private volatile Written last = new Written(null, null);
+
+    private record Written(Object frame, String text) {
+    }
+
+    /**
+     * The frame as JSON text. A fan-out (one event, many connections) calls this with equal frames back to
+     * back, so the last answer is kept and serialisation happens once per event, not once per listener.
+     */
     public String write(Object frame) {
+        Written cached = last;
+        if (frame.equals(cached.frame())) {
+            return cached.text();
+        }
         try {
-            return json.writeValueAsString(frame);
+            String text = json.writeValueAsString(frame);
+            last = new Written(frame, text);
+            return text;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("frame not serialisable: " + frame.getClass().getSimpleName(), e);
         }
