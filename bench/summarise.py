@@ -204,15 +204,17 @@ soak_files = glob.glob(os.path.join(raw, 'soak.json'))
 if soak_files:
     soak = json.load(open(soak_files[0]))
     lines.append(f"**Soak** ({soak['minutes']} min, {soak['conversations']} conversations over WebSocket, SSE and long-poll "
-                 f"with every client reconnecting every ~30 s; {soak['sent']} messages): the server sampled every minute "
+                 f"with a new client every 0.5 s for a 30 s session, ~60 open at a time; {soak['sent']} messages): the server sampled every minute "
                  '(heap after a full GC).')
     lines.append('')
-    lines.append('| minute | heap after GC | RSS | threads | file descriptors |')
-    lines.append('|---|---|---|---|---|')
+    lines.append('| minute | heap after GC | RSS | threads | file descriptors | live connections (server count) | fds − connections |')
+    lines.append('|---|---|---|---|---|---|---|')
     start = soak['samples'][0]['atMs'] if soak['samples'] else 0
-    for smp in soak['samples']:
-        lines.append(f"| {round((smp['atMs'] - start) / 60000)} | {smp.get('heapUsedKb', 0) // 1024} MB | "
-                     f"{smp.get('rssKb', 0) // 1024} MB | {smp.get('threads', '–')} | {smp.get('fds', '–')} |")
+    for i, smp in enumerate(soak['samples']):
+        label = 'end (all closed)' if i == len(soak['samples']) - 1 else str(round((smp['atMs'] - start) / 60000))
+        lines.append(f"| {label} | {smp.get('heapUsedKb', 0) // 1024} MB | "
+                     f"{smp.get('rssKb', 0) // 1024} MB | {smp.get('threads', '–')} | {smp.get('fds', '–')} | "
+                     f"{smp.get('connections', '–')} | {smp.get('fds', 0) - smp.get('connections', 0) if 'connections' in smp else '–'} |")
     lines.append('')
 
 summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'soak': soak, 'highestSustainedMsgPerSecond': best,

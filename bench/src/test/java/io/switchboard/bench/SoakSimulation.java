@@ -30,7 +30,8 @@ import io.gatling.javaapi.core.Simulation;
 
 /**
  * Drill 4 of issue #6, the soak: {@code bench.minutes} of steady traffic over WebSocket, SSE and long-poll
- * with connection churn (every client reconnects every ~30 s, resuming from its cursor), while the
+ * with connection churn (a new client every 0.5 s, each for a 30 s session, resuming its conversation from
+ * the latest seq; ~60 open at a time), while the
  * server's heap after a full GC, live threads and open file descriptors are sampled every minute. A leak
  * shows as a trend in those samples; the result goes to {@code bench.out}.
  */
@@ -87,12 +88,17 @@ public class SoakSimulation extends Simulation {
                         })
                         .exec(restSend).exec(pause(Duration.ofSeconds(1))));
 
-        ScenarioBuilder churn = scenario("soak: churning clients").feed(listFeeder(parties).queue())
-                .exec(s -> s.set("cursor", 0L))
-                .during(total).on(io.gatling.javaapi.core.CoreDsl.doSwitch(s -> (int) (s.userId() % 3)).on(
+        // Churn: a new client every half second, each for one 30 s session on one of the three transports,
+        // resuming its party's conversation from the latest seq; about 60 sessions are open at any time.
+        // (Each session is its own virtual user, so its connections end with it.)
+        ScenarioBuilder churn = scenario("soak: churning clients").feed(listFeeder(parties).circular())
+                .exec(http("latest").get("/api/conversations/#{conv}").header("Authorization", "Bearer #{token}")
+                        .header("X-Switchboard-As", "#{role}")
+                        .check(status().is(200), io.gatling.javaapi.core.CoreDsl.jsonPath("$.lastSeq").ofLong().saveAs("cursor")))
+                .doSwitch(s -> (int) (s.userId() % 3)).on(
                         io.gatling.javaapi.core.CoreDsl.onCase(0).then(webSocketSession),
                         io.gatling.javaapi.core.CoreDsl.onCase(1).then(sseSession),
-                        io.gatling.javaapi.core.CoreDsl.onCase(2).then(longPollSession)));
+                        io.gatling.javaapi.core.CoreDsl.onCase(2).then(longPollSession));
 
         ScenarioBuilder probe = scenario("soak: sample the server")
                 .repeat(minutes + 1).on(exec(s -> {
@@ -100,7 +106,8 @@ public class SoakSimulation extends Simulation {
                     return s;
                 }).exec(pause(Duration.ofSeconds(60))));
 
-        setUp(churn.injectOpen(atOnceUsers(parties.size())), probe.injectOpen(atOnceUsers(1)))
+        setUp(churn.injectOpen(io.gatling.javaapi.core.CoreDsl.constantUsersPerSec(2).during(total)),
+                probe.injectOpen(atOnceUsers(1)))
                 .protocols(http.baseUrl(base).wsBaseUrl(base.replaceFirst("^http", "ws")));
     }
 
@@ -125,10 +132,32 @@ public class SoakSimulation extends Simulation {
                 }
             }
             s.put("fds", (long) new java.io.File("/proc/" + pid + "/fd").list().length);
+            s.put("connections", openConnections());
         } catch (IOException e) {
             s.put("error", 1L);
         }
         return s;
+    }
+
+    /** Live connections as the server counts them (all transports), from its metrics. */
+    private long openConnections() {
+        try {
+            String metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            long open = 0;
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith("switchboard_connections{")) {
+                    open += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return open;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private static String run(String... command) throws IOException {
@@ -144,6 +173,8 @@ public class SoakSimulation extends Simulation {
 
     @Override
     public void after() {
+        // After the last session ended: anything still held now (threads, descriptors, heap) leaked.
+        samples.add(sample());
         StringBuilder json = new StringBuilder("{\"scenario\":\"soak\",\"minutes\":").append(minutes)
                 .append(",\"conversations\":").append(conversations).append(",\"sent\":").append(latencies.sentCount())
                 .append(",\"samples\":[");
