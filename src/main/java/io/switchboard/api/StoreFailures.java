@@ -11,7 +11,11 @@ public final class StoreFailures {
 
     public static boolean unavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            // A socket error inside request handling is the database's connection (a reset or broken pipe
+            // when PostgreSQL goes away mid-query): the client's own socket failing produces no response.
             if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException
+                    || t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
+                    || t instanceof io.vertx.sqlclient.ClosedConnectionException
                     || t instanceof org.hibernate.exception.JDBCConnectionException) {
                 return true;
             }
