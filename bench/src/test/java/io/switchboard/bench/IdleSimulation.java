@@ -18,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.gatling.http.action.ws.WsInboundMessage;
 import io.gatling.javaapi.core.ScenarioBuilder;
@@ -39,6 +37,7 @@ public class IdleSimulation extends Simulation {
     private final int rampSeconds = Fixture.setting("ramp", 60);
     private final int holdSeconds = Fixture.setting("hold", 20);
     private final String pid = Fixture.setting("server-pid", "");
+    private final ServerProbe server = new ServerProbe(pid);
     private final List<String> sources = List.of(Fixture.setting("sources", "127.0.0.2,127.0.0.3,127.0.0.4").split(","));
     private final AtomicLong connected = new AtomicLong();
     private final AtomicLong broadcastReceived = new AtomicLong();
@@ -97,40 +96,8 @@ public class IdleSimulation extends Simulation {
                 .maxDuration(Duration.ofSeconds(settle + 120L));
     }
 
-    /** RSS and heap-after-GC of the server process, in KiB. */
     private Map<String, Long> sample() {
-        Map<String, Long> s = new LinkedHashMap<>();
-        if (pid.isEmpty()) {
-            return s;
-        }
-        try {
-            run("jcmd", pid, "GC.run");
-            String heap = run("jcmd", pid, "GC.heap_info");
-            Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
-            if (used.find()) {
-                s.put("heapUsedKb", Long.parseLong(used.group(1)));
-            }
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    s.put("rssKb", Long.parseLong(line.replaceAll("\\D", "")));
-                }
-            }
-            s.put("fds", (long) new java.io.File("/proc/" + pid + "/fd").list().length);
-        } catch (IOException e) {
-            s.put("error", -1L);
-        }
-        return s;
-    }
-
-    private static String run(String... command) throws IOException {
-        Process p = new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        try {
-            p.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return out;
+        return server.sample();
     }
 
     @Override

@@ -41,6 +41,7 @@ public class SoakSimulation extends Simulation {
     private final int minutes = Fixture.setting("minutes", 10);
     private final int conversations = Fixture.setting("conversations", 30);
     private final String pid = Fixture.setting("server-pid", "");
+    private final ServerProbe server = new ServerProbe(pid);
     private final List<Map<String, Long>> samples = new ArrayList<>();
     private final Latencies latencies = new Latencies();
 
@@ -114,27 +115,9 @@ public class SoakSimulation extends Simulation {
     private Map<String, Long> sample() {
         Map<String, Long> s = new LinkedHashMap<>();
         s.put("atMs", System.currentTimeMillis());
-        if (pid.isEmpty()) {
-            return s;
-        }
-        try {
-            run("jcmd", pid, "GC.run");
-            Matcher used = Pattern.compile("used (\\d+)K").matcher(run("jcmd", pid, "GC.heap_info"));
-            if (used.find()) {
-                s.put("heapUsedKb", Long.parseLong(used.group(1)));
-            }
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    s.put("rssKb", Long.parseLong(line.replaceAll("\\D", "")));
-                }
-                if (line.startsWith("Threads:")) {
-                    s.put("threads", Long.parseLong(line.replaceAll("\\D", "")));
-                }
-            }
-            s.put("fds", (long) new java.io.File("/proc/" + pid + "/fd").list().length);
+        s.putAll(server.sample());
+        if (!pid.isEmpty()) {
             s.put("connections", openConnections());
-        } catch (IOException e) {
-            s.put("error", 1L);
         }
         return s;
     }
@@ -158,17 +141,6 @@ public class SoakSimulation extends Simulation {
             Thread.currentThread().interrupt();
             return -1;
         }
-    }
-
-    private static String run(String... command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        try {
-            p.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return out;
     }
 
     @Override

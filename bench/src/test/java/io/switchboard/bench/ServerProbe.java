@@ -1,0 +1,60 @@
+package io.switchboard.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Samples the service process from outside: heap used after a full GC (jcmd), RSS and threads
+ * ({@code /proc/<pid>/status}) and open file descriptors, in KiB and counts. Empty without a pid.
+ */
+final class ServerProbe {
+
+    private final String pid;
+
+    ServerProbe(String pid) {
+        this.pid = pid;
+    }
+
+    Map<String, Long> sample() {
+        Map<String, Long> s = new LinkedHashMap<>();
+        if (pid.isEmpty()) {
+            return s;
+        }
+        try {
+            run("jcmd", pid, "GC.run");
+            Matcher used = Pattern.compile("used (\\d+)K").matcher(run("jcmd", pid, "GC.heap_info"));
+            if (used.find()) {
+                s.put("heapUsedKb", Long.parseLong(used.group(1)));
+            }
+            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    s.put("rssKb", Long.parseLong(line.replaceAll("\\D", "")));
+                }
+                if (line.startsWith("Threads:")) {
+                    s.put("threads", Long.parseLong(line.replaceAll("\\D", "")));
+                }
+            }
+            s.put("fds", (long) new File("/proc/" + pid + "/fd").list().length);
+        } catch (IOException e) {
+            s.put("error", 1L);
+        }
+        return s;
+    }
+
+    private static String run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+}
