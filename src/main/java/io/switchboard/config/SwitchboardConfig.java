@@ -72,6 +72,14 @@ public interface SwitchboardConfig {
         @WithDefault("75s")
         Duration idleTimeout();
 
+        /**
+         * A connection on which nothing the server queued could be written for this long (the client stopped
+         * reading, whatever it sends) is torn down at the TCP level, releasing what was queued for it. Keep it
+         * above the long-poll wait, the heartbeats and the WebSocket auto-ping interval, which all write.
+         */
+        @WithDefault("60s")
+        Duration writeStallTimeout();
+
         /** Message sends per identity. */
         Rate sends();
 

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.live.ConnectionRegistry;
 import io.switchboard.live.Transport;
 import io.switchboard.support.Api;
@@ -44,6 +46,9 @@ class SlowConsumerDrillTest {
 
     @Inject
     ConnectionRegistry registry;
+
+    @Inject
+    SwitchboardConfig config;
 
     @Test
     void aClientThatStopsReadingDuring10000MessagesIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
@@ -95,6 +100,89 @@ class SlowConsumerDrillTest {
         try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
             await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= MESSAGES);
             assertEquals(LongStream.rangeClosed(1, MESSAGES).boxed().toList(), again.seqs());
+        }
+    }
+
+    /**
+     * The other way to stall: the messages are already stored and the client resumes from 0 but never reads,
+     * so the replay (which goes at the client's pace) waits on it. The stall is detected and the client is
+     * dropped with the same 4000, which it finds at the end of what was queued once it reads again.
+     */
+    @Test
+    void aClientThatStopsReadingDuringAReplayIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        String agent = api.agentToken();
+        int stored = 2_000; // 7.8 MB: more than the socket buffers of both ends can hold
+        sendConcurrently(api, agent, conversation, stored, "m".repeat(3900));
+        int before = registry.count(Transport.websocket);
+
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
+            raw.setSoTimeout(30_000);
+            assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer during the replay");
+        }
+        try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= stored);
+            assertEquals(LongStream.rangeClosed(1, stored).boxed().toList(), again.seqs());
+        }
+    }
+
+    /**
+     * A hostile client: it stops reading, is dropped, and keeps the connection busy by sending pings without
+     * ever reading its backlog (or the close frame behind it). The server must not hold that connection and
+     * its queued bytes for as long as the client likes: once nothing could be written for
+     * {@code write-stall-timeout}, the TCP connection is torn down, and the client's next write fails.
+     */
+    @Test
+    void aDroppedClientThatKeepsSendingButNeverReadsLosesItsConnection() throws Exception {
+        Api api = new Api(base);
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        sendConcurrently(api, api.agentToken(), conversation, 2_000, "m".repeat(3900));
+        int before = registry.count(Transport.websocket);
+
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
+            long stall = config.limits().writeStallTimeout().toSeconds();
+            await().atMost(Duration.ofSeconds(stall + 60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                try {
+                    RawWebSocket.ping(raw);
+                    return false;
+                } catch (IOException e) {
+                    return true; // reset by the server
+                }
+            });
+        }
+    }
+
+    private static void sendConcurrently(Api api, String token, long conversation, int count, String text)
+            throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> loops = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                loops.add(senders.submit(() -> {
+                    for (int n = thread; n < count; n += 4) {
+                        api.sendOk(token, conversation, "stored-" + conversation + "-" + n, text);
+                    }
+                }));
+            }
+            for (Future<?> loop : loops) {
+                loop.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            senders.shutdownNow();
         }
     }
 

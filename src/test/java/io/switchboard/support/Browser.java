@@ -28,8 +28,10 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
- * One headless system Chromium with its own profile directory: a separate browser context (own cookies and
- * storage). Driven through /usr/bin/chromedriver; nothing is downloaded.
+ * One headless Chromium with its own profile directory: a separate browser context (own cookies and
+ * storage). The system Chromium and chromedriver when both are installed (Debian's packages, as CI installs
+ * them); otherwise Selenium Manager, bundled with Selenium, finds an installed Chrome or fetches Chrome for
+ * Testing and its driver, as on any developer machine.
  */
 public final class Browser implements AutoCloseable {
 
@@ -47,16 +49,19 @@ public final class Browser implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
+        boolean system = systemChromium();
+        if (system) {
+            options.setBinary(CHROMIUM);
+        }
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--lang=en-US");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        driver = system ? new ChromeDriver(new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build(), options)
+                : new ChromeDriver(options);
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
@@ -64,8 +69,8 @@ public final class Browser implements AutoCloseable {
         this(1280, 860);
     }
 
-    /** Is a usable Chromium installed? (.ci/run installs it.) */
-    public static boolean available() {
+    /** Are the system Chromium and its driver installed? Otherwise Selenium Manager provides a browser. */
+    static boolean systemChromium() {
         return new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
     }
 

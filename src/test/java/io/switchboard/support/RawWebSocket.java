@@ -38,8 +38,19 @@ public final class RawWebSocket {
         }
         byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
                 .getBytes(StandardCharsets.UTF_8);
+        write(raw, 0x1, payload);
+    }
+
+    /** A protocol-level ping, as OkHttp or URLSession send them. */
+    public static void ping(Socket raw) throws IOException {
+        write(raw, 0x9, new byte[0]);
+    }
+
+    /** One final, masked client frame (payloads under 126 bytes). */
+    private static void write(Socket raw, int opcode, byte[] payload) throws IOException {
+        OutputStream out = raw.getOutputStream();
         byte[] mask = { 1, 2, 3, 4 };
-        out.write(0x81);
+        out.write(0x80 | opcode);
         out.write(0x80 | payload.length);
         out.write(mask);
         for (int i = 0; i < payload.length; i++) {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -41,11 +40,6 @@ class WidgetAndConsoleBrowserTest {
 
     @TestHTTPResource("/")
     URI base;
-
-    @BeforeAll
-    static void chromiumIsInstalled() {
-        assertTrue(Browser.available(), "browser tests need chromium and chromium-driver (.ci/run installs them with apt)");
-    }
 
     // ---- 5: nobody online → offline form; the first agent to log in finds the message -------------------
     @Test

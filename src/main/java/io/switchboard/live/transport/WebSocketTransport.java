@@ -147,7 +147,7 @@ public class WebSocketTransport {
             } else if (session.gate.stalledLongerThan(Duration.ofSeconds(10))) {
                 LOG.warnf("dropping websocket consumer that stopped reading during a replay identity=%s",
                         session.caller.key());
-                close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
+                drop(session);
             }
         });
         boolean agent = caller instanceof Caller.AgentCaller;
@@ -381,13 +381,21 @@ public class WebSocketTransport {
             session.pendingBytes.addAndGet(-size);
             LOG.warnf("dropping slow websocket consumer identity=%s pending=%d bytes", session.caller.key(),
                     session.pendingBytes.get());
-            // Stop producing for it at once (the close frame itself may wait behind the backlog until
-            // Vert.x's closing timeout ends the TCP connection).
-            close(connection);
-            close(connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
+            drop(session);
             return;
         }
         connection.sendText(text).subscribe().with(ok -> written(session, size), failure -> written(session, size));
+    }
+
+    /**
+     * A slow consumer, whichever way it was found: its session ends at once (nothing more is produced for it,
+     * it no longer counts against its connection limit), and the 4000 close frame is queued behind what it
+     * has not read yet, so a client that reads again finds it there. One that never reads is torn down by
+     * {@link StalledWrites} instead.
+     */
+    private void drop(Session session) {
+        close(session.connection);
+        close(session.connection, LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
     }
 
     private static void written(Session session, long size) {
