@@ -102,6 +102,11 @@
       return this.link ? this.link.name : this.transports[this.index];
     }
 
+    /** Do conversation and presence changes arrive live (WebSocket, or an agent's SSE/iframe feed)? */
+    get liveFeed() {
+      return !!this.link && this.link.open && (this.link.name === 'websocket' || this.link.hasFeed());
+    }
+
     // ---- REST ---------------------------------------------------------------------------------------
     headers(json) {
       const h = { 'X-Switchboard-As': this.role, Accept: 'application/json' };
@@ -502,11 +507,22 @@
       }
       if (this.done) return;
       c.emit('hello', c.me);
-      if (c.follows.size === 0) {
+      if (this.hasFeed()) {
+        // Agents on a streaming transport follow the feed too (lists, unread counts, presence).
+        const feed = new RECEIVERS[this.name](this, FEED);
+        this.receivers.set(FEED, feed);
+        feed.start(0);
+      }
+      if (c.follows.size === 0 && !this.hasFeed()) {
         this.ready();
       } else {
         c.follows.forEach((follow, id) => this.subscribe(id, follow.cursor));
       }
+    }
+
+    /** Does this link carry the agents' feed (conversation, activity, presence frames)? */
+    hasFeed() {
+      return this.client.role === 'agent' && (this.name === 'sse' || this.name === 'iframe');
     }
 
     /** The link works once every receiver has had its first answer. */
@@ -621,14 +637,19 @@
       c.request('GET', base).then(conv => c.emit('conversation', conv), () => {});
     }
 
-    /** An iframe or SSE frame. */
+    /** The stream's path: one conversation, or the agents' feed. */
+    path(kind) {
+      return this.id === FEED ? '/api/feed/' + kind : '/api/conversations/' + this.id + '/' + kind;
+    }
+
+    /** An iframe or SSE frame: the same frames as on the WebSocket. */
     dispatch(f) {
       const c = this.client;
       switch (f.type) {
         case 'open': this.markOpen(); break;
         case 'message': c.deliver(f.message); break;
         case 'conversation': c.emit('conversation', f.conversation); break;
-        case 'typing': case 'read': case 'viewing': c.emit(f.type, f); break;
+        case 'typing': case 'read': case 'viewing': case 'activity': case 'presence': c.emit(f.type, f); break;
         default: break;
       }
     }
@@ -637,7 +658,7 @@
   class SseReceiver extends Receiver {
     start(after) {
       const c = this.client;
-      const source = new global.EventSource(c.streamUrl('/api/conversations/' + this.id + '/events', { after }),
+      const source = new global.EventSource(c.streamUrl(this.path('events'), this.id === FEED ? {} : { after }),
         { withCredentials: !c.token && c.base !== global.location.origin });
       this.source = source;
       this.openTimer = setTimeout(() => this.fail(), OPEN_TIMEOUT_MS);
@@ -646,10 +667,9 @@
         this.markOpen();
       };
       source.onerror = () => this.fail(); // our own backoff and cursor, not EventSource's retry
-      source.addEventListener('message', e => this.dispatch({ type: 'message', message: JSON.parse(e.data) }));
-      source.addEventListener('conversation', e => this.dispatch({ type: 'conversation', conversation: JSON.parse(e.data) }));
-      ['typing', 'read', 'viewing'].forEach(type =>
-        source.addEventListener(type, e => this.dispatch(Object.assign({ type }, JSON.parse(e.data)))));
+      // Every event's data is the frame itself, named by its type (protocol 2).
+      ['message', 'conversation', 'typing', 'read', 'viewing', 'activity', 'presence'].forEach(type =>
+        source.addEventListener(type, e => this.dispatch(JSON.parse(e.data))));
       source.addEventListener('close', e => {
         let code;
         try {
@@ -752,15 +772,15 @@
       frame.hidden = true;
       frame.setAttribute('aria-hidden', 'true');
       frame.title = 'switchboard stream';
-      frame.src = this.client.streamUrl('/api/conversations/' + this.id + '/iframe-stream',
-        { after, callback: this.callback });
+      frame.src = this.client.streamUrl(this.path('iframe-stream'),
+        this.id === FEED ? { callback: this.callback } : { after, callback: this.callback });
       frame.addEventListener('load', () => {
         // The document ended: planned (reconnect frame, so reopen at the cursor) or a failure.
         if (this.stopped || frame !== this.element) return;
         if (this.reopen) {
           this.reopen = false;
           frame.remove();
-          this.frame(this.client.cursor(this.id));
+          this.frame(this.id === FEED ? 0 : this.client.cursor(this.id));
         } else {
           this.fail();
         }
@@ -781,6 +801,8 @@
     }
   }
 
+  /** The receivers' key for the agents' feed stream (conversation ids are numbers). */
+  const FEED = 'feed';
   const RECEIVERS = { sse: SseReceiver, longpoll: LongPollReceiver, iframe: IframeReceiver, poll: PollReceiver };
   const LINKS = {
     websocket: WebSocketLink,

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.EmbeddedPostgresResource;
 import io.switchboard.support.Json;
 import io.switchboard.support.WsClient;
@@ -28,13 +28,11 @@ class HealthTest {
     @Test
     void readinessIsDownWhilePostgresIsUnreachableAndUpAgainWhenItIsBack() throws Exception {
         assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        api.sendOk(visitor.token(), conversation, "before", "before the outage");
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "before", "before the outage");
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
 
-        try (WsClient subscriber = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+        try (WsClient subscriber = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             subscriber.awaitFrame(f -> f.get("type").asText().equals("message"));
             EmbeddedPostgresResource.stopDatabase();
             try {
@@ -43,7 +41,7 @@ class HealthTest {
                 given().get("/q/health/ready").then().body("status", equalTo("DOWN"));
                 given().get("/q/health/live").then().statusCode(200);
                 // A send during the outage gets a clear, retryable error — never a false "ok".
-                HttpResponse<String> during = api.send(visitor.token(), conversation, "during", "during the outage");
+                HttpResponse<String> during = chat.api().send(chat.visitorToken(), chat.id(), "during", "during the outage");
                 assertEquals(503, during.statusCode(), during.body());
                 assertEquals("store_unavailable", Json.parse(during.body()).get("error").asText());
             } finally {
@@ -55,8 +53,8 @@ class HealthTest {
 
             // The LISTEN connection re-subscribed: a subscriber from before the outage hears new messages,
             // and the retried send is stored exactly once.
-            api.sendOk(visitor.token(), conversation, "during", "during the outage");
-            api.sendOk(visitor.token(), conversation, "after", "after the outage");
+            chat.send(chat.visitorToken(), "during", "during the outage");
+            chat.send(chat.visitorToken(), "after", "after the outage");
             await().atMost(Duration.ofSeconds(20)).until(() -> subscriber.received().size() >= 3);
             assertEquals(java.util.List.of(1L, 2L, 3L), subscriber.seqs());
         }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.WsClient;
 
 @QuarkusTest
@@ -22,11 +22,9 @@ class ObservabilityTest {
 
     @Test
     void metricsExposeConnectionsPerTransportPersistedMessagesLatencyAndFanOut() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (WsClient ws = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
-            api.sendOk(visitor.token(), conversation, "metric-1", "count me");
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
+            chat.send(chat.visitorToken(), "metric-1", "count me");
             ws.awaitFrame(f -> f.get("type").asText().equals("message"));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/metrics").then().statusCode(200)
                     .body(containsString("switchboard_connections{transport=\"websocket\"}"))

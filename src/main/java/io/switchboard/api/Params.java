@@ -3,6 +3,8 @@ package io.switchboard.api;
 import java.time.Duration;
 import java.util.OptionalLong;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+
 /** Parsing of path and query parameters with clear errors instead of framework defaults. */
 public final class Params {
 
@@ -53,22 +55,14 @@ public final class Params {
         throw ApiException.badRequest("invalid_" + name, name + " must be a number from " + min + " to " + max);
     }
 
-    /** A wait such as {@code 25s}, {@code 500ms} or {@code 25} (seconds), capped at {@code max}. */
+    /** A wait such as {@code 25s}, {@code 500ms}, {@code 25} (seconds) or {@code PT25S}, capped at {@code max}. */
     public static Duration wait(String raw, Duration max) {
-        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
         try {
-            Duration wait;
-            if (value.endsWith("ms")) {
-                wait = Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
-            } else if (value.endsWith("s")) {
-                wait = Duration.ofMillis(Math.round(Double.parseDouble(value.substring(0, value.length() - 1)) * 1000));
-            } else {
-                wait = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
-            }
-            if (!wait.isNegative()) {
+            Duration wait = DurationConverter.parseDuration(raw.trim());
+            if (wait != null && !wait.isNegative()) {
                 return wait.compareTo(max) > 0 ? max : wait;
             }
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {
             // falls through
         }
         throw ApiException.badRequest("invalid_wait", "wait must be a duration such as 25s or 500ms");

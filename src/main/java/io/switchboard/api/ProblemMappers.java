@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -19,7 +20,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        if (e instanceof io.switchboard.security.RateLimitedException limited) {
+        if (e instanceof RateLimitedException limited) {
             return Response.status(429).type(MediaType.APPLICATION_JSON)
                     .header("Retry-After", limited.retryAfterSeconds()).entity(e.problem()).build();
         }
@@ -65,7 +66,7 @@ public class ProblemMappers {
         return respond(status, new Problem(code, e.getMessage() == null ? code : sanitize(e.getMessage())));
     }
 
-    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
+    @ServerExceptionMapper(priority = Priorities.USER + 100)
     public Response unexpected(Exception e) {
         if (StoreFailures.unavailable(e)) {
             LOG.warnf("store unavailable: %s", e.getClass().getSimpleName());

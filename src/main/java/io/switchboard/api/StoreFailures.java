@@ -1,7 +1,14 @@
 package io.switchboard.api;
 
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+
+import org.hibernate.exception.JDBCConnectionException;
+
+import io.vertx.sqlclient.ClosedConnectionException;
 
 /** Recognises "the database cannot be reached right now", which clients should retry, from real bugs. */
 public final class StoreFailures {
@@ -13,10 +20,10 @@ public final class StoreFailures {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             // A socket error inside request handling is the database's connection (a reset or broken pipe
             // when PostgreSQL goes away mid-query): the client's own socket failing produces no response.
-            if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException
-                    || t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
-                    || t instanceof io.vertx.sqlclient.ClosedConnectionException
-                    || t instanceof org.hibernate.exception.JDBCConnectionException) {
+            if (t instanceof SQLTransientConnectionException || t instanceof ConnectException
+                    || t instanceof SocketException || t instanceof ClosedChannelException
+                    || t instanceof ClosedConnectionException
+                    || t instanceof JDBCConnectionException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null

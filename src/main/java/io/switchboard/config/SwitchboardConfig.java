@@ -56,6 +56,10 @@ public interface SwitchboardConfig {
         @WithDefault("20")
         int connectionsPerIdentity();
 
+        /** Conversations one live connection may follow at once (resume); the next is refused. */
+        @WithDefault("100")
+        int subscriptionsPerConnection();
+
         /** Live connections one client IP may hold. */
         @WithDefault("500")
         int connectionsPerIp();

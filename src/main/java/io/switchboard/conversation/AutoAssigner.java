@@ -44,8 +44,7 @@ public class AutoAssigner {
         long agentId = picked.get(0).longValue();
         em.createNativeQuery("update agent set last_assigned_at = now() where id = ?1").setParameter(1, agentId)
                 .executeUpdate();
-        conversation.assigneeId = agentId;
-        conversation.status = ConversationStatus.open;
+        conversation.assignTo(agentId);
         return Optional.of(agentId);
     }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.conversation;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -7,6 +8,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ClientAddress;
 import io.switchboard.api.Params;
 import io.switchboard.identity.Caller;
 import io.switchboard.identity.Callers;
@@ -15,6 +17,7 @@ import io.switchboard.identity.Roles;
 import io.switchboard.identity.TokenIdentityProvider;
 import io.switchboard.identity.VisitorSession;
 import io.switchboard.identity.Visitors;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -22,6 +25,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /** Conversations over REST: visitors start and read their own; agents list, read and manage all. */
@@ -44,11 +48,14 @@ public class ConversationResource {
     public record TypingState(String state) {
     }
 
-    @Inject
-    Receipts receipts;
-
-    @Inject
-    io.switchboard.live.TypingNotices typing;
+    @Inject Receipts receipts;
+    @Inject TypingNotices typing;
+    @Inject ConversationReader reader;
+    @Inject Conversations conversations;
+    @Inject Callers callers;
+    @Inject Visitors visitors;
+    @Inject Cookies cookies;
+    @Inject SecurityIdentity identity;
 
     /** The visitor's place in the waiting queue (1 = next), and how many are waiting. */
     @GET
@@ -74,7 +81,7 @@ public class ConversationResource {
     @GET
     @Path("/{id}/reads")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
-    public java.util.List<ReadReceipt> reads(@PathParam("id") String id) {
+    public List<ReadReceipt> reads(@PathParam("id") String id) {
         return receipts.of(callers.current(), Params.conversationId(id));
     }
 
@@ -87,37 +94,19 @@ public class ConversationResource {
         return Response.noContent().build();
     }
 
-    @Inject
-    ConversationReader reader;
-
-    @Inject
-    Conversations conversations;
-
-    @Inject
-    Callers callers;
-
-    @Inject
-    Visitors visitors;
-
-    @Inject
-    Cookies cookies;
-
-    @Inject
-    SecurityIdentity identity;
-
     /**
      * The visitor's current conversation, created if needed. A caller without a visitor token becomes a
      * visitor here (first contact): the response then carries the new token, also set as a cookie.
      */
     @POST
     @Blocking
-    public Uni<Response> start(@jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest http) {
+    public Uni<Response> start(@Context HttpServerRequest http) {
         Caller caller = identity.getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
         if (caller instanceof Caller.AgentCaller) {
             throw ApiException.forbidden("agents do not start conversations");
         }
         VisitorSession session = caller == null
-                ? visitors.create(null, null, io.switchboard.live.transport.ClientAddress.of(http)) : null;
+                ? visitors.create(null, null, ClientAddress.of(http)) : null;
         long visitorId = caller == null ? session.visitor().id() : caller.id();
         long id = conversations.currentFor(visitorId);
         return reader.find(id).map(view -> {

@@ -1,18 +1,19 @@
 package io.switchboard.conversation;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-
 import io.switchboard.api.ApiException;
+import io.switchboard.event.Event;
+import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Agent;
 import io.switchboard.identity.Caller;
-import io.switchboard.live.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
-/** Conversation lifecycle: start, status, assignment. Each change is announced on commit. */
+/**
+ * Conversation lifecycle: start, status, assignment. The rules are on {@link Conversation}; each change is
+ * announced on commit.
+ */
 @ApplicationScoped
 public class Conversations {
 
@@ -29,13 +30,8 @@ public class Conversations {
     @Transactional
     public void claim(Caller.AgentCaller agent, long id) {
         Conversation conversation = lock(id);
-        if (conversation.assigneeId != null && conversation.assigneeId != agent.id()) {
-            throw ApiException.conflict("already_claimed", "another agent has already taken this conversation");
-        }
-        if (conversation.assigneeId == null || conversation.status != ConversationStatus.open) {
-            conversation.assigneeId = agent.id();
-            conversation.status = ConversationStatus.open;
-            touch(conversation);
+        if (conversation.claim(agent.id())) {
+            changed(conversation);
         }
     }
 
@@ -53,7 +49,7 @@ public class Conversations {
         conversation.visitorId = visitorId;
         autoAssigner.assign(conversation);
         conversation.persist();
-        events.conversationChanged(conversation.id, 0);
+        events.publish(new Event.ConversationChanged(conversation.id));
         return conversation.id;
     }
 
@@ -61,18 +57,9 @@ public class Conversations {
     public void changeStatus(Caller.AgentCaller agent, long id, ConversationStatus status) {
         Conversation conversation = lock(id);
         requireWrite(agent, conversation);
-        if (conversation.status == status) {
-            return;
+        if (conversation.changeStatus(status, agent.id())) {
+            changed(conversation);
         }
-        if (status == ConversationStatus.waiting) {
-            conversation.enqueue();
-        } else {
-            conversation.status = status;
-        }
-        if (status == ConversationStatus.open && conversation.assigneeId == null) {
-            conversation.assigneeId = agent.id();
-        }
-        touch(conversation);
     }
 
     @Transactional
@@ -82,11 +69,8 @@ public class Conversations {
         if (agentId != null && Agent.findById(agentId) == null) {
             throw ApiException.badRequest("unknown_agent", "no agent with id " + agentId);
         }
-        conversation.assigneeId = agentId;
-        if (agentId != null && conversation.status == ConversationStatus.waiting) {
-            conversation.status = ConversationStatus.open;
-        }
-        touch(conversation);
+        conversation.assign(agentId);
+        changed(conversation);
     }
 
     private static void requireWrite(Caller.AgentCaller agent, Conversation conversation) {
@@ -104,8 +88,8 @@ public class Conversations {
         return conversation;
     }
 
-    private void touch(Conversation conversation) {
-        conversation.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        events.conversationChanged(conversation.id, conversation.lastSeq);
+    private void changed(Conversation conversation) {
+        conversation.touch();
+        events.publish(new Event.ConversationChanged(conversation.id));
     }
 }

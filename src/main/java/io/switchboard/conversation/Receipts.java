@@ -4,8 +4,9 @@ import java.math.BigInteger;
 import java.util.List;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.event.Event;
+import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
-import io.switchboard.live.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -46,7 +47,7 @@ public class Receipts {
                 .setParameter(4, seq).getSingleResult();
         long cursor = ((Number) stored).longValue();
         if (cursor == seq) {
-            events.read(conversationId, kind + ":" + caller.id(), seq);
+            events.publish(new Event.ReadMoved(conversationId, caller.author(), seq));
         }
         return new ReadReceipt(conversationId, kind, caller.id(), cursor);
     }
@@ -65,8 +66,8 @@ public class Receipts {
         return rows.stream().map(r -> new ReadReceipt(conversationId, (String) r[0], number(r[1]), number(r[2]))).toList();
     }
 
-    static String kind(Caller caller) {
-        return caller instanceof Caller.AgentCaller ? "agent" : "visitor";
+    private static String kind(Caller caller) {
+        return caller.author().kind().name();
     }
 
     private static long number(Object value) {

@@ -7,6 +7,7 @@ import io.switchboard.config.SwitchboardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
 
 /**
  * Creates the first admin from configuration ({@code switchboard.agents.admin.*}, e.g. the env var
@@ -34,7 +35,7 @@ public class AdminSeeder {
             if (agents.createIfAbsent(admin.username(), admin.displayName(), admin.password().get(), Agent.Role.admin)) {
                 LOG.infof("seeded admin agent '%s'", admin.username());
             }
-        } catch (jakarta.persistence.PersistenceException e) {
+        } catch (PersistenceException e) {
             LOG.infof("admin agent '%s' was seeded concurrently by another replica", admin.username());
         }
     }

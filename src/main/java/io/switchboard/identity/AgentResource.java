@@ -3,13 +3,14 @@ package io.switchboard.identity;
 import java.util.List;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.ClientAddress;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import io.switchboard.live.transport.ClientAddress;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
@@ -33,9 +34,6 @@ public class AgentResource {
 
     @Inject
     Cookies cookies;
-
-    @Inject
-    io.switchboard.live.Presence presence;
 
     @POST
     @Path("/login")
@@ -61,14 +59,6 @@ public class AgentResource {
         return agents.find(callers.current().id());
     }
 
-    /** Every agent's presence: online, away or offline (derived from live connections on all replicas). */
-    @GET
-    @Path("/presence")
-    @RolesAllowed(Roles.AGENT)
-    public io.smallrye.mutiny.Uni<List<io.switchboard.live.Presence.AgentPresence>> presence() {
-        return presence.all();
-    }
-
     @GET
     @RolesAllowed(Roles.AGENT)
     public List<AgentView> list() {
@@ -79,7 +69,7 @@ public class AgentResource {
     @RolesAllowed(Roles.ADMIN)
     public Response create(NewAgent agent) {
         if (agent == null) {
-            throw io.switchboard.api.ApiException.badRequest("missing_body", "username, name and password are required");
+            throw ApiException.badRequest("missing_body", "username, name and password are required");
         }
         return Response.status(201).entity(agents.create(agent.username(), agent.name(), agent.password(), agent.role()))
                 .build();

@@ -5,12 +5,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.event.Event;
+import io.switchboard.event.EventPublisher;
 import io.switchboard.security.LoginGuard;
-import io.switchboard.security.RateLimitedException;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,7 +34,7 @@ public class Agents {
     SwitchboardConfig config;
 
     @Inject
-    io.switchboard.live.EventPublisher events;
+    EventPublisher events;
 
     @Inject
     RateLimiter limiter;
@@ -38,7 +42,7 @@ public class Agents {
     @Inject
     LoginGuard guard;
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Agents.class);
+    private static final Logger LOG = Logger.getLogger(Agents.class);
 
     /**
      * Checks the password and issues a token. Attempts are rate limited per IP, and a username with too many
@@ -78,7 +82,7 @@ public class Agents {
         AgentToken stored = AgentToken.findById(tokenHash);
         if (stored != null && stored.revokedAt == null) {
             stored.revokedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            events.tokenRevoked(tokenHash);
+            events.publish(new Event.TokenRevoked(tokenHash));
         }
     }
 

@@ -3,6 +3,8 @@ package io.switchboard.identity;
 import java.util.Optional;
 import java.util.Set;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -31,7 +33,7 @@ import jakarta.inject.Inject;
 public class TokenAuthMechanism implements HttpAuthenticationMechanism {
 
     public static final String AS_HEADER = "X-Switchboard-As";
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(TokenAuthMechanism.class);
+    private static final Logger LOG = Logger.getLogger(TokenAuthMechanism.class);
 
     @Inject
     SwitchboardConfig config;

@@ -1,6 +1,12 @@
 package io.switchboard.identity;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.ClientAddress;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -8,8 +14,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import io.switchboard.live.transport.ClientAddress;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,7 +36,7 @@ public class VisitorResource {
     Cookies cookies;
 
     @Inject
-    com.fasterxml.jackson.databind.ObjectMapper json;
+    ObjectMapper json;
 
     /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
     @POST
@@ -51,8 +55,8 @@ public class VisitorResource {
         }
         try {
             return json.readValue(body, VisitorDetails.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw io.switchboard.api.ApiException.badRequest("malformed_json", "the body is not {\"name\", \"email\"}");
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed_json", "the body is not {\"name\", \"email\"}");
         }
     }
 

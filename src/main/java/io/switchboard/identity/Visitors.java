@@ -2,9 +2,11 @@ package io.switchboard.identity;
 
 import java.util.Optional;
 
+import org.jboss.logging.Logger;
+
 import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
-import io.switchboard.security.RateLimitedException;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,7 +25,7 @@ public class Visitors {
     @Inject
     RateLimiter limiter;
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Visitors.class);
+    private static final Logger LOG = Logger.getLogger(Visitors.class);
 
     /** Creates a visitor; anonymous creation is rate limited per client IP. */
     @Transactional

@@ -12,8 +12,9 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
-import io.switchboard.security.RateLimitedException;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -57,7 +58,7 @@ public class ConnectionRegistry {
     public LiveConnection admit(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt,
             LiveConnection.Closer closer) {
         if (draining) {
-            throw new io.switchboard.api.ApiException(503, "draining",
+            throw new ApiException(503, "draining",
                     "this instance is shutting down; reconnect to reach another one");
         }
         AtomicInteger byIdentity = perIdentity.computeIfAbsent(identity, k -> new AtomicInteger());

@@ -20,8 +20,7 @@ public class Drain {
 
     private static final Logger LOG = Logger.getLogger(Drain.class);
 
-    @Inject
-    ConnectionRegistry registry;
+    @Inject ConnectionRegistry registry;
 
     void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
         drain();

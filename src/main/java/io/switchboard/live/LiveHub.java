@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -17,84 +17,75 @@ import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
+import io.switchboard.event.Event;
 import io.switchboard.message.MessageReader;
 import io.switchboard.message.MessageView;
-import io.vertx.core.Vertx;
+import io.switchboard.presence.Presence;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * This instance's view of who listens to what. Every committed event reaches it from PostgreSQL
- * ({@link PgFanout}), never from a local send, so a listener here hears exactly what a listener on any other
- * replica hears. Transports are thin adapters: they authenticate, then subscribe here.
+ * This instance's view of who listens to what, and the one place where events become frames. Every
+ * committed event reaches it from PostgreSQL ({@link PgFanout}), never from a local send, so a listener here
+ * hears exactly what a listener on any other replica hears. Bounded by the live connections: each
+ * subscription, feed entry and long-poll waiter belongs to an admitted connection and leaves with it.
  */
 @ApplicationScoped
 public class LiveHub {
 
     private static final Logger LOG = Logger.getLogger(LiveHub.class);
 
-    private final Map<Long, Set<Subscription>> subscriptions = new ConcurrentHashMap<>();
+    private final Map<Long, Set<Subscription>> topics = new ConcurrentHashMap<>();
     private final Map<Long, Set<CompletableFuture<Boolean>>> waiters = new ConcurrentHashMap<>();
-    private final Set<FeedListener> feed = ConcurrentHashMap.newKeySet();
+    private final Set<Sink> feed = ConcurrentHashMap.newKeySet();
     private final Map<Transport, Timer> latency = new EnumMap<>(Transport.class);
+    private final Counter received;
 
     private final MessageReader reader;
     private final ConversationReader conversations;
-    private final SwitchboardConfig config;
-    private final Vertx vertx;
     private final ConnectionRegistry registry;
-    private final Counter fanoutReceived;
+    private final Presence presence;
+    private final SwitchboardConfig config;
 
     @Inject
-    Presence presence;
-
-    @Inject
-    LiveHub(MessageReader reader, ConversationReader conversations, SwitchboardConfig config, Vertx vertx,
-            ConnectionRegistry connections, MeterRegistry registry) {
-        this.registry = connections;
+    LiveHub(MessageReader reader, ConversationReader conversations, ConnectionRegistry registry, Presence presence,
+            SwitchboardConfig config, MeterRegistry meters) {
         this.reader = reader;
         this.conversations = conversations;
+        this.registry = registry;
+        this.presence = presence;
         this.config = config;
-        this.vertx = vertx;
         for (Transport t : Transport.values()) {
             latency.put(t, Timer.builder("switchboard.delivery.latency")
                     .description("From a message's commit-side timestamp to its hand-off to a live connection")
-                    .tag("transport", t.name()).publishPercentiles(0.5, 0.95, 0.99).register(registry));
+                    .tag("transport", t.name()).publishPercentiles(0.5, 0.95, 0.99).register(meters));
         }
-        this.fanoutReceived = Counter.builder("switchboard.fanout.events")
-                .description("Events received from PostgreSQL LISTEN/NOTIFY").register(registry);
+        this.received = Counter.builder("switchboard.fanout.events")
+                .description("Events received from PostgreSQL LISTEN/NOTIFY").register(meters);
     }
-
-    // ---- subscriptions -------------------------------------------------------------------------------
 
     /** Follow a conversation from {@code after}: everything after it is replayed from the store, then live. */
     public Subscription subscribe(long conversationId, long after, Transport transport, Sink sink) {
-        Subscription subscription = new Subscription(this, conversationId, after, transport, sink);
-        subscriptions.compute(conversationId, (id, set) -> {
-            Set<Subscription> target = set == null ? ConcurrentHashMap.newKeySet() : set;
-            target.add(subscription);
-            return target;
-        });
-        subscription.catchUp();
-        return subscription;
+        Subscription[] created = new Subscription[1];
+        created[0] = new Subscription(conversationId, after, sink, reader, config.messages().pageSize(),
+                latency.get(transport), () -> leave(conversationId, created[0]));
+        topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(created[0]);
+        created[0].catchUp();
+        return created[0];
     }
 
-    void remove(Subscription subscription) {
-        subscriptions.computeIfPresent(subscription.conversationId(), (id, set) -> {
-            set.remove(subscription);
-            return set.isEmpty() ? null : set;
-        });
+    private void leave(long conversationId, Subscription subscription) {
+        topics.computeIfPresent(conversationId, (id, set) -> set.remove(subscription) && set.isEmpty() ? null : set);
     }
 
-    public void follow(FeedListener listener) {
-        feed.add(listener);
+    /** Agents' feed: every conversation change, message activity and presence change. */
+    public void follow(Sink sink) {
+        feed.add(sink);
     }
 
-    public void unfollow(FeedListener listener) {
-        feed.remove(listener);
+    public void unfollow(Sink sink) {
+        feed.remove(sink);
     }
-
-    // ---- long-poll -----------------------------------------------------------------------------------
 
     /**
      * The long-poll: messages after the cursor, at once if there are any, otherwise as soon as one commits,
@@ -102,17 +93,12 @@ public class LiveHub {
      * commit between the read and the wait still wakes it: nothing falls between two polls.
      */
     public Uni<List<MessageView>> awaitAfter(long conversationId, long after, int limit, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        return attempt(conversationId, after, limit, deadline);
+        return attempt(conversationId, after, limit, System.nanoTime() + wait.toNanos());
     }
 
     private Uni<List<MessageView>> attempt(long conversationId, long after, int limit, long deadline) {
         CompletableFuture<Boolean> wake = new CompletableFuture<>();
-        waiters.compute(conversationId, (id, set) -> {
-            Set<CompletableFuture<Boolean>> target = set == null ? ConcurrentHashMap.newKeySet() : set;
-            target.add(wake);
-            return target;
-        });
+        waiters.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(wake);
         return reader.after(conversationId, after, limit).flatMap(found -> {
             long remaining = deadline - System.nanoTime();
             if (!found.isEmpty() || remaining <= 0) {
@@ -122,10 +108,8 @@ public class LiveHub {
                     .ifNoItem().after(Duration.ofNanos(remaining)).recoverWithItem(false)
                     .flatMap(woken -> woken ? attempt(conversationId, after, limit, deadline)
                             : Uni.createFrom().item(List.<MessageView> of()));
-        }).onTermination().invoke(() -> waiters.computeIfPresent(conversationId, (id, set) -> {
-            set.remove(wake);
-            return set.isEmpty() ? null : set;
-        }));
+        }).onTermination().invoke(() -> waiters.computeIfPresent(conversationId,
+                (id, set) -> set.remove(wake) && set.isEmpty() ? null : set));
     }
 
     private void wakeWaiters(long conversationId) {
@@ -135,51 +119,44 @@ public class LiveHub {
         }
     }
 
-    // ---- events from PostgreSQL ----------------------------------------------------------------------
-
     /** Called by {@link PgFanout} for every committed event, on the event loop. */
-    void onEvent(FanoutEvent event) {
-        fanoutReceived.increment();
-        long conversationId = event.conversationId();
-        switch (event.kind()) {
-            case message -> {
-                wakeWaiters(conversationId);
-                feed.forEach(l -> safely(() -> l.activity(conversationId, event.seq())));
-                Set<Subscription> subs = subscriptions.get(conversationId);
-                if (subs != null && !subs.isEmpty()) {
-                    reader.after(conversationId, event.seq() - 1, 1).subscribe().with(found -> {
-                        Set<Subscription> now = subscriptions.getOrDefault(conversationId, Set.of());
-                        if (found.isEmpty()) {
-                            now.forEach(s -> s.hint(event.seq()));
-                        } else {
-                            now.forEach(s -> s.offer(found.get(0)));
-                        }
-                    }, failure -> subscriptions.getOrDefault(conversationId, Set.of())
-                            .forEach(this::retryLater));
-                }
-            }
-            case revoked -> registry.revoked(event.subject());
-            case presence -> presence.of(event.seq()).subscribe().with(
-                    p -> feed.forEach(l -> safely(() -> l.presence(p))),
-                    failure -> LOG.warnf("could not read presence: %s", failure.getClass().getSimpleName()));
-            case typing -> Typing.parse(conversationId, event.subject()).ifPresent(typing -> subscriptions
-                    .getOrDefault(conversationId, Set.of()).forEach(s -> s.typing(typing)));
-            case viewing -> Typing.parse(conversationId, event.subject()).ifPresent(viewing -> subscriptions
-                    .getOrDefault(conversationId, Set.of()).forEach(s -> s.viewing(viewing)));
-            case read -> {
-                String[] reader = event.subject() == null ? new String[0] : event.subject().split(":", 2);
-                if (reader.length == 2) {
-                    var receipt = new io.switchboard.conversation.ReadReceipt(conversationId, reader[0],
-                            Long.parseLong(reader[1]), event.seq());
-                    subscriptions.getOrDefault(conversationId, Set.of()).forEach(s -> s.read(receipt));
-                }
-            }
-            case conversation -> conversations.find(conversationId).subscribe().with(found -> found.ifPresent(view -> {
-                feed.forEach(l -> safely(() -> l.conversation(view)));
-                subscriptions.getOrDefault(conversationId, Set.of()).forEach(s -> s.conversation(view));
-            }), failure -> LOG.warnf("could not read conversation %d for fan-out: %s", conversationId,
-                    failure.getClass().getSimpleName()));
+    void onEvent(Event event) {
+        received.increment();
+        if (event instanceof Event.MessageCommitted m) {
+            messageCommitted(m);
+        } else if (event instanceof Event.ConversationChanged c) {
+            conversations.find(c.conversationId()).subscribe().with(found -> found.ifPresent(view -> {
+                Frame frame = new Frame.Conversation(view);
+                toFeed(frame);
+                toTopic(c.conversationId(), s -> s.push(frame));
+            }), failure -> warn("conversation " + c.conversationId(), failure));
+        } else if (event instanceof Event.ReadMoved r) {
+            Frame frame = Frame.Read.of(r);
+            toTopic(r.conversationId(), s -> s.push(frame));
+        } else if (event instanceof Event.Typing t) {
+            Frame frame = Frame.Typing.of(t);
+            toTopic(t.conversationId(), s -> s.push(frame));
+        } else if (event instanceof Event.Viewing v) {
+            Frame frame = Frame.Viewing.of(v);
+            toTopic(v.conversationId(), s -> s.push(frame));
+        } else if (event instanceof Event.PresenceChanged p) {
+            presence.of(p.agentId()).subscribe().with(found -> toFeed(Frame.Presence.of(found)),
+                    failure -> warn("presence of agent " + p.agentId(), failure));
+        } else if (event instanceof Event.TokenRevoked r) {
+            registry.revoked(r.tokenHash());
         }
+    }
+
+    private void messageCommitted(Event.MessageCommitted m) {
+        long conversationId = m.conversationId();
+        wakeWaiters(conversationId);
+        toFeed(new Frame.Activity(conversationId, m.seq()));
+        if (!topics.containsKey(conversationId)) {
+            return;
+        }
+        reader.after(conversationId, m.seq() - 1, 1).subscribe().with(
+                found -> toTopic(conversationId, found.isEmpty() ? s -> s.hint(m.seq()) : s -> s.offer(found.get(0))),
+                failure -> toTopic(conversationId, s -> s.hint(m.seq())));
     }
 
     /**
@@ -187,33 +164,25 @@ public class LiveHub {
      * every subscription reads the store from its cursor and every long-poll re-reads.
      */
     void resync() {
-        subscriptions.values().forEach(set -> set.forEach(s -> s.hint(0)));
+        topics.values().forEach(set -> set.forEach(s -> s.hint(0)));
         List.copyOf(waiters.keySet()).forEach(this::wakeWaiters);
     }
 
-    void retryLater(Subscription subscription) {
-        vertx.setTimer(1000, t -> subscription.catchUp());
+    private void toTopic(long conversationId, Consumer<Subscription> action) {
+        topics.getOrDefault(conversationId, Set.of()).forEach(action);
     }
 
-    private static void safely(Runnable r) {
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            LOG.warnf("feed listener failed: %s", e.getClass().getSimpleName());
+    private void toFeed(Frame frame) {
+        for (Sink sink : feed) {
+            try {
+                sink.send(frame);
+            } catch (RuntimeException e) {
+                LOG.warnf("feed sink failed: %s", e.getClass().getSimpleName());
+            }
         }
     }
 
-    // ---- bookkeeping ---------------------------------------------------------------------------------
-
-    void recordLatency(Transport transport, Duration duration) {
-        latency.get(transport).record(Math.max(0, duration.toNanos()), TimeUnit.NANOSECONDS);
-    }
-
-    MessageReader reader() {
-        return reader;
-    }
-
-    int pageSize() {
-        return config.messages().pageSize();
+    private static void warn(String what, Throwable failure) {
+        LOG.warnf("could not read %s for fan-out: %s", what, failure.getClass().getSimpleName());
     }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.event.Event;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
@@ -32,17 +33,10 @@ public class PgFanout implements HealthCheck {
 
     private static final Logger LOG = Logger.getLogger(PgFanout.class);
 
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    LiveHub hub;
-
-    @Inject
-    ObjectMapper json;
-
-    @Inject
-    SwitchboardConfig config;
+    @Inject Vertx vertx;
+    @Inject LiveHub hub;
+    @Inject ObjectMapper json;
+    @Inject SwitchboardConfig config;
 
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
     String reactiveUrl;
@@ -86,9 +80,9 @@ public class PgFanout implements HealthCheck {
     }
 
     private void onNotification(String payload) {
-        FanoutEvent event;
+        Event event;
         try {
-            event = json.readValue(payload, FanoutEvent.class);
+            event = json.readValue(payload, Event.class);
         } catch (Exception e) {
             LOG.warn("ignoring malformed fan-out payload");
             return;

@@ -1,5 +1,6 @@
 package io.switchboard.live;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -39,7 +40,7 @@ public final class ReadyGate {
      * Has a replay been waiting for this connection longer than {@code limit}? Then the client is not
      * reading at all, and the transport drops it as a slow consumer (it resumes from its cursor).
      */
-    public boolean stalledLongerThan(java.time.Duration limit) {
+    public boolean stalledLongerThan(Duration limit) {
         synchronized (waiting) {
             return !waiting.isEmpty() && System.nanoTime() - waitingSince > limit.toNanos();
         }

@@ -2,11 +2,15 @@ package io.switchboard.live;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
-import io.switchboard.conversation.ConversationView;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.message.MessageReader;
 import io.switchboard.message.MessageView;
 
 /**
@@ -20,36 +24,38 @@ public final class Subscription {
 
     private static final Logger LOG = Logger.getLogger(Subscription.class);
 
-    private final LiveHub hub;
     private final long conversationId;
-    private final Transport transport;
     private final Sink sink;
+    private final MessageReader reader;
+    private final int pageSize;
+    private final Timer latency;
+    private final Runnable onClose;
 
     private long lastSeq;
     private long wantedUpTo;
     private boolean fetching;
+    private Cancellable fetch;
     /** A fetched page not yet handed to the sink (it waits for the sink to be ready). */
-    private final java.util.ArrayDeque<MessageView> page = new java.util.ArrayDeque<>();
+    private final ArrayDeque<MessageView> page = new ArrayDeque<>();
     private boolean pageWasFull;
     private boolean waitingForSink;
     private boolean replayed;
     private boolean closed;
 
-    Subscription(LiveHub hub, long conversationId, long after, Transport transport, Sink sink) {
-        this.hub = hub;
+    Subscription(long conversationId, long after, Sink sink, MessageReader reader, int pageSize, Timer latency,
+            Runnable onClose) {
         this.conversationId = conversationId;
-        this.transport = transport;
         this.sink = sink;
+        this.reader = reader;
+        this.pageSize = pageSize;
+        this.latency = latency;
+        this.onClose = onClose;
         this.lastSeq = after;
         this.wantedUpTo = after;
     }
 
     public long conversationId() {
         return conversationId;
-    }
-
-    public Transport transport() {
-        return transport;
     }
 
     /** The seq of the last message delivered: where a reconnect should resume. */
@@ -65,41 +71,20 @@ public final class Subscription {
         if (!fetching && page.isEmpty() && message.seq() == lastSeq + 1) {
             deliver(message);
         } else {
-            wantedUpTo = Math.max(wantedUpTo, message.seq());
-            catchUp();
+            hint(message.seq());
         }
     }
 
     /** Something up to {@code seq} was committed, or may have been: read the store. */
     synchronized void hint(long seq) {
-        if (closed) {
-            return;
-        }
         wantedUpTo = Math.max(wantedUpTo, seq);
         catchUp();
     }
 
-    synchronized void conversation(ConversationView view) {
+    /** An ephemeral frame (typing, viewing, read, conversation): passed on at once, never replayed. */
+    synchronized void push(Frame frame) {
         if (!closed) {
-            sink.conversation(view);
-        }
-    }
-
-    synchronized void typing(Typing typing) {
-        if (!closed) {
-            sink.typing(typing);
-        }
-    }
-
-    synchronized void viewing(Typing viewing) {
-        if (!closed) {
-            sink.viewing(viewing);
-        }
-    }
-
-    synchronized void read(io.switchboard.conversation.ReadReceipt receipt) {
-        if (!closed) {
-            sink.read(receipt);
+            sink.send(frame);
         }
     }
 
@@ -108,12 +93,14 @@ public final class Subscription {
             return; // the page in hand is delivered first; its end fetches the next
         }
         fetching = true;
-        long from = lastSeq;
-        int page = hub.pageSize();
-        hub.reader().after(conversationId, from, page).subscribe().with(messages -> fetched(messages, page), this::failed);
+        fetch = reader.after(conversationId, lastSeq, pageSize)
+                .onFailure().invoke(failure -> LOG.warnf("reading conversation %d after seq %d failed (%s); retrying",
+                        conversationId, lastSeq, failure.getClass().getSimpleName()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(250), Duration.ofSeconds(5)).indefinitely()
+                .subscribe().with(this::fetched);
     }
 
-    private synchronized void fetched(List<MessageView> messages, int size) {
+    private synchronized void fetched(List<MessageView> messages) {
         fetching = false;
         if (closed) {
             return;
@@ -123,7 +110,7 @@ public final class Subscription {
                 page.add(m);
             }
         }
-        pageWasFull = messages.size() == size;
+        pageWasFull = messages.size() == pageSize;
         drain();
     }
 
@@ -152,32 +139,21 @@ public final class Subscription {
     }
 
     private synchronized void sinkReady() {
-        if (!waitingForSink) {
-            return;
+        if (waitingForSink) {
+            waitingForSink = false;
+            drain();
         }
-        waitingForSink = false;
-        drain();
-    }
-
-    private synchronized void failed(Throwable failure) {
-        fetching = false;
-        if (closed) {
-            return;
-        }
-        LOG.warnf("reading conversation %d after seq %d failed (%s); retrying", conversationId, lastSeq,
-                failure.getClass().getSimpleName());
-        hub.retryLater(this);
     }
 
     private void deliver(MessageView message) {
         lastSeq = message.seq();
         if (replayed) {
-            hub.recordLatency(transport, Duration.between(message.sentAt(), Instant.now()));
+            latency.record(Math.max(0, Duration.between(message.sentAt(), Instant.now()).toNanos()), TimeUnit.NANOSECONDS);
         }
         try {
-            sink.message(message);
+            sink.send(new Frame.Message(message));
         } catch (RuntimeException e) {
-            LOG.warnf("%s sink for conversation %d failed: %s", transport, conversationId, e.getClass().getSimpleName());
+            LOG.warnf("sink for conversation %d failed: %s", conversationId, e.getClass().getSimpleName());
         }
     }
 
@@ -189,7 +165,10 @@ public final class Subscription {
             }
             closed = true;
             page.clear();
+            if (fetch != null) {
+                fetch.cancel();
+            }
         }
-        hub.remove(this);
+        onClose.run();
     }
 }

@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.List;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Author;
+import io.switchboard.api.AuthorKind;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -52,7 +54,7 @@ public class MessageReader {
         List<MessageView> views = new ArrayList<>(rows.size());
         for (Row r : rows) {
             views.add(new MessageView(r.getLong("conversation_id"), r.getLong("seq"), r.getString("client_msg_id"),
-                    new MessageView.Author(AuthorKind.valueOf(r.getString("author_kind")), r.getLong("author_id"),
+                    new Author(AuthorKind.valueOf(r.getString("author_kind")), r.getLong("author_id"),
                             r.getString("author_name")),
                     r.getString("text"), r.getOffsetDateTime("created_at").toInstant()));
         }

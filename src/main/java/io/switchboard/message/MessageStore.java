@@ -1,14 +1,14 @@
 package io.switchboard.message;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Author;
+import io.switchboard.api.AuthorKind;
 import io.switchboard.conversation.Access;
+import io.switchboard.conversation.AutoAssigner;
 import io.switchboard.conversation.Conversation;
-import io.switchboard.conversation.ConversationStatus;
+import io.switchboard.event.Event;
+import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
-import io.switchboard.live.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -22,7 +22,7 @@ class MessageStore {
     EventPublisher events;
 
     @Inject
-    io.switchboard.conversation.AutoAssigner autoAssigner;
+    AutoAssigner autoAssigner;
 
     /**
      * Locks the conversation row, so senders to one conversation queue up; returns the original message when
@@ -39,7 +39,7 @@ class MessageStore {
             throw new ApiException(403, "assigned_to_another_agent",
                     "this conversation is assigned to another agent; ask them or an admin to transfer it");
         }
-        AuthorKind kind = caller instanceof Caller.AgentCaller ? AuthorKind.agent : AuthorKind.visitor;
+        AuthorKind kind = caller.author().kind();
         var existing = Message.findByClientId(kind, caller.id(), clientMsgId);
         if (existing.isPresent()) {
             Message original = existing.get();
@@ -50,20 +50,12 @@ class MessageStore {
             return new SendResult(view(original, caller), true);
         }
 
-        boolean statusChanged = false;
-        if (kind == AuthorKind.visitor && conversation.status == ConversationStatus.resolved) {
-            conversation.enqueue();
+        boolean statusChanged = caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote();
+        if (statusChanged) {
             autoAssigner.assign(conversation);
-            statusChanged = true;
-        } else if (kind == AuthorKind.agent && conversation.status == ConversationStatus.waiting) {
-            conversation.status = ConversationStatus.open;
-            if (conversation.assigneeId == null) {
-                conversation.assigneeId = caller.id();
-            }
-            statusChanged = true;
         }
         conversation.lastSeq += 1;
-        conversation.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        conversation.touch();
 
         Message message = new Message();
         message.conversationId = conversationId;
@@ -74,15 +66,15 @@ class MessageStore {
         message.text = text;
         message.persist();
 
-        events.messageCommitted(conversationId, message.seq);
+        events.publish(new Event.MessageCommitted(conversationId, message.seq));
         if (statusChanged) {
-            events.conversationChanged(conversationId, message.seq);
+            events.publish(new Event.ConversationChanged(conversationId));
         }
         return new SendResult(view(message, caller), false);
     }
 
     private static MessageView view(Message m, Caller caller) {
         return new MessageView(m.conversationId, m.seq, m.clientMsgId,
-                new MessageView.Author(m.authorKind, m.authorId, caller.displayName()), m.text, m.createdAt);
+                new Author(m.authorKind, m.authorId, caller.displayName()), m.text, m.createdAt);
     }
 }

@@ -3,12 +3,9 @@ package io.switchboard.message;
 import java.time.Instant;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.switchboard.api.Author;
 
 /** A message on the wire, identical on every transport. */
 @RegisterForReflection
 public record MessageView(long conversationId, long seq, String clientMsgId, Author author, String text, Instant sentAt) {
-
-    @RegisterForReflection
-    public record Author(AuthorKind kind, Long id, String name) {
-    }
 }

@@ -4,14 +4,15 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import org.hibernate.exception.ConstraintViolationException;
+import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
-import io.switchboard.security.RateLimitedException;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,7 +27,7 @@ public class Messages {
 
     private static final Pattern CLIENT_MSG_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Messages.class);
+    private static final Logger LOG = Logger.getLogger(Messages.class);
 
     private final MessageStore store;
     private final RateLimiter limiter;

@@ -126,10 +126,10 @@
       this.refresh();
       this.loadTeam();
       clearInterval(this.refresher);
-      // Over a WebSocket the lists follow the live feed; the HTTP transports carry one conversation's
-      // events only, so the lists are refreshed from the store instead.
+      // Over a WebSocket, SSE or iframe the lists follow the live feed; long-poll and poll carry one
+      // conversation's messages only, so there the lists are refreshed from the store instead.
       this.refresher = setInterval(() => {
-        if (this.client.transport !== 'websocket') {
+        if (!this.client.liveFeed) {
           this.refresh();
           this.loadTeam();
         }

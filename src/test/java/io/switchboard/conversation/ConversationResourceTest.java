@@ -18,6 +18,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.WsClient;
 
@@ -141,22 +142,20 @@ class ConversationResourceTest {
 
     @Test
     void historyPagesBackwardsWithBefore() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
+        Chat chat = Chat.start(base);
         for (int i = 1; i <= 25; i++) {
-            api.sendOk(visitor.token(), conversation, "h-" + i, "history " + i);
+            chat.send(chat.visitorToken(), "h-" + i, "history " + i);
         }
-        List<Integer> latest = given().auth().oauth2(visitor.token())
-                .get("/api/conversations/{id}/messages?limit=10", conversation).then().statusCode(200)
+        List<Integer> latest = given().auth().oauth2(chat.visitorToken())
+                .get("/api/conversations/{id}/messages?limit=10", chat.id()).then().statusCode(200)
                 .extract().jsonPath().getList("seq", Integer.class);
         assertEquals(List.of(16, 17, 18, 19, 20, 21, 22, 23, 24, 25), latest);
-        List<Integer> older = given().auth().oauth2(visitor.token())
-                .get("/api/conversations/{id}/messages?before=16&limit=10", conversation).then().statusCode(200)
+        List<Integer> older = given().auth().oauth2(chat.visitorToken())
+                .get("/api/conversations/{id}/messages?before=16&limit=10", chat.id()).then().statusCode(200)
                 .extract().jsonPath().getList("seq", Integer.class);
         assertEquals(List.of(6, 7, 8, 9, 10, 11, 12, 13, 14, 15), older);
-        List<Integer> oldest = given().auth().oauth2(visitor.token())
-                .get("/api/conversations/{id}/messages?before=6&limit=10", conversation).then().statusCode(200)
+        List<Integer> oldest = given().auth().oauth2(chat.visitorToken())
+                .get("/api/conversations/{id}/messages?before=6&limit=10", chat.id()).then().statusCode(200)
                 .extract().jsonPath().getList("seq", Integer.class);
         assertEquals(List.of(1, 2, 3, 4, 5), oldest);
     }

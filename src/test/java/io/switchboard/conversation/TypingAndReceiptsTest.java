@@ -16,6 +16,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.SseClient;
 import io.switchboard.support.WsClient;
@@ -28,17 +29,15 @@ class TypingAndReceiptsTest {
 
     @Test
     void typingIsRelayedLiveOnEveryStreamAndNeverStored() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
-        try (WsClient visitorWs = WsClient.following(base, "visitor", visitor.token(), conversation, 0);
-                SseClient visitorSse = SseClient.following(base, visitor.token(), conversation, 0);
-                WsClient agentWs = WsClient.following(base, "agent", agent, conversation, 0)) {
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
+        try (WsClient visitorWs = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0);
+                SseClient visitorSse = SseClient.following(base, chat.visitorToken(), chat.id(), 0);
+                WsClient agentWs = WsClient.following(base, "agent", agent, chat.id(), 0)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> visitorSse.opened() == 1);
             agentWs.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
             visitorWs.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
-            agentWs.send(Json.object().put("type", "typing").put("conversationId", conversation).put("state", "start"));
+            agentWs.send(Json.object().put("type", "typing").put("conversationId", chat.id()).put("state", "start"));
             JsonNode typing = visitorWs.awaitFrame(f -> f.get("type").asText().equals("typing"));
             assertEquals("agent", typing.get("author").get("kind").asText());
             assertEquals("Administrator", typing.get("author").get("name").asText());
@@ -46,14 +45,14 @@ class TypingAndReceiptsTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> visitorSse.events().stream()
                     .anyMatch(e -> e.get("event").asText().equals("typing")));
 
-            given().auth().oauth2(visitor.token()).contentType(ContentType.JSON).body("{\"state\":\"start\"}")
-                    .post("/api/conversations/{id}/typing", conversation).then().statusCode(204);
+            given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON).body("{\"state\":\"start\"}")
+                    .post("/api/conversations/{id}/typing", chat.id()).then().statusCode(204);
             agentWs.awaitFrame(f -> f.get("type").asText().equals("typing")
                     && f.get("author").get("kind").asText().equals("visitor"));
-            given().auth().oauth2(visitor.token()).contentType(ContentType.JSON).body("{\"state\":\"dancing\"}")
-                    .post("/api/conversations/{id}/typing", conversation).then().statusCode(400);
+            given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON).body("{\"state\":\"dancing\"}")
+                    .post("/api/conversations/{id}/typing", chat.id()).then().statusCode(400);
         }
-        given().auth().oauth2(visitor.token()).get("/api/conversations/{id}/messages", conversation).then()
+        given().auth().oauth2(chat.visitorToken()).get("/api/conversations/{id}/messages", chat.id()).then()
                 .body("size()", equalTo(0));
     }
 
@@ -88,12 +87,10 @@ class TypingAndReceiptsTest {
 
     @Test
     void aTypingFloodIsRateLimited() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
             for (int i = 0; i < 30; i++) {
-                ws.send(Json.object().put("type", "typing").put("conversationId", conversation).put("state", "start"));
+                ws.send(Json.object().put("type", "typing").put("conversationId", chat.id()).put("state", "start"));
             }
             ws.awaitFrame(f -> f.get("type").asText().equals("error") && f.get("code").asText().equals("rate_limited"));
         }
@@ -101,33 +98,31 @@ class TypingAndReceiptsTest {
 
     @Test
     void readCursorsAreStoredMoveOnlyForwardAndAreAnnounced() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         for (int i = 1; i <= 3; i++) {
-            api.sendOk(visitor.token(), conversation, "r-" + i, "message " + i);
+            chat.send(chat.visitorToken(), "r-" + i, "message " + i);
         }
-        try (WsClient visitorWs = WsClient.following(base, "visitor", visitor.token(), conversation, 0);
+        try (WsClient visitorWs = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0);
                 WsClient agentWs = WsClient.connect(base, "agent", agent)) {
             visitorWs.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
-            agentWs.send(Json.object().put("type", "read").put("conversationId", conversation).put("seq", 3));
+            agentWs.send(Json.object().put("type", "read").put("conversationId", chat.id()).put("seq", 3));
             JsonNode read = visitorWs.awaitFrame(f -> f.get("type").asText().equals("read"));
             assertEquals("agent", read.get("readerKind").asText());
             assertEquals(3, read.get("seq").asLong());
         }
         // Backwards is ignored, beyond the last message is refused.
         given().auth().oauth2(agent).contentType(ContentType.JSON).body("{\"seq\":1}")
-                .post("/api/conversations/{id}/read", conversation).then().statusCode(200).body("seq", equalTo(3));
+                .post("/api/conversations/{id}/read", chat.id()).then().statusCode(200).body("seq", equalTo(3));
         given().auth().oauth2(agent).contentType(ContentType.JSON).body("{\"seq\":99}")
-                .post("/api/conversations/{id}/read", conversation).then().statusCode(400)
+                .post("/api/conversations/{id}/read", chat.id()).then().statusCode(400)
                 .body("error", equalTo("invalid_cursor"));
-        given().auth().oauth2(visitor.token()).contentType(ContentType.JSON).body("{\"seq\":2}")
-                .post("/api/conversations/{id}/read", conversation).then().statusCode(200);
-        given().auth().oauth2(visitor.token()).get("/api/conversations/{id}/reads", conversation).then().statusCode(200)
+        given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON).body("{\"seq\":2}")
+                .post("/api/conversations/{id}/read", chat.id()).then().statusCode(200);
+        given().auth().oauth2(chat.visitorToken()).get("/api/conversations/{id}/reads", chat.id()).then().statusCode(200)
                 .body("size()", equalTo(2)).body("find { it.readerKind == 'agent' }.seq", equalTo(3))
                 .body("find { it.readerKind == 'visitor' }.seq", equalTo(2));
-        given().auth().oauth2(api.newVisitor().token()).get("/api/conversations/{id}/reads", conversation).then()
+        given().auth().oauth2(chat.api().newVisitor().token()).get("/api/conversations/{id}/reads", chat.id()).then()
                 .statusCode(404);
     }
 }

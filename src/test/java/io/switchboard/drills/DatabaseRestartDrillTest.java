@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.EmbeddedPostgresResource;
 import io.switchboard.support.Json;
 import io.switchboard.support.SseClient;
@@ -49,25 +50,23 @@ class DatabaseRestartDrillTest {
     @Test
     void aDatabaseRestartUnderTrafficLosesNothingAcknowledgedAndRefusesTheRestClearly() throws Exception {
         assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger refused = new AtomicInteger();
         AtomicBoolean running = new AtomicBoolean(true);
         ExecutorService senders = Executors.newFixedThreadPool(2);
-        try (WsClient ws = WsClient.following(base, "visitor", visitor.token(), conversation, 0);
-                SseClient sse = SseClient.resuming(base, agent, conversation, 0)) {
+        try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0);
+                SseClient sse = SseClient.resuming(base, agent, chat.id(), 0)) {
             List<Future<?>> loops = new ArrayList<>();
             for (String who : List.of("visitor", "agent")) {
-                String token = who.equals("visitor") ? visitor.token() : agent;
+                String token = who.equals("visitor") ? chat.visitorToken() : agent;
                 loops.add(senders.submit(() -> {
                     for (int n = 0; running.get() && n < 100_000; n++) {
-                        String id = who + "-" + conversation + "-" + n;
-                        HttpResponse<String> response = api.send(token, conversation, id, who + " " + n);
+                        String id = who + "-" + chat.id() + "-" + n;
+                        HttpResponse<String> response = chat.api().send(token, chat.id(), id, who + " " + n);
                         if (response.statusCode() == 201 || response.statusCode() == 200) {
                             acknowledged.add(id);
                         } else if (response.statusCode() == 503
@@ -102,7 +101,7 @@ class DatabaseRestartDrillTest {
             }
 
             assertTrue(unexpected.isEmpty(), "every send is stored or refused with 503 store_unavailable: " + unexpected);
-            List<JsonNode> stored = all(api, agent, conversation);
+            List<JsonNode> stored = all(chat.api(), agent, chat.id());
             List<String> storedIds = stored.stream().map(m -> m.get("clientMsgId").asText()).toList();
             assertEquals(storedIds.size(), Set.copyOf(storedIds).size(), "nothing stored twice");
             assertTrue(storedIds.containsAll(acknowledged), "every acknowledged message is in the store");

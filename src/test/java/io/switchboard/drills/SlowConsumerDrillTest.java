@@ -26,6 +26,7 @@ import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.live.ConnectionRegistry;
 import io.switchboard.live.Transport;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.RawWebSocket;
 import io.switchboard.support.Receiver;
 import io.switchboard.support.WsClient;
@@ -52,10 +53,8 @@ class SlowConsumerDrillTest {
 
     @Test
     void aClientThatStopsReadingDuring10000MessagesIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         String text = "m".repeat(3900);
         int before = registry.count(Transport.websocket);
         long memoryBefore = usedMemory();
@@ -65,7 +64,7 @@ class SlowConsumerDrillTest {
         try (Socket raw = new Socket()) {
             raw.setReceiveBufferSize(2048);
             raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
 
             List<Future<?>> loops = new ArrayList<>();
@@ -73,7 +72,7 @@ class SlowConsumerDrillTest {
                 int thread = t;
                 loops.add(senders.submit(() -> {
                     for (int n = thread; n < MESSAGES; n += 4) {
-                        api.sendOk(agent, conversation, "slow-" + conversation + "-" + n, text);
+                        chat.send(agent, "slow-" + chat.id() + "-" + n, text);
                         if (n % 500 == thread) {
                             peak.accumulateAndGet(usedMemory(), Math::max);
                         }
@@ -97,7 +96,7 @@ class SlowConsumerDrillTest {
         // 10,000 × 3.9 KB would be 39 MB queued for one client (78 MB as Java strings); the bound is 256 KiB.
         assertTrue(growth < 32L * 1024 * 1024, "memory grew by " + growth / (1024 * 1024) + " MB");
 
-        try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+        try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= MESSAGES);
             assertEquals(LongStream.rangeClosed(1, MESSAGES).boxed().toList(), again.seqs());
         }
@@ -110,24 +109,22 @@ class SlowConsumerDrillTest {
      */
     @Test
     void aClientThatStopsReadingDuringAReplayIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         int stored = 2_000; // 7.8 MB: more than the socket buffers of both ends can hold
-        sendConcurrently(api, agent, conversation, stored, "m".repeat(3900));
+        sendConcurrently(chat.api(), agent, chat.id(), stored, "m".repeat(3900));
         int before = registry.count(Transport.websocket);
 
         try (Socket raw = new Socket()) {
             raw.setReceiveBufferSize(2048);
             raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
             await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
             raw.setSoTimeout(30_000);
             assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer during the replay");
         }
-        try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+        try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= stored);
             assertEquals(LongStream.rangeClosed(1, stored).boxed().toList(), again.seqs());
         }
@@ -141,16 +138,14 @@ class SlowConsumerDrillTest {
      */
     @Test
     void aDroppedClientThatKeepsSendingButNeverReadsLosesItsConnection() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        sendConcurrently(api, api.agentToken(), conversation, 2_000, "m".repeat(3900));
+        Chat chat = Chat.start(base);
+        sendConcurrently(chat.api(), chat.api().agentToken(), chat.id(), 2_000, "m".repeat(3900));
         int before = registry.count(Transport.websocket);
 
         try (Socket raw = new Socket()) {
             raw.setReceiveBufferSize(2048);
             raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-            RawWebSocket.handshakeAndResume(raw, visitor.token(), conversation);
+            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
             await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
             long stall = config.limits().writeStallTimeout().toSeconds();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import jakarta.inject.Inject;
 
@@ -31,12 +31,10 @@ class LongPollTest {
 
     @Test
     void withNothingNewItHoldsForTheRequestedWaitThenAnswersWithAnEmptyList() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
+        Chat chat = Chat.start(base);
         long start = System.nanoTime();
-        HttpResponse<String> response = api.get(visitor.token(),
-                "/api/conversations/" + conversation + "/messages?after=0&wait=1500ms");
+        HttpResponse<String> response = chat.api().get(chat.visitorToken(),
+                "/api/conversations/" + chat.id() + "/messages?after=0&wait=1500ms");
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(200, response.statusCode());
         assertEquals("[]", response.body());
@@ -46,35 +44,31 @@ class LongPollTest {
 
     @Test
     void waitsAreCappedAtTheConfiguredMaximum() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        api.sendOk(visitor.token(), conversation, "x", "already there");
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "x", "already there");
         // A huge wait is accepted (capped), and with something newer than the cursor it answers at once.
-        HttpResponse<String> response = api.get(visitor.token(),
-                "/api/conversations/" + conversation + "/messages?after=0&wait=3600s");
+        HttpResponse<String> response = chat.api().get(chat.visitorToken(),
+                "/api/conversations/" + chat.id() + "/messages?after=0&wait=3600s");
         assertEquals(200, response.statusCode());
         assertEquals(1, Json.parse(response.body()).size());
     }
 
     @Test
     void aCommitReleasesAWaitingPollPromptly() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         List<Long> latencies = new ArrayList<>();
         for (int i = 1; i <= 7; i++) {
             long after = i - 1;
             CompletableFuture<Long> answered = CompletableFuture.supplyAsync(() -> {
-                HttpResponse<String> r = api.get(visitor.token(),
-                        "/api/conversations/" + conversation + "/messages?after=" + after + "&wait=20s");
+                HttpResponse<String> r = chat.api().get(chat.visitorToken(),
+                        "/api/conversations/" + chat.id() + "/messages?after=" + after + "&wait=20s");
                 long at = System.nanoTime();
                 assertEquals(1, Json.parse(r.body()).size(), r.body());
                 return at;
             });
             await().atMost(Duration.ofSeconds(10)).until(() -> connections.count(Transport.longpoll) == 1);
-            api.sendOk(agent, conversation, "wake-" + conversation + "-" + i, "wake up " + i);
+            chat.send(agent, "wake-" + chat.id() + "-" + i, "wake up " + i);
             long committed = System.nanoTime();
             long releasedAt = answered.get(20, TimeUnit.SECONDS);
             latencies.add(Math.max(0, TimeUnit.NANOSECONDS.toMillis(releasedAt - committed)));

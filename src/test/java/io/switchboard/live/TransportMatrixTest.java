@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Received;
 import io.switchboard.support.Receiver;
 import io.switchboard.support.Transports;
@@ -27,27 +27,25 @@ class TransportMatrixTest {
 
     @Test
     void everyReceivingTransportSeesTheSameMessagesWithTheSameSeqInTheSameOrder() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
 
         List<Receiver> receivers = new ArrayList<>();
         for (String transport : Transports.ALL) {
-            receivers.add(Transports.open(transport, api, visitor.token(), "visitor", conversation, 0));
-            receivers.add(Transports.open(transport, api, agent, "agent", conversation, 0));
+            receivers.add(Transports.open(transport, chat.api(), chat.visitorToken(), "visitor", chat.id(), 0));
+            receivers.add(Transports.open(transport, chat.api(), agent, "agent", chat.id(), 0));
         }
         List<String> texts = new ArrayList<>();
-        try (WsClient visitorWs = WsClient.connect(base, "visitor", visitor.token());
+        try (WsClient visitorWs = WsClient.connect(base, "visitor", chat.visitorToken());
                 WsClient agentWs = WsClient.connect(base, "agent", agent)) {
             for (int i = 0; i < 12; i++) {
                 String text = "message " + i + " héllo 👋 世界";
                 texts.add(text);
                 switch (i % 4) {
-                    case 0 -> visitorWs.sendMessage(conversation, "v-ws-" + i, text);
-                    case 1 -> api.sendOk(visitor.token(), conversation, "v-rest-" + i, text);
-                    case 2 -> agentWs.sendMessage(conversation, "a-ws-" + conversation + "-" + i, text);
-                    default -> api.sendOk(agent, conversation, "a-rest-" + conversation + "-" + i, text);
+                    case 0 -> visitorWs.sendMessage(chat.id(), "v-ws-" + i, text);
+                    case 1 -> chat.send(chat.visitorToken(), "v-rest-" + i, text);
+                    case 2 -> agentWs.sendMessage(chat.id(), "a-ws-" + chat.id() + "-" + i, text);
+                    default -> chat.send(agent, "a-rest-" + chat.id() + "-" + i, text);
                 }
             }
         }

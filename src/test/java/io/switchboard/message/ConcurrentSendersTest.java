@@ -14,14 +14,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.LongStream;
-
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.Receiver;
 import io.switchboard.support.Transports;
@@ -42,25 +41,23 @@ class ConcurrentSendersTest {
 
     @Test
     void eightConcurrentSendersGetGapFreeSeqsAndEveryListenerReceivesThemInOrder() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         List<Receiver> listeners = Transports.ALL.stream()
-                .map(t -> Transports.open(t, api, visitor.token(), "visitor", conversation, 0)).toList();
+                .map(t -> Transports.open(t, chat.api(), chat.visitorToken(), "visitor", chat.id(), 0)).toList();
         ExecutorService pool = Executors.newFixedThreadPool(SENDERS);
         try {
             List<CompletableFuture<Void>> senders = new ArrayList<>();
             for (int s = 0; s < SENDERS; s++) {
                 int sender = s;
-                String token = sender % 2 == 0 ? visitor.token() : agent;
+                String token = sender % 2 == 0 ? chat.visitorToken() : agent;
                 String side = sender % 2 == 0 ? "visitor" : "agent";
                 senders.add(CompletableFuture.runAsync(() -> {
                     if (sender < SENDERS / 2) {
-                        sendOverWebSocket(side, token, conversation, sender);
+                        sendOverWebSocket(side, token, chat.id(), sender);
                     } else {
                         for (int i = 0; i < EACH; i++) {
-                            api.sendOk(token, conversation, "c" + conversation + "-s" + sender + "-" + i, "sender " + sender + " #" + i);
+                            chat.send(token, "c" + chat.id() + "-s" + sender + "-" + i, "sender " + sender + " #" + i);
                         }
                     }
                 }, pool));
@@ -68,7 +65,7 @@ class ConcurrentSendersTest {
             CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new)).get();
 
             List<Long> expected = LongStream.rangeClosed(1, SENDERS * EACH).boxed().toList();
-            assertEquals(expected, storedSeqs(conversation));
+            assertEquals(expected, storedSeqs(chat.id()));
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> listeners.stream().allMatch(l -> l.received().size() >= SENDERS * EACH));
             for (Receiver listener : listeners) {

@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
-
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -22,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.Receiver;
 import io.switchboard.support.Transports;
@@ -39,16 +39,14 @@ class ExactlyOnceTest {
 
     @Test
     void theSameClientMsgIdSentThreeTimesOverMixedTransportsIsStoredAndDeliveredOnce() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
+        Chat chat = Chat.start(base);
         List<Receiver> listeners = Transports.ALL.stream()
-                .map(t -> Transports.open(t, api, api.agentToken(), "agent", conversation, 0)).toList();
-        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
-            HttpResponse<String> first = api.send(visitor.token(), conversation, "retry-me", "only once");
+                .map(t -> Transports.open(t, chat.api(), chat.api().agentToken(), "agent", chat.id(), 0)).toList();
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
+            HttpResponse<String> first = chat.api().send(chat.visitorToken(), chat.id(), "retry-me", "only once");
             assertEquals(201, first.statusCode());
-            JsonNode ack = ws.sendMessage(conversation, "retry-me", "only once");
-            HttpResponse<String> third = api.send(visitor.token(), conversation, "retry-me", "only once");
+            JsonNode ack = ws.sendMessage(chat.id(), "retry-me", "only once");
+            HttpResponse<String> third = chat.api().send(chat.visitorToken(), chat.id(), "retry-me", "only once");
             assertEquals(200, third.statusCode());
 
             long seq = Json.parse(first.body()).get("message").get("seq").asLong();
@@ -58,9 +56,9 @@ class ExactlyOnceTest {
             assertFalse(Json.parse(first.body()).get("duplicate").asBoolean());
             assertTrue(Json.parse(third.body()).get("duplicate").asBoolean());
             assertEquals(seq, Json.parse(third.body()).get("message").get("seq").asLong());
-            assertEquals(1, rows(conversation, "retry-me"));
+            assertEquals(1, rows(chat.id(), "retry-me"));
 
-            api.sendOk(visitor.token(), conversation, "sentinel", "after the retries");
+            chat.send(chat.visitorToken(), "sentinel", "after the retries");
             await().atMost(Duration.ofSeconds(20)).until(() -> listeners.stream()
                     .allMatch(l -> l.received().stream().anyMatch(m -> m.clientMsgId().equals("sentinel"))));
             for (Receiver listener : listeners) {

@@ -22,6 +22,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.switchboard.live.LiveConnection;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.WsClient;
 
@@ -35,13 +36,11 @@ class AbuseLimitsTest {
 
     @Test
     void aBurstOverTheSendLimitIsRateLimitedWithRetryAfter() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
+        Chat chat = Chat.start(base);
         List<Integer> statuses = new ArrayList<>();
         HttpResponse<String> limited = null;
         for (int i = 0; i < 40; i++) {
-            HttpResponse<String> r = api.send(visitor.token(), conversation, "burst-" + i, "burst " + i);
+            HttpResponse<String> r = chat.api().send(chat.visitorToken(), chat.id(), "burst-" + i, "burst " + i);
             statuses.add(r.statusCode());
             if (r.statusCode() == 429 && limited == null) {
                 limited = r;
@@ -55,13 +54,11 @@ class AbuseLimitsTest {
 
     @Test
     void normalChatPaceIsNeverLimited() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
             for (int i = 0; i < 30; i++) {
                 // A fast typist: one message every 250 ms, for longer than the burst lasts.
-                assertEquals("ack", ws.sendMessage(conversation, "pace-" + i, "message " + i).get("type").asText());
+                assertEquals("ack", ws.sendMessage(chat.id(), "pace-" + i, "message " + i).get("type").asText());
                 java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L);
             }
         }
@@ -69,12 +66,10 @@ class AbuseLimitsTest {
 
     @Test
     void aWebSocketOverTheLimitGetsRateLimitedFramesThenIsClosedAsAbusive() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
             for (int i = 0; i < 60; i++) {
-                ws.send(Json.object().put("type", "send").put("ref", "f" + i).put("conversationId", conversation)
+                ws.send(Json.object().put("type", "send").put("ref", "f" + i).put("conversationId", chat.id())
                         .put("clientMsgId", "flood-" + i).put("text", "flood"));
             }
             ws.awaitFrame(f -> f.get("type").asText().equals("error") && f.get("code").asText().equals("rate_limited"));

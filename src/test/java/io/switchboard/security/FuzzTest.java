@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Random;
 import java.util.Set;
-
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.live.LiveConnection;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.WsClient;
 import jakarta.inject.Inject;
@@ -54,21 +53,19 @@ class FuzzTest {
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
         System.out.println("FuzzTest seed: " + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
         Random random = new Random(seed);
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
 
-        WsClient ws = WsClient.connect(base, "visitor", visitor.token());
+        WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken());
         int reconnects = 0;
         for (int i = 0; i < 3000; i++) {
             if (!ws.isOpen() || ws.closeCode() != null) {
                 Integer code = ws.closeCode();
                 assertTrue(code == null || DOCUMENTED_CLOSE_CODES.contains(code), "closed with undocumented code " + code);
-                ws = WsClient.connect(base, "visitor", visitor.token());
+                ws = WsClient.connect(base, "visitor", chat.visitorToken());
                 reconnects++;
             }
-            ws.sendRaw(escapeSurrogates(randomFrame(random, conversation)));
+            ws.sendRaw(escapeSurrogates(randomFrame(random, chat.id())));
             if (i % 250 == 249) {
                 String ref = "probe-" + i;
                 WsClient probed = ws;
@@ -81,32 +78,32 @@ class FuzzTest {
                 "a frame caused an internal error");
         ws.close();
 
-        String[] paths = { "/api/conversations/" + conversation + "/messages", "/api/visitors", "/api/agents/login",
-                "/api/conversations/" + conversation + "/status", "/api/conversations", "/api/conversations/"
-                        + conversation + "/assign" };
+        String[] paths = { "/api/conversations/" + chat.id() + "/messages", "/api/visitors", "/api/agents/login",
+                "/api/conversations/" + chat.id() + "/status", "/api/conversations", "/api/conversations/"
+                        + chat.id() + "/assign" };
         for (int i = 0; i < 1200; i++) {
             String path = paths[random.nextInt(paths.length)];
-            String token = random.nextBoolean() ? visitor.token() : agent;
-            HttpResponse<String> response = api.request(random.nextInt(5) == 0 ? "PATCH" : "POST", path, token,
-                    escapeSurrogates(randomBody(random, conversation)));
+            String token = random.nextBoolean() ? chat.visitorToken() : agent;
+            HttpResponse<String> response = chat.api().request(random.nextInt(5) == 0 ? "PATCH" : "POST", path, token,
+                    escapeSurrogates(randomBody(random, chat.id())));
             assertTrue(response.statusCode() < 500, "HTTP " + response.statusCode() + " for " + path + ": " + response.body());
         }
         for (int i = 0; i < 300; i++) {
             String query = randomQuery(random);
-            HttpResponse<String> response = api.get(visitor.token(), "/api/conversations/" + conversation + "/messages?" + query);
+            HttpResponse<String> response = chat.api().get(chat.visitorToken(), "/api/conversations/" + chat.id() + "/messages?" + query);
             assertTrue(response.statusCode() < 500, "HTTP " + response.statusCode() + " for " + query);
         }
 
         try (Connection c = dataSource.getConnection();
                 ResultSet r = c.createStatement().executeQuery("select count(*), coalesce(max(seq), 0), "
-                        + "(select last_seq from conversation where id = " + conversation + ") "
-                        + "from message where conversation_id = " + conversation)) {
+                        + "(select last_seq from conversation where id = " + chat.id() + ") "
+                        + "from message where conversation_id = " + chat.id())) {
             r.next();
             assertEquals(r.getLong(1), r.getLong(2), "seq has a gap");
             assertEquals(r.getLong(2), r.getLong(3), "last_seq disagrees with the messages");
         }
         System.out.println("FuzzTest: 3000 frames (" + reconnects + " reconnects), 1500 HTTP requests");
-        try (WsClient check = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+        try (WsClient check = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             check.send(Json.object().put("type", "ping").put("ref", "final"));
             check.awaitFrame(f -> "final".equals(f.path("ref").asText(null)));
         }

@@ -22,7 +22,7 @@ import io.restassured.http.ContentType;
 import io.switchboard.live.ConnectionRegistry;
 import io.switchboard.live.LiveConnection;
 import io.switchboard.live.Transport;
-import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.Receiver;
 import io.switchboard.support.SseClient;
@@ -41,14 +41,12 @@ class LimitsTest {
 
     @Test
     void anOversizeFrameClosesOnlyThatConnectionWith1009() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (WsClient bystander = WsClient.following(base, "visitor", visitor.token(), conversation, 0);
-                WsClient attacker = WsClient.connect(base, "visitor", visitor.token())) {
+        Chat chat = Chat.start(base);
+        try (WsClient bystander = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0);
+                WsClient attacker = WsClient.connect(base, "visitor", chat.visitorToken())) {
             attacker.sendRaw("{\"type\":\"send\",\"text\":\"" + "x".repeat(100_000) + "\"}");
             attacker.awaitClosed(LiveConnection.TOO_BIG);
-            api.sendOk(visitor.token(), conversation, "after-big", "others are unaffected");
+            chat.send(chat.visitorToken(), "after-big", "others are unaffected");
             bystander.awaitFrame(f -> f.get("type").asText().equals("message"));
             assertEquals(1, bystander.received().size());
         }
@@ -56,39 +54,35 @@ class LimitsTest {
 
     @Test
     void anOversizeHttpBodyIsRefusedWith413() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        given().auth().oauth2(visitor.token()).contentType(ContentType.JSON)
+        Chat chat = Chat.start(base);
+        given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON)
                 .body("{\"text\":\"" + "y".repeat(200_000) + "\"}")
-                .post("/api/conversations/{id}/messages", conversation).then().statusCode(413);
-        given().auth().oauth2(visitor.token()).get("/api/conversations/{id}/messages", conversation).then()
+                .post("/api/conversations/{id}/messages", chat.id()).then().statusCode(413);
+        given().auth().oauth2(chat.visitorToken()).get("/api/conversations/{id}/messages", chat.id()).then()
                 .statusCode(200).body("size()", equalTo(0));
     }
 
     @Test
     void aWebSocketClientThatStopsReadingIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         int before = registry.count(Transport.websocket);
         try (Socket raw = new Socket()) {
             raw.setReceiveBufferSize(2048);
             raw.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
-            handshakeAndResume(raw, visitor.token(), conversation);
+            handshakeAndResume(raw, chat.visitorToken(), chat.id());
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
             // It never reads again. Keep sending until the server gives up on it.
             String text = "z".repeat(3900);
             int sent = 0;
             while (registry.count(Transport.websocket) > before && sent < 5000) {
-                api.sendOk(agent, conversation, "flood-" + conversation + "-" + sent, text);
+                chat.send(agent, "flood-" + chat.id() + "-" + sent, text);
                 sent++;
             }
             assertEquals(before, registry.count(Transport.websocket), "the slow consumer was never dropped");
             int total = sent;
             // It comes back and resumes from the start (it saw nothing it could acknowledge): nothing is lost.
-            try (Receiver again = WsClient.following(base, "visitor", visitor.token(), conversation, 0)) {
+            try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
                 assertEquals(LongStream.rangeClosed(1, total).boxed().toList(), again.seqs());
             }
@@ -97,27 +91,25 @@ class LimitsTest {
 
     @Test
     void anSseClientThatStopsReadingIsDroppedAndResumesWithoutLoss() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         int before = registry.count(Transport.sse);
         try (Socket raw = new Socket()) {
             raw.setReceiveBufferSize(2048);
             raw.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
-            raw.getOutputStream().write(("GET /api/conversations/" + conversation + "/events?after=0 HTTP/1.1\r\nHost: "
-                    + base.getHost() + "\r\nAuthorization: Bearer " + visitor.token() + "\r\nAccept: text/event-stream\r\n\r\n")
+            raw.getOutputStream().write(("GET /api/conversations/" + chat.id() + "/events?after=0 HTTP/1.1\r\nHost: "
+                    + base.getHost() + "\r\nAuthorization: Bearer " + chat.visitorToken() + "\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.sse) == before + 1);
             String text = "s".repeat(3900);
             int sent = 0;
             while (registry.count(Transport.sse) > before && sent < 5000) {
-                api.sendOk(agent, conversation, "sflood-" + conversation + "-" + sent, text);
+                chat.send(agent, "sflood-" + chat.id() + "-" + sent, text);
                 sent++;
             }
             assertEquals(before, registry.count(Transport.sse), "the slow SSE consumer was never dropped");
             int total = sent;
-            try (SseClient again = SseClient.resuming(base, visitor.token(), conversation, 0)) {
+            try (SseClient again = SseClient.resuming(base, chat.visitorToken(), chat.id(), 0)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
                 assertEquals(LongStream.rangeClosed(1, total).boxed().toList(), again.seqs());
             }

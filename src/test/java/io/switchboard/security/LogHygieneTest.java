@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.WsClient;
 
@@ -34,27 +35,25 @@ class LogHygieneTest {
 
     @Test
     void theLogsContainNoMessageTextNoTokenAndNoPassword() throws Exception {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        String agent = api.agentToken();
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
         String secretText = "confidential-" + System.nanoTime();
         String unknownToken = "v_" + "Q".repeat(43);
         String wrongPassword = "wrong-password-" + System.nanoTime();
 
-        api.sendOk(visitor.token(), conversation, "log-1", secretText);
-        assertEquals(401, api.get(unknownToken, "/api/conversations/" + conversation).statusCode());
-        assertEquals(401, api.get(null, "/api/conversations/" + conversation + "/events?access_token=" + unknownToken)
+        chat.send(chat.visitorToken(), "log-1", secretText);
+        assertEquals(401, chat.api().get(unknownToken, "/api/conversations/" + chat.id()).statusCode());
+        assertEquals(401, chat.api().get(null, "/api/conversations/" + chat.id() + "/events?access_token=" + unknownToken)
                 .statusCode());
-        assertEquals(401, api.request("POST", "/api/agents/login", null,
+        assertEquals(401, chat.api().request("POST", "/api/agents/login", null,
                 "{\"username\":\"admin\",\"password\":\"" + wrongPassword + "\"}").statusCode());
-        try (WsClient ws = WsClient.connect(base, "visitor", visitor.token())) {
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
             ws.sendRaw("{\"type\":\"send\",\"text\":\"" + secretText + "-frame\" oops");
-            ws.send(Json.object().put("type", "send").put("conversationId", conversation).put("ref", "long")
+            ws.send(Json.object().put("type", "send").put("conversationId", chat.id()).put("ref", "long")
                     .put("text", secretText + "x".repeat(5000)));
             ws.awaitFrame(f -> "long".equals(f.path("ref").asText(null)));
         }
-        api.sendOk(agent, conversation, "log-2-" + conversation, secretText + "-reply");
+        chat.send(agent, "log-2-" + chat.id(), secretText + "-reply");
 
         Path log = Path.of("target", "test-logs", "quarkus.log");
         assertTrue(Files.exists(log), "the test log is captured at " + log);
@@ -67,7 +66,7 @@ class LogHygieneTest {
         String content = all.toString();
         assertTrue(content.contains("access_token=***"), "the access log masks query tokens");
         assertTrue(content.contains("authentication failed"), "auth failures are logged");
-        for (String secret : List.of(secretText, visitor.token(), agent, unknownToken, wrongPassword,
+        for (String secret : List.of(secretText, chat.visitorToken(), agent, unknownToken, wrongPassword,
                 Api.ADMIN_PASSWORD)) {
             assertFalse(content.contains(secret), "the log contains a secret: " + secret.substring(0, 8) + "…");
         }

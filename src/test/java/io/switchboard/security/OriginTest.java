@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
 import io.switchboard.support.WsClient;
 
 /** The suite's allowlist is {@code http://allowed.example} (application.properties, %test). */
@@ -64,10 +65,8 @@ class OriginTest {
 
     @Test
     void theIframeStreamOnlyRunsItsOwnNoncedScripts() {
-        Api api = new Api(base);
-        Api.Visitor visitor = api.newVisitor();
-        long conversation = api.conversation(visitor.token());
-        try (var frame = io.switchboard.support.IframeClient.following(base, visitor.token(), conversation, 0)) {
+        Chat chat = Chat.start(base);
+        try (var frame = io.switchboard.support.IframeClient.following(base, chat.visitorToken(), chat.id(), 0)) {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> frame.lastHeaders().containsKey("content-security-policy"));
             String csp = frame.lastHeaders().get("content-security-policy").get(0);

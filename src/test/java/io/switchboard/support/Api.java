@@ -55,6 +55,13 @@ public final class Api {
         return Json.parse(expect(200, request("POST", "/api/agents/login", null, credentials)).body()).get("token").asText();
     }
 
+    /** An agent created by the admin; returns its token. */
+    public String newAgent(String adminToken, String username, String name, String password) {
+        String agent = Json.object().put("username", username).put("name", name).put("password", password).toString();
+        expect(201, request("POST", "/api/agents", adminToken, agent));
+        return agentToken(username, password);
+    }
+
     /** The visitor's current conversation id. */
     public long conversation(String visitorToken) {
         return Json.parse(expect(200, request("POST", "/api/conversations", visitorToken, null)).body())

@@ -8,57 +8,62 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A WebSocket client that behaves like a real app: when its connection closes (drain 1001, crash, slow
  * consumer…) it reconnects to the next replica and resumes from the last seq it received.
  */
-public final class FailoverWsClient implements Receiver {
+public final class FailoverWsClient extends LoopingReceiver {
 
     private final List<URI> bases;
     private final String side;
     private final String token;
     private final long conversationId;
-    private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean closed;
     private volatile WsClient socket;
 
     public FailoverWsClient(List<URI> bases, String side, String token, long conversationId, long after) {
+        super("failover-ws-" + conversationId, after);
         this.bases = List.copyOf(bases);
         this.side = side;
         this.token = token;
         this.conversationId = conversationId;
-        this.thread = new Thread(() -> run(after), "failover-ws-" + conversationId);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        begin();
     }
 
-    private void run(long after) {
-        int attempt = 0;
-        long cursor = after;
-        while (!closed) {
-            URI base = bases.get(attempt++ % bases.size());
-            try {
-                WsClient ws = WsClient.following(base, side, token, conversationId, cursor);
-                socket = ws;
-                int seen = 0;
-                while (!closed && ws.closeCode() == null && ws.isOpen()) {
-                    List<Received> now = ws.received();
-                    for (int i = seen; i < now.size(); i++) {
-                        received.add(now.get(i));
-                    }
-                    seen = now.size();
-                    StreamReceiver.sleep(20);
-                }
-                List<Received> now = ws.received();
-                for (int i = seen; i < now.size(); i++) {
-                    received.add(now.get(i));
-                }
-                if (ws.closeCode() != null) {
-                    closeCodes.add(ws.closeCode());
-                }
-                ws.close();
-            } catch (RuntimeException e) {
-                StreamReceiver.sleep(100);
-            }
-            cursor = cursor();
+    /** One socket, followed until it closes; the next round goes to the next replica (a failed one too). */
+    @Override
+    protected boolean round(long cursor) {
+        URI base = bases.get(replica() % bases.size());
+        WsClient ws = WsClient.following(base, side, token, conversationId, cursor);
+        socket = ws;
+        int seen = 0;
+        while (!closed() && ws.closeCode() == null && ws.isOpen()) {
+            seen = copy(ws, seen);
+            sleep(20);
+        }
+        copy(ws, seen);
+        if (ws.closeCode() != null) {
+            closeCodes.add(ws.closeCode());
+        }
+        ws.close();
+        nextReplica();
+        return true;
+    }
+
+    private int copy(WsClient ws, int seen) {
+        List<Received> now = ws.received();
+        for (int i = seen; i < now.size(); i++) {
+            received.add(now.get(i));
+        }
+        return now.size();
+    }
+
+    @Override
+    protected long pauseMillis() {
+        return 0;
+    }
+
+    @Override
+    protected void interruptRound() {
+        WsClient ws = socket;
+        if (ws != null) {
+            ws.close();
         }
     }
 
@@ -70,19 +75,5 @@ public final class FailoverWsClient implements Receiver {
     @Override
     public String transport() {
         return "websocket";
-    }
-
-    @Override
-    public List<Received> received() {
-        return List.copyOf(received);
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        WsClient ws = socket;
-        if (ws != null) {
-            ws.close();
-        }
     }
 }

@@ -38,6 +38,7 @@ public final class IframeClient extends StreamReceiver {
         if (start < 0 || end < start) {
             return;
         }
+        raw.add(line.substring(start + PREFIX.length(), end));
         JsonNode frame = Json.parse(line.substring(start + PREFIX.length(), end));
         events.add(frame);
         if (frame.get("type").asText().equals("message")) {

@@ -12,10 +12,24 @@ public final class SseClient extends StreamReceiver {
     private String event;
     private final StringBuilder data = new StringBuilder();
     private final boolean useLastEventId;
+    private final String fixedPath;
 
     private SseClient(java.util.List<URI> base, String token, long conversationId, long after, boolean useLastEventId) {
+        this(base, token, conversationId, after, useLastEventId, null);
+    }
+
+    private SseClient(java.util.List<URI> base, String token, long conversationId, long after, boolean useLastEventId,
+            String fixedPath) {
         super(base, token, conversationId, after);
         this.useLastEventId = useLastEventId;
+        this.fixedPath = fixedPath;
+    }
+
+    /** An agent's feed ({@code /api/feed/events}): conversation, activity and presence events. */
+    public static SseClient feed(URI base, String token) {
+        SseClient client = new SseClient(java.util.List.of(base), token, 0, 0, false, "/api/feed/events");
+        client.begin();
+        return client;
     }
 
     /** Opens with {@code ?after=}. */
@@ -41,6 +55,9 @@ public final class SseClient extends StreamReceiver {
 
     @Override
     protected String path(long conversationId, long cursor) {
+        if (fixedPath != null) {
+            return fixedPath;
+        }
         return "/api/conversations/" + conversationId + "/events" + (useLastEventId ? "" : "?after=" + cursor);
     }
 
@@ -55,11 +72,12 @@ public final class SseClient extends StreamReceiver {
     protected void line(String line) {
         if (line.isEmpty()) {
             if (data.length() > 0) {
+                raw.add(data.toString());
                 JsonNode payload = Json.parse(data.toString());
                 events.add(Json.object().put("event", event == null ? "message" : event).put("id", id)
                         .set("data", payload));
-                if (event == null || event.equals("message")) {
-                    received.add(Received.of(payload));
+                if ("message".equals(event)) {
+                    received.add(Received.of(payload.get("message"))); // the data is the frame (protocol 2)
                 }
             }
             id = null;

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class WsClient implements Receiver {
 
     private final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    private final List<String> raw = new CopyOnWriteArrayList<>();
     private final WebSocket socket;
     private volatile Integer closeCode;
 
@@ -38,6 +39,7 @@ public final class WsClient implements Receiver {
             public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                 partial.append(data);
                 if (last) {
+                    raw.add(partial.toString());
                     frames.add(Json.parse(partial.toString()));
                     partial.setLength(0);
                 }
@@ -125,6 +127,11 @@ public final class WsClient implements Receiver {
         send(Json.object().put("type", "send").put("ref", ref).put("conversationId", conversationId)
                 .put("clientMsgId", clientMsgId).put("text", text));
         return awaitFrame(f -> ref.equals(f.path("ref").asText(null)) && !f.get("type").asText().equals("subscribed"));
+    }
+
+    /** Every frame's text as it came off the wire. */
+    public List<String> rawFrames() {
+        return List.copyOf(raw);
     }
 
     public List<JsonNode> frames() {

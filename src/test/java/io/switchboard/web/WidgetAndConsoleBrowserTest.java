@@ -25,6 +25,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
 import io.switchboard.support.Browser;
+import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.TcpProxy;
 
@@ -226,20 +227,18 @@ class WidgetAndConsoleBrowserTest {
     @Test
     @Order(5)
     void twoAgentsSeeEachOtherOnAConversationAndOnlyOneCanClaimIt() {
-        Api api = new Api(base);
-        Api.Visitor v = api.newVisitor();
-        long conversation = api.conversation(v.token());
-        api.sendOk(v.token(), conversation, "hello-" + conversation, "Is anyone there?");
-        Agent alice = newAgent(api, "Alice");
-        Agent bob = newAgent(api, "Bob");
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "hello-" + chat.id(), "Is anyone there?");
+        Agent alice = newAgent(chat.api(), "Alice");
+        Agent bob = newAgent(chat.api(), "Bob");
         try (Browser a = console(alice, ""); Browser b = console(bob, "")) {
             // Team presence: each sees the other online.
             eventually(WAIT, () -> a.find("#team li[data-agent-id='" + bob.id + "']").getAttribute("data-status"), "online"::equals);
             eventually(WAIT, () -> b.find("#team li[data-agent-id='" + alice.id + "']").getAttribute("data-status"), "online"::equals);
 
-            openFromWaitingList(a, conversation);
+            openFromWaitingList(a, chat.id());
             eventually(WAIT, () -> texts(a, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
-            openFromWaitingList(b, conversation);
+            openFromWaitingList(b, chat.id());
             eventually(WAIT, () -> texts(b, "#messages .text"), t -> t.equals(List.of("Is anyone there?")));
             eventually(WAIT, () -> a.find("#collision").getText(), t -> t.contains(bob.name + " is viewing"));
             eventually(WAIT, () -> b.find("#collision").getText(), t -> t.contains(alice.name + " is viewing"));
@@ -252,7 +251,7 @@ class WidgetAndConsoleBrowserTest {
             a.script("document.getElementById('claim').click()");
             b.script("document.getElementById('claim').click()");
             JsonNode claimed = eventually(WAIT,
-                    () -> Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation).body()),
+                    () -> Json.parse(chat.api().get(chat.api().agentToken(), "/api/conversations/" + chat.id()).body()),
                     c -> c.get("assignee") != null && !c.get("assignee").isNull());
             long winner = claimed.get("assignee").get("id").asLong();
             assertTrue(winner == alice.id || winner == bob.id);

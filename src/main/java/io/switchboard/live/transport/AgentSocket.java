@@ -1,5 +1,8 @@
 package io.switchboard.live.transport;
 
+import java.util.List;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
@@ -16,15 +19,15 @@ import jakarta.inject.Inject;
 @RolesAllowed(Roles.AGENT)
 public class AgentSocket {
 
-    @Inject
-    WebSocketTransport transport;
-
-    @Inject
-    Callers callers;
+    @Inject WebSocketTransport transport;
+    @Inject Callers callers;
 
     @OnOpen
     public void open(WebSocketConnection connection) {
-        transport.open(connection, callers.current(), callers.tokenHash());
+        // ?feed=off: a client that follows only the conversations it resumes (an integration, one chat).
+        String query = connection.handshakeRequest().query();
+        transport.open(connection, callers.current(), callers.tokenHash(),
+                !List.of("off").equals(new QueryStringDecoder(query == null ? "" : query, false).parameters().get("feed")));
     }
 
     @OnTextMessage
@@ -39,6 +42,6 @@ public class AgentSocket {
 
     @OnError
     public void error(WebSocketConnection connection, Throwable failure) {
-        transport.error(connection, failure);
+        SocketSink.failed(connection, failure);
     }
 }

@@ -1,6 +1,8 @@
 package io.switchboard.live.transport;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.switchboard.api.ApiException;
 
@@ -10,6 +12,14 @@ import io.switchboard.api.ApiException;
  */
 record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text,
         Long seq, String state) {
+
+    static ClientFrame parse(String text, ObjectMapper json) {
+        try {
+            return parse(json.readTree(text));
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed_frame", "a frame is a JSON object with a type");
+        }
+    }
 
     static ClientFrame parse(JsonNode node) {
         if (node == null || !node.isObject()) {
@@ -23,6 +33,20 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
                 optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000), optionalText(node, "text", Integer.MAX_VALUE),
                 optionalLong(node, "seq", 0, ref), optionalText(node, "state", 16));
+    }
+
+    long requireConversationId() {
+        if (conversationId == null) {
+            throw new FrameException(ref, "invalid_conversation_id", "conversationId is required");
+        }
+        return conversationId;
+    }
+
+    long requireSeq() {
+        if (seq == null) {
+            throw new FrameException(ref, "invalid_cursor", "seq is required");
+        }
+        return seq;
     }
 
     private static Long optionalLong(JsonNode node, String field, long min, String ref) {

@@ -2,51 +2,117 @@ package io.switchboard.live.transport;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.ClientAddress;
+import io.switchboard.api.Params;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.conversation.ConversationReader;
 import io.switchboard.identity.Caller;
-import io.switchboard.live.ConnectionRegistry;
-import io.switchboard.live.LiveConnection;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Roles;
+import io.switchboard.live.ClientSession;
+import io.switchboard.live.ClientSessions;
+import io.switchboard.live.Frame;
 import io.switchboard.live.LiveHub;
+import io.switchboard.live.Sink;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageReader;
 import io.switchboard.message.MessageView;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.switchboard.message.Messages;
+import io.switchboard.message.SendResult;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
 
 /**
- * Short poll and long-poll, served by {@code GET /api/conversations/{id}/messages}. Both read the store by
- * cursor, so a message committed between two polls is in the next answer: there is no per-request buffer
- * to lose it from. A long-poll ends early with an empty answer when its token is revoked or the instance
- * drains.
+ * The plain-HTTP transport, and every HTTP link's way to send: {@code POST} a message; {@code GET} a page of
+ * history ({@code ?before=}), a short poll ({@code ?after=}, a plain read) or a long-poll
+ * ({@code ?after=&wait=}, a live connection while it waits). Polls read the store by cursor, so a message
+ * committed between two polls is in the next answer.
  */
-@ApplicationScoped
+@Path("/api/conversations/{id}/messages")
+@RolesAllowed({ Roles.VISITOR, Roles.AGENT })
 public class PollTransport {
 
-    @Inject
-    MessageReader reader;
-
-    @Inject
-    LiveHub hub;
-
-    @Inject
-    ConnectionRegistry registry;
-
-    public Uni<List<MessageView>> poll(Caller caller, String tokenHash, String ip, long conversationId, long after,
-            int limit) {
-        LiveConnection connection = registry.admit(caller.key(), tokenHash, ip, Transport.poll, null, (code, reason) -> {
-        });
-        return reader.after(conversationId, after, limit).onTermination().invoke(() -> registry.release(connection));
+    @RegisterForReflection
+    public record SendRequest(String clientMsgId, String text) {
     }
 
-    public Uni<List<MessageView>> longPoll(Caller caller, String tokenHash, String ip, long conversationId, long after,
-            int limit, Duration wait) {
+    @Inject Messages messages;
+    @Inject MessageReader reader;
+    @Inject ConversationReader conversations;
+    @Inject LiveHub hub;
+    @Inject ClientSessions sessions;
+    @Inject Callers callers;
+    @Inject SwitchboardConfig config;
+
+    /** 201 with the stored message; 200 with the original when this clientMsgId was already sent. */
+    @POST
+    public Response send(@PathParam("id") String id, SendRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("missing_body", "a JSON body with text (and clientMsgId) is required");
+        }
+        SendResult result = messages.send(callers.current(), Params.conversationId(id), request.clientMsgId(),
+                request.text());
+        return Response.status(result.duplicate() ? 200 : 201).entity(result).build();
+    }
+
+    @GET
+    public Uni<List<MessageView>> read(@PathParam("id") String id, @QueryParam("after") String after,
+            @QueryParam("before") String before, @QueryParam("wait") String wait, @QueryParam("limit") String limit,
+            @Context HttpServerRequest http) {
+        Caller caller = callers.current();
+        String tokenHash = callers.tokenHash();
+        long conversationId = Params.conversationId(id);
+        OptionalLong afterSeq = Params.cursor("after", after);
+        OptionalLong beforeSeq = Params.cursor("before", before);
+        int max = config.messages().pageSize();
+        int count = Params.bounded("limit", limit, Math.min(50, max), 1, max);
+        if (afterSeq.isPresent() && beforeSeq.isPresent()) {
+            throw ApiException.badRequest("invalid_cursor", "give either after or before, not both");
+        }
+        if (wait != null && beforeSeq.isPresent()) {
+            throw ApiException.badRequest("invalid_wait", "wait applies to after, not to before");
+        }
+        return conversations.visibleTo(caller, conversationId).flatMap(conversation -> {
+            if (beforeSeq.isPresent() || afterSeq.isEmpty() && wait == null) {
+                return reader.before(conversationId, beforeSeq.orElse(Long.MAX_VALUE), count);
+            }
+            long cursor = afterSeq.orElse(0);
+            return wait == null ? reader.after(conversationId, cursor, count)
+                    : longPoll(caller, tokenHash, ClientAddress.of(http), conversationId, cursor, count,
+                            Params.wait(wait, config.longPoll().maxWait()));
+        });
+    }
+
+    /** A live connection while it waits; revocation, expiry or shutdown answer it at once (empty). */
+    private Uni<List<MessageView>> longPoll(Caller caller, String tokenHash, String ip, long conversationId,
+            long after, int limit, Duration wait) {
         CompletableFuture<List<MessageView>> closed = new CompletableFuture<>();
-        LiveConnection connection = registry.admit(caller.key(), tokenHash, ip, Transport.longpoll, caller.expiresAt(),
-                (code, reason) -> closed.complete(List.of()));
+        ClientSession session = sessions.open(caller, tokenHash, ip, Transport.longpoll, new Sink() {
+            @Override
+            public void send(Frame frame) {
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                closed.complete(List.of());
+            }
+        });
+        session.view(conversationId);
         return Uni.combine().any().of(hub.awaitAfter(conversationId, after, limit, wait),
-                Uni.createFrom().completionStage(closed))
-                .onTermination().invoke(() -> registry.release(connection));
+                Uni.createFrom().completionStage(closed)).onTermination().invoke(session::close);
     }
 }

@@ -18,8 +18,7 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class StalledWrites implements HttpServerOptionsCustomizer {
 
-    @Inject
-    SwitchboardConfig config;
+    @Inject SwitchboardConfig config;
 
     @Override
     public void customizeHttpServer(HttpServerOptions options) {

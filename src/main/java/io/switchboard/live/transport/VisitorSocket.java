@@ -16,15 +16,12 @@ import jakarta.inject.Inject;
 @RolesAllowed(Roles.VISITOR)
 public class VisitorSocket {
 
-    @Inject
-    WebSocketTransport transport;
-
-    @Inject
-    Callers callers;
+    @Inject WebSocketTransport transport;
+    @Inject Callers callers;
 
     @OnOpen
     public void open(WebSocketConnection connection) {
-        transport.open(connection, callers.current(), callers.tokenHash());
+        transport.open(connection, callers.current(), callers.tokenHash(), false);
     }
 
     @OnTextMessage
@@ -39,6 +36,6 @@ public class VisitorSocket {
 
     @OnError
     public void error(WebSocketConnection connection, Throwable failure) {
-        transport.error(connection, failure);
+        SocketSink.failed(connection, failure);
     }
 }

@@ -1,4 +1,4 @@
-package io.switchboard.live;
+package io.switchboard.presence;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -14,8 +14,7 @@ public class PresenceResource {
     public record Availability(long agentsOnline) {
     }
 
-    @Inject
-    Presence presence;
+    @Inject Presence presence;
 
     @GET
     public Uni<Availability> availability() {

@@ -1,6 +1,5 @@
-package io.switchboard.security;
+package io.switchboard.api;
 
-import io.switchboard.api.ApiException;
 
 /** 429, with the seconds a client should wait before trying again. */
 public class RateLimitedException extends ApiException {

@@ -1,4 +1,4 @@
-package io.switchboard.live.transport;
+package io.switchboard.api;
 
 import io.vertx.core.http.HttpServerRequest;
 

@@ -1,4 +1,4 @@
-package io.switchboard.message;
+package io.switchboard.api;
 
 /** Who wrote a message. */
 public enum AuthorKind {

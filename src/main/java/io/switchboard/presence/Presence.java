@@ -1,4 +1,4 @@
-package io.switchboard.live;
+package io.switchboard.presence;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,14 +10,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiException;
+import io.switchboard.event.Event;
+import io.switchboard.event.EventPublisher;
+import io.switchboard.identity.Caller;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
@@ -31,7 +37,8 @@ import jakarta.inject.Inject;
 public class Presence {
 
     private static final Logger LOG = Logger.getLogger(Presence.class);
-    private static final Duration GRACE = Duration.ofSeconds(10);
+    /** How long an agent who lost its last connection still counts as here (a reload, the next long-poll). */
+    public static final Duration GRACE = Duration.ofSeconds(10);
     private static final String FRESH = "seen_at > now() - interval '30 seconds'";
     private static final String SELECT = "select a.id, a.display_name, a.availability, "
             + "exists (select 1 from agent_presence p where p.agent_id = a.id and p." + FRESH + ") as connected "
@@ -44,20 +51,22 @@ public class Presence {
     private final String instance = UUID.randomUUID().toString();
     private final Map<Long, AtomicInteger> local = new ConcurrentHashMap<>();
 
-    @Inject
-    Pool pool;
+    @Inject Pool pool;
+    @Inject Vertx vertx;
+    @Inject EventPublisher events;
 
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    EventPublisher events;
-
-    /** An agent connection opened on this instance. */
+    /**
+     * An agent connection opened on this instance. Only an agent who was not here already is announced: one
+     * who comes back within the grace period (a page reload, the next long-poll) never left.
+     */
     public void connected(long agentId) {
-        int now = local.computeIfAbsent(agentId, id -> new AtomicInteger()).incrementAndGet();
+        boolean[] arrived = new boolean[1];
+        int now = local.computeIfAbsent(agentId, id -> {
+            arrived[0] = true;
+            return new AtomicInteger();
+        }).incrementAndGet();
         write(agentId, now).subscribe().with(v -> {
-            if (now == 1) {
+            if (arrived[0]) {
                 announce(agentId);
             }
         }, this::warn);
@@ -85,10 +94,13 @@ public class Presence {
         });
     }
 
-    /** The agent's own choice: online or away. */
-    public Uni<Void> setAvailability(long agentId, String availability) {
+    /** An agent's own choice: online or away. */
+    public Uni<Void> setAvailability(Caller caller, String availability) {
+        if (!caller.isAgent() || !"online".equals(availability) && !"away".equals(availability)) {
+            return Uni.createFrom().failure(ApiException.badRequest("invalid_state", "agents set state to online or away"));
+        }
         return pool.preparedQuery("update agent set availability = $2 where id = $1")
-                .execute(Tuple.of(agentId, availability)).invoke(() -> announce(agentId)).replaceWithVoid();
+                .execute(Tuple.of(caller.id(), availability)).invoke(() -> announce(caller.id())).replaceWithVoid();
     }
 
     public Uni<List<AgentPresence>> all() {
@@ -123,12 +135,12 @@ public class Presence {
     }
 
     private void announce(long agentId) {
-        events.presence(agentId).subscribe().with(v -> {
+        events.publishNow(new Event.PresenceChanged(agentId)).subscribe().with(v -> {
         }, this::warn);
     }
 
     /** A stopping instance takes its agents' rows with it instead of letting them expire. */
-    void stop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+    void stop(@Observes ShutdownEvent event) {
         try {
             pool.preparedQuery("delete from agent_presence where instance_id = $1").execute(Tuple.of(instance))
                     .await().atMost(Duration.ofSeconds(2));
