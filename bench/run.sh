@@ -26,7 +26,7 @@ say() { printf '\n== %s\n' "$*"; }
 if [ "$MODE" = quick ]; then
   CONVERSATIONS=20; RATE=100; DURATION=15; RAMP_RATES="200 400"; RAMP_DURATION=10; IDLE=2000; IDLE_RAMP=10
 else
-  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="250 500 1000 1500 2000 3000"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
+  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="500 1000 2000 3000 4000 6000 8000"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
 fi
 
 say "build the service"
@@ -66,6 +66,14 @@ gatling() { # simulation, then -D settings
 
 metrics() { curl -fs "$BASE/q/metrics" > "$1" || true; }
 
+# CPU seconds (user + system) of a process, and of every PostgreSQL process, from /proc.
+cpu_of() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_cpu() {
+  local total=0 pid
+  for pid in $(pgrep -x postgres); do total=$(echo "$total + $(cpu_of "$pid")" | bc); done
+  echo "$total"
+}
+
 if [ "$MODE" = soak ]; then
   say "soak: ${SOAK_MINUTES:-10} minutes"
   gatling SoakSimulation -Dbench.minutes="${SOAK_MINUTES:-10}" -Dbench.server-pid=$SERVER -Dbench.out="$RAW/soak.json"
@@ -87,8 +95,14 @@ say "2. throughput ramp over WebSocket: $RAMP_RATES msg/s, ${RAMP_DURATION}s eac
 for r in $RAMP_RATES; do
   ( sleep $(( RAMP_DURATION / 2 + 10 )); top -b -n 1 -w 200 | head -15 > "$RAW/top-ramp-$r.txt" ) &
   metrics "$RAW/metrics-before-$r.txt"
-  gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off \
-    -Dbench.duration=$RAMP_DURATION -Dbench.out="$RAW/ramp-$r.json"
+  server0=$(cpu_of $SERVER); pg0=$(pg_cpu)
+  # The load generator's own CPU: bash's `time` counts the Maven and Gatling JVMs it waited for.
+  TIMEFORMAT='%U %S'
+  { time gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off \
+    -Dbench.duration=$RAMP_DURATION -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
+  read -r lu ls < <(tail -1 "$WORK/time-$r.txt")
+  echo "{\"rateTarget\":$r,\"serverCpuS\":$(echo "$(cpu_of $SERVER) - $server0" | bc),\"postgresCpuS\":$(echo "$(pg_cpu) - $pg0" | bc),\"loadCpuS\":$(echo "$lu + $ls" | bc)}" \
+    > "$RAW/cpu-$r.json"
   metrics "$RAW/metrics-after-$r.txt"
   p99=$(python3 -c "import json;d=json.load(open('$RAW/ramp-$r.json'));print(d.get('own',{}).get('p99',10**9))" 2>/dev/null || echo 1000000000)
   if [ "$p99" -gt 1000 ]; then echo "p99 ${p99} ms at $r msg/s: stopping the ramp"; break; fi

@@ -55,6 +55,7 @@ def lat(d, name):
 
 chat = {d['transport']: d for d in load('chat-*.json')}
 ramp = sorted(load('ramp-*.json'), key=lambda d: d['rateTarget'])
+cpu = {d['rateTarget']: d for d in load('cpu-*.json')}
 idle = (load('idle.json') or [None])[0]
 startup = {d['kind']: d for d in load('startup-*.json')}
 
@@ -101,6 +102,25 @@ if ramp:
                  '`feed=off`: the console feed (one `activity` frame per message per agent connection) is in '
                  'the fixed-rate table above.')
     lines.append('')
+    if cpu:
+        lines.append('**CPU per delivered message** in each ramp step (user + system seconds of the process, from '
+                     '`/proc`, over the delivered messages; the load generator is Gatling on the same 2 cores, its '
+                     "Maven start-up included), and the write path's group commit (from `/q/metrics`):")
+        lines.append('')
+        lines.append('| target msg/s | server (JVM) | PostgreSQL | load generator | mean sends per commit | refused overloaded |')
+        lines.append('|---|---|---|---|---|---|')
+        for d in ramp:
+            c = cpu.get(d['rateTarget'])
+            if not c or not d['received']:
+                continue
+            b, a = metric_file(f"metrics-before-{d['rateTarget']}.txt"), metric_file(f"metrics-after-{d['rateTarget']}.txt")
+            commits = a.get('switchboard_messages_batch_size_count', 0) - b.get('switchboard_messages_batch_size_count', 0)
+            batch = (a.get('switchboard_messages_batch_size_sum', 0) - b.get('switchboard_messages_batch_size_sum', 0)) / commits if commits else 0
+            refused = a.get('switchboard_messages_overloaded_total', 0) - b.get('switchboard_messages_overloaded_total', 0)
+            per = lambda seconds: f"{seconds * 1e6 / d['received']:.0f} µs"
+            lines.append(f"| {d['rateTarget']} | {per(c['serverCpuS'])} | {per(c['postgresCpuS'])} | {per(c['loadCpuS'])} | "
+                         f"{batch:.1f} | {int(refused)} |")
+        lines.append('')
     pool = []
     for d in ramp:
         r = d['rateTarget']
@@ -217,7 +237,7 @@ if soak_files:
                      f"{smp.get('connections', '–')} | {smp.get('fds', 0) - smp.get('connections', 0) if 'connections' in smp else '–'} |")
     lines.append('')
 
-summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'soak': soak, 'highestSustainedMsgPerSecond': best,
+summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'cpu': list(cpu.values()), 'soak': soak, 'highestSustainedMsgPerSecond': best,
            'idle': idle, 'startup': startup, 'profile': profile}
 os.makedirs(out, exist_ok=True)
 text = '\n'.join(lines) + '\n'

@@ -17,6 +17,9 @@
   const ORDER = ['websocket', 'sse', 'longpoll', 'iframe', 'poll'];
   const OPEN_TIMEOUT_MS = 10000;
 
+  /** Error codes that mean "not now" rather than "never", with the HTTP status they stand for. */
+  const RETRY_LATER = { rate_limited: 429, overloaded: 503, store_unavailable: 503, draining: 503 };
+
   class ApiError extends Error {
     constructor(status, code, message) {
       super(message || code);
@@ -264,7 +267,8 @@
       if (error.transient) {
         item.inflight = false;
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.flush(), error.code === 'rate_limited' ? 2000 : 1000);
+        // Jittered, so that many clients told "overloaded" at once do not come back at once.
+        this.retryTimer = setTimeout(() => this.flush(), (error.code === 'rate_limited' ? 2000 : 1000) * (1 + Math.random()));
         return;
       }
       this.outbox.splice(at, 1);
@@ -428,7 +432,7 @@
         case 'ack': c.settle(f.clientMsgId, f.conversationId, f.seq, f.duplicate); break;
         case 'error':
           if (f.ref && f.ref.startsWith('c-')) {
-            c.refuse(f.ref, new ApiError(f.code === 'rate_limited' ? 429 : 400, f.code, f.message));
+            c.refuse(f.ref, new ApiError(RETRY_LATER[f.code] || 400, f.code, f.message));
           } else {
             c.emit('error', f);
           }

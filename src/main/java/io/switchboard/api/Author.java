@@ -8,8 +8,4 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 public record Author(AuthorKind kind, Long id, String name) {
-
-    public boolean isAgent() {
-        return kind == AuthorKind.agent;
-    }
 }

@@ -21,7 +21,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response api(ApiException e) {
         if (e instanceof RateLimitedException limited) {
-            return Response.status(429).type(MediaType.APPLICATION_JSON)
+            return Response.status(limited.status()).type(MediaType.APPLICATION_JSON)
                     .header("Retry-After", limited.retryAfterSeconds()).entity(e.problem()).build();
         }
         return respond(e.status(), e.problem());

@@ -72,6 +72,25 @@ public interface SwitchboardConfig {
         @WithDefault("1000")
         int maxPendingEvents();
 
+        /**
+         * Frames a WebSocket client sent that are not handled yet; one more closes it (1008). A burst (a
+         * reconnect's resumes, pipelined sends) fits; a client that keeps sending faster than it is answered
+         * does not.
+         */
+        @WithDefault("1024")
+        int inboundFrames();
+
+        /** Characters of such frames, per connection (the frame size limit is 32 KiB). */
+        @WithDefault("1048576")
+        int inboundBytes();
+
+        /**
+         * Characters of such frames on all connections of this instance together: what bounds the memory
+         * that many flooding connections can take; a frame that does not fit closes its sender (1008).
+         */
+        @WithDefault("33554432")
+        long inboundBytesTotal();
+
         /** A WebSocket that sends nothing (not even a ping) for this long is closed (4001). */
         @WithDefault("75s")
         Duration idleTimeout();
@@ -125,6 +144,18 @@ public interface SwitchboardConfig {
         /** Most messages one cursor read returns (poll, long-poll, replay batches). */
         @WithDefault("200")
         int pageSize();
+
+        /** Sends waiting to be written (all transports); one more is refused at once with 503 overloaded. */
+        @WithDefault("2000")
+        int writeQueue();
+
+        /** Most sends committed together in one transaction (group commit). */
+        @WithDefault("256")
+        int batchSize();
+
+        /** A send that waited this long in the write queue is refused (overloaded) instead of written late. */
+        @WithDefault("5s")
+        Duration maxQueueWait();
     }
 
     interface LongPoll {

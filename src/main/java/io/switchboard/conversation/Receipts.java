@@ -36,18 +36,23 @@ public class Receipts {
                     "seq must be between 0 and the conversation's last seq (" + conversation.lastSeq + ")");
         }
         String kind = kind(caller);
-        Object stored = em.createNativeQuery("""
-                insert into read_cursor (conversation_id, reader_kind, reader_id, last_read_seq)
-                values (?1, ?2, ?3, ?4)
-                on conflict (conversation_id, reader_kind, reader_id)
-                do update set last_read_seq = greatest(read_cursor.last_read_seq, excluded.last_read_seq),
-                              updated_at = now()
-                returning last_read_seq""")
+        // Moves the cursor only forward; "moved" is null when it stayed where it was, and then nobody is told.
+        Object[] row = (Object[]) em.createNativeQuery("""
+                with moved as (
+                    insert into read_cursor (conversation_id, reader_kind, reader_id, last_read_seq)
+                    values (?1, ?2, ?3, ?4)
+                    on conflict (conversation_id, reader_kind, reader_id)
+                    do update set last_read_seq = excluded.last_read_seq, updated_at = now()
+                     where read_cursor.last_read_seq < excluded.last_read_seq
+                    returning last_read_seq)
+                select (select last_read_seq from moved),
+                       (select last_read_seq from read_cursor
+                         where conversation_id = ?1 and reader_kind = ?2 and reader_id = ?3)""")
                 .setParameter(1, conversationId).setParameter(2, kind).setParameter(3, caller.id())
                 .setParameter(4, seq).getSingleResult();
-        long cursor = ((Number) stored).longValue();
-        if (cursor == seq) {
-            events.publish(new Event.ReadMoved(conversationId, caller.author(), seq));
+        long cursor = row[0] != null ? number(row[0]) : number(row[1]);
+        if (row[0] != null) {
+            events.publish(new Event.ReadMoved(conversationId, caller.author(), cursor));
         }
         return new ReadReceipt(conversationId, kind, caller.id(), cursor);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.Author;
+import io.switchboard.api.MessageView;
 
 /**
  * What one NOTIFY carries between replicas, typed by {@code kind}. Durable events ({@link MessageCommitted},
@@ -13,6 +14,7 @@ import io.switchboard.api.Author;
  * {@link PresenceChanged}) go out at once and are never stored. Ids and small values only: a payload stays far
  * below PostgreSQL's 8000-byte limit, and receivers read rows by cursor.
  */
+@RegisterForReflection // Jackson reads the type annotations below at run time, in the native image too
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Event.MessageCommitted.class, name = "message"),
@@ -24,9 +26,21 @@ import io.switchboard.api.Author;
         @JsonSubTypes.Type(value = Event.TokenRevoked.class, name = "revoked") })
 public sealed interface Event {
 
-    /** A message with this seq was committed in the conversation. */
+    /**
+     * A message with this seq was committed in the conversation. {@code message} is the message itself when it
+     * fits in a NOTIFY payload, so receivers deliver it without reading the store; {@code null} (a long text
+     * in a multi-byte script) means "read it by cursor".
+     */
     @RegisterForReflection
-    record MessageCommitted(long conversationId, long seq) implements Event {
+    record MessageCommitted(long conversationId, long seq, MessageView message) implements Event {
+        public MessageCommitted(MessageView message) {
+            this(message.conversationId(), message.seq(), message);
+        }
+
+        /** The same event without the message, for a payload over PostgreSQL's limit. */
+        public MessageCommitted hint() {
+            return new MessageCommitted(conversationId, seq, null);
+        }
     }
 
     /** The conversation was created, or its status or assignee changed. */

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.Author;
+import io.switchboard.api.MessageView;
 import io.switchboard.conversation.ConversationView;
 import io.switchboard.event.Event;
-import io.switchboard.message.MessageView;
 import io.switchboard.message.SendResult;
 import io.switchboard.presence.Presence.AgentPresence;
 
@@ -16,7 +16,7 @@ import io.switchboard.presence.Presence.AgentPresence;
  * {@code data} (the event name is the {@code type}), an iframe script call. Each frame is one record whose
  * {@code type} is written first. See docs/protocol.md.
  */
-@RegisterForReflection(targets = { Frame.Hello.class, Frame.Message.class, Frame.Ack.class, Frame.Subscribed.class,
+@RegisterForReflection(targets = { Frame.class, Frame.Hello.class, Frame.Message.class, Frame.Ack.class, Frame.Subscribed.class,
         Frame.Unsubscribed.class, Frame.Conversation.class, Frame.Activity.class, Frame.Typing.class,
         Frame.Viewing.class, Frame.Read.class, Frame.Presence.class, Frame.Pong.class, Frame.Error.class,
         Frame.Close.class, Frame.Open.class, Frame.Heartbeat.class, Frame.Reconnect.class })

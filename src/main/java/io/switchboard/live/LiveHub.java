@@ -15,11 +15,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.MessageView;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
 import io.switchboard.event.Event;
 import io.switchboard.message.MessageReader;
-import io.switchboard.message.MessageView;
 import io.switchboard.presence.Presence;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -147,11 +147,19 @@ public class LiveHub {
         }
     }
 
+    /**
+     * A committed message reaches local subscriptions from the payload itself; only a message too big for a
+     * NOTIFY is read back from the store (a subscription that sees a gap reads by cursor anyway).
+     */
     private void messageCommitted(Event.MessageCommitted m) {
         long conversationId = m.conversationId();
         wakeWaiters(conversationId);
         toFeed(new Frame.Activity(conversationId, m.seq()));
         if (!topics.containsKey(conversationId)) {
+            return;
+        }
+        if (m.message() != null) {
+            toTopic(conversationId, s -> s.offer(m.message()));
             return;
         }
         reader.after(conversationId, m.seq() - 1, 1).subscribe().with(

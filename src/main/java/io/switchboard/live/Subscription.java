@@ -10,8 +10,8 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.api.MessageView;
 import io.switchboard.message.MessageReader;
-import io.switchboard.message.MessageView;
 
 /**
  * One listener following one conversation from a cursor. It delivers each seq exactly once and in order:

@@ -7,6 +7,7 @@ import java.util.List;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Author;
 import io.switchboard.api.AuthorKind;
+import io.switchboard.api.MessageView;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;

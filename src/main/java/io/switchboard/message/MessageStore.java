@@ -1,8 +1,27 @@
 package io.switchboard.message;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.hibernate.Session;
+
 import io.switchboard.api.ApiException;
-import io.switchboard.api.Author;
 import io.switchboard.api.AuthorKind;
+import io.switchboard.api.MessageView;
 import io.switchboard.conversation.Access;
 import io.switchboard.conversation.AutoAssigner;
 import io.switchboard.conversation.Conversation;
@@ -11,70 +30,144 @@ import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
-/** The one write path for messages. Callers go through {@link Messages}, which validates first. */
+/**
+ * The one write path for messages: a batch of sends in one transaction (group commit). The conversations
+ * are locked in id order (writers never deadlock), a retried {@code clientMsgId} returns the original, each
+ * new message takes its conversation's next seq in the batch's order, all new messages are inserted by one
+ * statement and announced by one more, and the notifications fire only on commit. Callers go through
+ * {@link Messages}, which validates first, and {@link MessageWriter}, which forms the batches.
+ */
 @ApplicationScoped
 class MessageStore {
 
-    @Inject
-    EventPublisher events;
-
-    @Inject
-    AutoAssigner autoAssigner;
-
-    /**
-     * Locks the conversation row, so senders to one conversation queue up; returns the original message when
-     * this author already sent {@code clientMsgId}; otherwise takes the next seq, inserts, and queues the
-     * NOTIFY that fires on commit.
-     */
-    @Transactional
-    SendResult append(Caller caller, long conversationId, String clientMsgId, String text) {
-        Conversation conversation = Conversation.findById(conversationId, LockModeType.PESSIMISTIC_WRITE);
-        if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
-            throw ApiException.conversationNotFound();
+    /** One send waiting to be written, and where its answer goes. */
+    record Send(Caller caller, long conversationId, String clientMsgId, String text, long enqueuedAt,
+            CompletableFuture<SendResult> result) {
+        Key key() {
+            return new Key(caller.author().kind(), caller.id(), clientMsgId);
         }
-        if (!Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
-            throw new ApiException(403, "assigned_to_another_agent",
-                    "this conversation is assigned to another agent; ask them or an admin to transfer it");
-        }
-        AuthorKind kind = caller.author().kind();
-        var existing = Message.findByClientId(kind, caller.id(), clientMsgId);
-        if (existing.isPresent()) {
-            Message original = existing.get();
-            if (!original.conversationId.equals(conversationId)) {
-                throw ApiException.conflict("client_msg_id_reused",
-                        "this clientMsgId was already used for a message in another conversation");
-            }
-            return new SendResult(view(original, caller), true);
-        }
-
-        boolean statusChanged = caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote();
-        if (statusChanged) {
-            autoAssigner.assign(conversation);
-        }
-        conversation.lastSeq += 1;
-        conversation.touch();
-
-        Message message = new Message();
-        message.conversationId = conversationId;
-        message.seq = conversation.lastSeq;
-        message.authorKind = kind;
-        message.authorId = caller.id();
-        message.clientMsgId = clientMsgId;
-        message.text = text;
-        message.persist();
-
-        events.publish(new Event.MessageCommitted(conversationId, message.seq));
-        if (statusChanged) {
-            events.publish(new Event.ConversationChanged(conversationId));
-        }
-        return new SendResult(view(message, caller), false);
     }
 
-    private static MessageView view(Message m, Caller caller) {
-        return new MessageView(m.conversationId, m.seq, m.clientMsgId,
-                new Author(m.authorKind, m.authorId, caller.displayName()), m.text, m.createdAt);
+    /** What became of one send: a result, or the refusal its sender gets. */
+    record Outcome(SendResult result, ApiException refusal) {
+        static Outcome refused(ApiException refusal) {
+            return new Outcome(null, refusal);
+        }
+    }
+
+    /** A message's identity for retries: its author and their {@code clientMsgId}. */
+    record Key(AuthorKind kind, long authorId, String clientMsgId) {
+    }
+
+    private static final String ORIGINALS = """
+            select m.conversation_id, m.seq, m.author_kind, m.author_id, m.client_msg_id, m.text, m.created_at
+              from message m
+              join unnest(?, ?, ?) as k (author_kind, author_id, client_msg_id)
+                on m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_msg_id = k.client_msg_id""";
+    private static final String INSERT = """
+            insert into message (conversation_id, seq, author_kind, author_id, text, client_msg_id, created_at)
+            select u.conversation_id, u.seq, u.author_kind, u.author_id, u.text, u.client_msg_id, ?
+              from unnest(?, ?, ?, ?, ?, ?) as u (conversation_id, seq, author_kind, author_id, text, client_msg_id)""";
+
+    @Inject EntityManager em;
+    @Inject EventPublisher events;
+    @Inject AutoAssigner autoAssigner;
+
+    /** The outcomes in the batch's order; throws only when the transaction itself fails. */
+    @Transactional
+    List<Outcome> append(List<Send> batch) {
+        Map<Long, Conversation> conversations = lock(batch);
+        Map<Key, MessageView> known = originals(batch);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        List<MessageView> fresh = new ArrayList<>();
+        Set<Long> changed = new LinkedHashSet<>();
+        for (Send send : batch) {
+            Conversation conversation = conversations.get(send.conversationId());
+            Caller caller = send.caller();
+            if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
+                outcomes.add(Outcome.refused(ApiException.conversationNotFound()));
+                continue;
+            }
+            if (!Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
+                outcomes.add(Outcome.refused(new ApiException(403, "assigned_to_another_agent",
+                        "this conversation is assigned to another agent; ask them or an admin to transfer it")));
+                continue;
+            }
+            MessageView original = known.get(send.key());
+            if (original != null) {
+                outcomes.add(original.conversationId() == send.conversationId() ? new Outcome(new SendResult(original, true), null)
+                        : Outcome.refused(ApiException.conflict("client_msg_id_reused",
+                                "this clientMsgId was already used for a message in another conversation")));
+                continue;
+            }
+            if (caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote()) {
+                autoAssigner.assign(conversation);
+                changed.add(conversation.id);
+            }
+            conversation.lastSeq += 1;
+            conversation.touch();
+            MessageView message = new MessageView(conversation.id, conversation.lastSeq, send.clientMsgId(),
+                    caller.author(), send.text(), now);
+            known.put(send.key(), message);
+            fresh.add(message);
+            outcomes.add(new Outcome(new SendResult(message, false), null));
+        }
+        if (!fresh.isEmpty()) {
+            em.unwrap(Session.class).doWork(connection -> insert(connection, fresh, now));
+        }
+        List<Event> notices = new ArrayList<>(fresh.size() + changed.size());
+        fresh.forEach(m -> notices.add(new Event.MessageCommitted(m)));
+        changed.forEach(id -> notices.add(new Event.ConversationChanged(id)));
+        events.publishAll(notices);
+        return outcomes;
+    }
+
+    /** Every conversation of the batch, locked in id order so that concurrent writers never deadlock. */
+    private static Map<Long, Conversation> lock(List<Send> batch) {
+        List<Long> ids = batch.stream().map(Send::conversationId).distinct().sorted().toList();
+        return Conversation.<Conversation> find("id in ?1 order by id", ids).withLock(LockModeType.PESSIMISTIC_WRITE)
+                .stream().collect(Collectors.toMap(c -> c.id, c -> c));
+    }
+
+    /** Messages already stored under the batch's (author, clientMsgId) keys: retries. */
+    private Map<Key, MessageView> originals(List<Send> batch) {
+        Map<Key, Caller> authors = new HashMap<>();
+        batch.forEach(send -> authors.putIfAbsent(send.key(), send.caller()));
+        return em.unwrap(Session.class).doReturningWork(connection -> {
+            Map<Key, MessageView> found = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(ORIGINALS)) {
+                select.setArray(1, connection.createArrayOf("text", authors.keySet().stream().map(k -> k.kind().name()).toArray()));
+                select.setArray(2, connection.createArrayOf("bigint", authors.keySet().stream().map(Key::authorId).toArray()));
+                select.setArray(3, connection.createArrayOf("text", authors.keySet().stream().map(Key::clientMsgId).toArray()));
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        Key key = new Key(AuthorKind.valueOf(rows.getString("author_kind")), rows.getLong("author_id"),
+                                rows.getString("client_msg_id"));
+                        found.put(key, new MessageView(rows.getLong("conversation_id"), rows.getLong("seq"),
+                                key.clientMsgId(), authors.get(key).author(), rows.getString("text"),
+                                rows.getObject("created_at", OffsetDateTime.class).toInstant()));
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    private static void insert(Connection connection, List<MessageView> fresh, Instant now) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            insert.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            insert.setArray(2, connection.createArrayOf("bigint", fresh.stream().map(MessageView::conversationId).toArray()));
+            insert.setArray(3, connection.createArrayOf("bigint", fresh.stream().map(MessageView::seq).toArray()));
+            insert.setArray(4, connection.createArrayOf("text", fresh.stream().map(m -> m.author().kind().name()).toArray()));
+            insert.setArray(5, connection.createArrayOf("bigint", fresh.stream().map(m -> m.author().id()).toArray()));
+            insert.setArray(6, connection.createArrayOf("text", fresh.stream().map(MessageView::text).toArray()));
+            insert.setArray(7, connection.createArrayOf("text", fresh.stream().map(MessageView::clientMsgId).toArray()));
+            insert.executeUpdate();
+        }
     }
 }

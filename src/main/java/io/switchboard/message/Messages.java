@@ -1,9 +1,9 @@
 package io.switchboard.message;
 
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
-import org.hibernate.exception.ConstraintViolationException;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
@@ -16,11 +16,10 @@ import io.switchboard.identity.Caller;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
 
 /**
- * Sending a message, whatever transport it came in on: validate, then the one transactional write path
- * ({@link MessageStore#append}). Blocking: call it from a worker thread.
+ * Sending a message, whatever transport it came in on: validate, then the one write path (a group commit
+ * through {@link MessageWriter} and {@link MessageStore#append}).
  */
 @ApplicationScoped
 public class Messages {
@@ -29,15 +28,15 @@ public class Messages {
 
     private static final Logger LOG = Logger.getLogger(Messages.class);
 
-    private final MessageStore store;
+    private final MessageWriter writer;
     private final RateLimiter limiter;
     private final SwitchboardConfig config;
     private final Counter persisted;
     private final Counter duplicates;
 
     @Inject
-    Messages(MessageStore store, SwitchboardConfig config, MeterRegistry registry, RateLimiter limiter) {
-        this.store = store;
+    Messages(MessageWriter writer, SwitchboardConfig config, MeterRegistry registry, RateLimiter limiter) {
+        this.writer = writer;
         this.limiter = limiter;
         this.config = config;
         this.persisted = Counter.builder("switchboard.messages.persisted")
@@ -46,7 +45,12 @@ public class Messages {
                 .description("Sends answered with an already stored message (same clientMsgId)").register(registry);
     }
 
-    public SendResult send(Caller caller, long conversationId, String clientMsgId, String text) {
+    /**
+     * Validates a send and queues it for the next batch; the future completes once it is committed (or with
+     * the refusal: not found, not allowed, reused clientMsgId, overloaded, store unavailable). Never blocks:
+     * safe on the event loop. Throws at once for invalid input, rate limits and a full write queue.
+     */
+    public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
         if (!limiter.tryAcquire(RateLimiter.Action.send, caller.key())) {
             LOG.warnf("rate limited: sends identity=%s", caller.key());
             throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.send));
@@ -57,18 +61,11 @@ public class Messages {
             throw ApiException.badRequest("invalid_client_msg_id",
                     "clientMsgId must be 1-64 characters of letters, digits and . _ : -");
         }
-        SendResult result;
-        try {
-            result = store.append(caller, conversationId, id, text);
-        } catch (PersistenceException e) {
-            if (e instanceof ConstraintViolationException || e.getCause() instanceof ConstraintViolationException) {
-                throw ApiException.conflict("client_msg_id_reused",
-                        "this clientMsgId was already used for a message in another conversation");
+        return writer.submit(caller, conversationId, id, text).whenComplete((result, failure) -> {
+            if (result != null) {
+                (result.duplicate() ? duplicates : persisted).increment();
             }
-            throw e;
-        }
-        (result.duplicate() ? duplicates : persisted).increment();
-        return result;
+        });
     }
 
     private void validateText(String text) {

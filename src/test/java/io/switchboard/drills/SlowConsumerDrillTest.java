@@ -110,17 +110,8 @@ class SlowConsumerDrillTest {
     @Test
     void aClientThatStopsReadingDuringAReplayIsDroppedWith4000AndResumesWithoutLoss() throws Exception {
         Chat chat = Chat.start(base);
-        String agent = chat.api().agentToken();
-        int stored = 2_000; // 7.8 MB: more than the socket buffers of both ends can hold
-        sendConcurrently(chat.api(), agent, chat.id(), stored, "m".repeat(3900));
-        int before = registry.count(Transport.websocket);
-
-        try (Socket raw = new Socket()) {
-            raw.setReceiveBufferSize(2048);
-            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
-            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
-            await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
+        int stored = 2_000;
+        try (Socket raw = stalledDuringAReplay(chat, stored)) {
             raw.setSoTimeout(30_000);
             assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer during the replay");
         }
@@ -139,15 +130,7 @@ class SlowConsumerDrillTest {
     @Test
     void aDroppedClientThatKeepsSendingButNeverReadsLosesItsConnection() throws Exception {
         Chat chat = Chat.start(base);
-        sendConcurrently(chat.api(), chat.api().agentToken(), chat.id(), 2_000, "m".repeat(3900));
-        int before = registry.count(Transport.websocket);
-
-        try (Socket raw = new Socket()) {
-            raw.setReceiveBufferSize(2048);
-            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
-            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
-            await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
+        try (Socket raw = stalledDuringAReplay(chat, 2_000)) {
             long stall = config.limits().writeStallTimeout().toSeconds();
             await().atMost(Duration.ofSeconds(stall + 60)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 try {
@@ -157,6 +140,28 @@ class SlowConsumerDrillTest {
                     return true; // reset by the server
                 }
             });
+        }
+    }
+
+    /**
+     * {@code stored} messages of 3.9 KB (7.8 MB for 2,000: more than the socket buffers of both ends hold), then
+     * a raw client with a tiny receive buffer that resumes from 0 and never reads; returns its socket once the
+     * server has dropped it as a slow consumer.
+     */
+    private Socket stalledDuringAReplay(Chat chat, int stored) throws Exception {
+        sendConcurrently(chat.api(), chat.api().agentToken(), chat.id(), stored, "m".repeat(3900));
+        int before = registry.count(Transport.websocket);
+        Socket raw = new Socket();
+        try {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            RawWebSocket.handshakeAndResume(raw, chat.visitorToken(), chat.id());
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.websocket) == before + 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> registry.count(Transport.websocket) == before);
+            return raw;
+        } catch (Exception | AssertionError e) {
+            raw.close();
+            throw e;
         }
     }
 

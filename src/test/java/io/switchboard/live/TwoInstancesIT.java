@@ -104,4 +104,26 @@ class TwoInstancesIT {
         }
         assertEquals(true, Files.exists(Path.of("target", "it-logs", "replica-a.log")));
     }
+
+    /**
+     * A message carries itself in its NOTIFY when it fits; 4000 characters of a three-byte script do not
+     * (12 KB against PostgreSQL's 8000-byte limit), so that event is a hint, and the other replica reads the
+     * message by cursor. Both arrive, in order, with their text intact.
+     */
+    @Test
+    void aMessageTooBigForItsNotificationStillReachesTheOtherReplica() {
+        Api.Visitor visitor = a.api().newVisitor();
+        long conversation = a.api().conversation(visitor.token());
+        String big = "中".repeat(4000);
+        try (WsClient visitorOnA = WsClient.following(a.base(), "visitor", visitor.token(), conversation, 0)) {
+            visitorOnA.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            String agent = b.api().agentToken();
+            b.api().sendOk(agent, conversation, "big-" + conversation, big);
+            b.api().sendOk(agent, conversation, "small-" + conversation, "and a small one");
+            await().atMost(Duration.ofSeconds(30)).until(() -> visitorOnA.received().size() >= 2);
+            assertEquals(List.of(1L, 2L), visitorOnA.seqs());
+            assertEquals(big, visitorOnA.received().get(0).text());
+            assertEquals("and a small one", visitorOnA.received().get(1).text());
+        }
+    }
 }

@@ -53,8 +53,8 @@ public final class AppInstance implements AutoCloseable {
                 command.add(Path.of(artifact).toAbsolutePath().toString());
             } else {
                 command.add(ProcessHandle.current().info().command().orElse("java"));
-                command.add("-Xmx256m");
             }
+            command.add("-Xmx256m"); // the k8s memory limit's heap, on the JVM and the native executable alike
             command.add("-Dquarkus.http.port=" + port);
             command.add("-Dquarkus.http.host=127.0.0.1");
             if (!nativeBuild) {

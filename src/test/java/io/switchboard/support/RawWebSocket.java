@@ -19,6 +19,19 @@ public final class RawWebSocket {
 
     /** Upgrades {@code raw} to a visitor WebSocket and sends a resume frame from seq 0. */
     public static void handshakeAndResume(Socket raw, String token, long conversation) throws IOException {
+        handshake(raw, token);
+        byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
+                .getBytes(StandardCharsets.UTF_8);
+        write(raw, 0x1, payload);
+    }
+
+    /** A text frame (up to 64 KiB of UTF-8), masked as a client's must be. */
+    public static void text(Socket raw, String json) throws IOException {
+        write(raw, 0x1, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Upgrades {@code raw} to a visitor WebSocket. */
+    public static void handshake(Socket raw, String token) throws IOException {
         OutputStream out = raw.getOutputStream();
         String key = Base64.getEncoder().encodeToString("switchboard-test".getBytes(StandardCharsets.US_ASCII));
         out.write(("GET /ws/visitor HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -36,9 +49,6 @@ public final class RawWebSocket {
         if (!head.toString().startsWith("HTTP/1.1 101")) {
             throw new IllegalStateException("handshake refused: " + head);
         }
-        byte[] payload = Json.write(Json.object().put("type", "resume").put("conversationId", conversation).put("after", 0))
-                .getBytes(StandardCharsets.UTF_8);
-        write(raw, 0x1, payload);
     }
 
     /** A protocol-level ping, as OkHttp or URLSession send them. */
@@ -46,12 +56,18 @@ public final class RawWebSocket {
         write(raw, 0x9, new byte[0]);
     }
 
-    /** One final, masked client frame (payloads under 126 bytes). */
+    /** One final, masked client frame (payloads up to 64 KiB). */
     private static void write(Socket raw, int opcode, byte[] payload) throws IOException {
         OutputStream out = raw.getOutputStream();
         byte[] mask = { 1, 2, 3, 4 };
         out.write(0x80 | opcode);
-        out.write(0x80 | payload.length);
+        if (payload.length < 126) {
+            out.write(0x80 | payload.length);
+        } else {
+            out.write(0x80 | 126);
+            out.write(payload.length >>> 8);
+            out.write(payload.length & 0xff);
+        }
         out.write(mask);
         for (int i = 0; i < payload.length; i++) {
             out.write(payload[i] ^ mask[i % 4]);

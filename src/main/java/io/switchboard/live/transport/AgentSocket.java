@@ -9,6 +9,7 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -23,6 +24,7 @@ public class AgentSocket {
     @Inject Callers callers;
 
     @OnOpen
+    @NonBlocking
     public void open(WebSocketConnection connection) {
         // ?feed=off: a client that follows only the conversations it resumes (an integration, one chat).
         String query = connection.handshakeRequest().query();
@@ -30,12 +32,15 @@ public class AgentSocket {
                 !List.of("off").equals(new QueryStringDecoder(query == null ? "" : query, false).parameters().get("feed")));
     }
 
+    /** Like every callback here, on the event loop: it only queues the frame (see Inbound). */
     @OnTextMessage
+    @NonBlocking
     public void text(WebSocketConnection connection, String frame) {
         transport.receive(connection, frame);
     }
 
     @OnClose
+    @NonBlocking
     public void close(WebSocketConnection connection) {
         transport.close(connection);
     }

@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.MessageView;
 import io.switchboard.api.Params;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
@@ -22,9 +23,7 @@ import io.switchboard.live.LiveHub;
 import io.switchboard.live.Sink;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageReader;
-import io.switchboard.message.MessageView;
 import io.switchboard.message.Messages;
-import io.switchboard.message.SendResult;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -58,15 +57,18 @@ public class PollTransport {
     @Inject Callers callers;
     @Inject SwitchboardConfig config;
 
-    /** 201 with the stored message; 200 with the original when this clientMsgId was already sent. */
+    /**
+     * 201 with the stored message, once committed; 200 with the original when this clientMsgId was already
+     * sent. Waits for its batch without holding a thread.
+     */
     @POST
-    public Response send(@PathParam("id") String id, SendRequest request) {
+    public Uni<Response> send(@PathParam("id") String id, SendRequest request) {
         if (request == null) {
             throw ApiException.badRequest("missing_body", "a JSON body with text (and clientMsgId) is required");
         }
-        SendResult result = messages.send(callers.current(), Params.conversationId(id), request.clientMsgId(),
-                request.text());
-        return Response.status(result.duplicate() ? 200 : 201).entity(result).build();
+        return Uni.createFrom().completionStage(messages.submit(callers.current(), Params.conversationId(id),
+                request.clientMsgId(), request.text()))
+                .map(result -> Response.status(result.duplicate() ? 200 : 201).entity(result).build());
     }
 
     @GET

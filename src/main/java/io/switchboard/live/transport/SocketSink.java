@@ -85,6 +85,15 @@ final class SocketSink extends GatedSink {
         }
     }
 
+    /** The client sends faster than its frames can be handled: its inbound budget is spent. */
+    void flooded() {
+        if (dropped.compareAndSet(false, true)) {
+            LOG.warnf("closing flooding websocket identity=%s", identity);
+            endSession.run();
+            close(LiveConnection.POLICY_VIOLATION, "too many unprocessed frames: wait for answers before sending more");
+        }
+    }
+
     void stop() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);

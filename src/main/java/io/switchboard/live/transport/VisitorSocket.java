@@ -6,6 +6,7 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -20,16 +21,20 @@ public class VisitorSocket {
     @Inject Callers callers;
 
     @OnOpen
+    @NonBlocking
     public void open(WebSocketConnection connection) {
         transport.open(connection, callers.current(), callers.tokenHash(), false);
     }
 
+    /** Like every callback here, on the event loop: it only queues the frame (see Inbound). */
     @OnTextMessage
+    @NonBlocking
     public void text(WebSocketConnection connection, String frame) {
         transport.receive(connection, frame);
     }
 
     @OnClose
+    @NonBlocking
     public void close(WebSocketConnection connection) {
         transport.close(connection);
     }

@@ -1,6 +1,8 @@
 package io.switchboard.live.transport;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
@@ -40,7 +42,7 @@ public class WebSocketTransport {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(10);
     private static final TypedKey<Live> LIVE = new TypedKey<>("switchboard.live");
 
-    private record Live(ClientSession session, SocketSink sink) {
+    private record Live(ClientSession session, SocketSink sink, Inbound inbound) {
     }
 
     @Inject ClientSessions sessions;
@@ -54,6 +56,9 @@ public class WebSocketTransport {
     @Inject SwitchboardConfig config;
     @Inject Vertx vertx;
 
+    /** Characters received on every WebSocket of this instance and not handled yet (see Inbound). */
+    private final AtomicLong inboundTotal = new AtomicLong();
+
     /** {@code feed}: an agent follows every conversation's changes (off for integrations, one-chat apps). */
     public void open(WebSocketConnection connection, Caller caller, String tokenHash, boolean feed) {
         SocketSink sink = new SocketSink(connection, caller.key(), frames, config.limits(), vertx);
@@ -65,7 +70,9 @@ public class WebSocketTransport {
             sink.refuse(e);
             return;
         }
-        connection.userData().put(LIVE, new Live(session, sink));
+        Inbound inbound = new Inbound(config.limits().inboundFrames(), config.limits().inboundBytes(), inboundTotal,
+                config.limits().inboundBytesTotal(), vertx, text -> handle(connection, text));
+        connection.userData().put(LIVE, new Live(session, sink, inbound));
         sink.watch(() -> close(connection));
         session.send(new Frame.Hello(caller.author()));
         if (feed) {
@@ -73,12 +80,24 @@ public class WebSocketTransport {
         }
     }
 
+    /** On the event loop: the frame joins the connection's bounded inbound queue, or the client is closed. */
     public void receive(WebSocketConnection connection, String text) {
         Live live = connection.userData().get(LIVE);
         if (live == null) {
             return;
         }
         live.sink().active();
+        if (!live.inbound().offer(text)) {
+            live.sink().flooded();
+        }
+    }
+
+    /** On a worker thread, one frame at a time per connection, in the order they came. */
+    private void handle(WebSocketConnection connection, String text) {
+        Live live = connection.userData().get(LIVE);
+        if (live == null) {
+            return;
+        }
         ClientSession session = live.session();
         String ref = null;
         try {
@@ -86,8 +105,17 @@ public class WebSocketTransport {
             ref = frame.ref();
             switch (frame.type()) {
                 case "ping" -> session.send(new Frame.Pong(ref));
-                case "send" -> session.send(Frame.Ack.of(ref, messages.send(session.caller(),
-                        session.conversationOf(frame.conversationId()), frame.clientMsgId(), frame.text())));
+                case "send" -> {
+                    String sent = ref;
+                    messages.submit(session.caller(), session.conversationOf(frame.conversationId()),
+                            frame.clientMsgId(), frame.text()).whenComplete((result, failure) -> {
+                                if (result != null) {
+                                    session.send(Frame.Ack.of(sent, result));
+                                } else {
+                                    refuse(live, sent, failure instanceof CompletionException c ? c.getCause() : failure);
+                                }
+                            });
+                }
                 case "resume", "subscribe" -> {
                     long id = session.conversationOf(frame.conversationId());
                     conversations.visibleTo(session.caller(), id).await().atMost(STORE_TIMEOUT);
@@ -108,15 +136,19 @@ public class WebSocketTransport {
                 default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
             }
         } catch (ClientFrame.FrameException e) {
-            session.send(new Frame.Error(e.ref, e.code(), e.getMessage()));
-        } catch (ApiException e) {
-            session.send(new Frame.Error(ref, e.code(), e.getMessage()));
-            if (e instanceof RateLimitedException) {
-                live.sink().violation();
-            }
+            refuse(live, e.ref, e);
         } catch (RuntimeException e) {
-            ApiException refused = StoreFailures.unavailable(e) ? StoreFailures.toApi() : internal(e);
-            session.send(new Frame.Error(ref, refused.code(), refused.getMessage()));
+            refuse(live, ref, e);
+        }
+    }
+
+    /** An error frame for a refused client frame; a client that keeps going over its rate limits is closed. */
+    private static void refuse(Live live, String ref, Throwable failure) {
+        ApiException refusal = failure instanceof ApiException api ? api
+                : StoreFailures.unavailable(failure) ? StoreFailures.toApi() : internal(failure);
+        live.session().send(new Frame.Error(ref, refusal.code(), refusal.getMessage()));
+        if (refusal instanceof RateLimitedException limited && limited.clientsFault()) {
+            live.sink().violation();
         }
     }
 
@@ -129,7 +161,7 @@ public class WebSocketTransport {
         }
     }
 
-    private static ApiException internal(RuntimeException e) {
+    private static ApiException internal(Throwable e) {
         LOG.errorf(e, "frame handling failed");
         return new ApiException(500, "internal_error", "the frame could not be processed");
     }

@@ -1,9 +1,8 @@
-package io.switchboard.message;
+package io.switchboard.api;
 
 import java.time.Instant;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.switchboard.api.Author;
 
 /** A message on the wire, identical on every transport. */
 @RegisterForReflection

@@ -1,0 +1,177 @@
+package io.switchboard.message;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
+import io.switchboard.api.StoreFailures;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.identity.Caller;
+import io.switchboard.message.MessageStore.Outcome;
+import io.switchboard.message.MessageStore.Send;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Group commit. Sends from every transport wait in one bounded queue; one writer thread takes everything
+ * queued (up to {@code batch-size}) and commits it as one batch, and the next batch forms while that one is
+ * in flight, so a lone send waits for nobody and a busy instance pays one commit for many messages. A full
+ * queue, or a send that waited longer than {@code max-queue-wait}, is answered {@code 503 overloaded} at
+ * once: latency cannot grow without bound, and the client retries with the same {@code clientMsgId}.
+ */
+@ApplicationScoped
+class MessageWriter {
+
+    private static final Logger LOG = Logger.getLogger(MessageWriter.class);
+
+    private final MessageStore store;
+    private final SwitchboardConfig.Messages config;
+    private final BlockingQueue<Send> queue;
+    private final Counter overloaded;
+    private final DistributionSummary batches;
+    private volatile Thread writer;
+
+    @Inject
+    MessageWriter(MessageStore store, SwitchboardConfig config, MeterRegistry meters) {
+        this.store = store;
+        this.config = config.messages();
+        this.queue = new ArrayBlockingQueue<>(this.config.writeQueue());
+        Gauge.builder("switchboard.messages.write.queue", queue, BlockingQueue::size)
+                .description("Sends waiting to be written").register(meters);
+        this.overloaded = Counter.builder("switchboard.messages.overloaded")
+                .description("Sends refused because the write queue was full or too slow").register(meters);
+        this.batches = DistributionSummary.builder("switchboard.messages.batch.size")
+                .description("Sends committed together in one transaction").publishPercentiles(0.5, 0.99).register(meters);
+    }
+
+    void start(@Observes StartupEvent event) {
+        Thread thread = new Thread(this::run, "message-writer");
+        thread.setDaemon(true);
+        writer = thread;
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        Thread thread = writer;
+        writer = null;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        List<Send> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.forEach(send -> send.result().completeExceptionally(StoreFailures.toApi()));
+    }
+
+    /** Queues a validated send; its future completes after its batch committed (or with the refusal). */
+    CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
+        Send send = new Send(caller, conversationId, clientMsgId, text, System.nanoTime(), new CompletableFuture<>());
+        if (writer == null || !queue.offer(send)) {
+            overloaded.increment();
+            throw RateLimitedException.overloaded();
+        }
+        return send.result();
+    }
+
+    private void run() {
+        List<Send> batch = new ArrayList<>(config.batchSize());
+        while (writer == Thread.currentThread()) {
+            try {
+                batch.add(queue.take());
+                queue.drainTo(batch, config.batchSize() - 1);
+                write(dueOf(batch));
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable e) { // the writer must outlive any failure; its senders were answered
+                LOG.errorf(e, "message writer failed");
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Sends that waited too long are refused rather than written late. */
+    private List<Send> dueOf(List<Send> batch) {
+        long oldest = System.nanoTime() - config.maxQueueWait().toNanos();
+        List<Send> due = new ArrayList<>(batch.size());
+        for (Send send : batch) {
+            if (send.enqueuedAt() - oldest < 0) {
+                overloaded.increment();
+                send.result().completeExceptionally(RateLimitedException.overloaded());
+            } else {
+                due.add(send);
+            }
+        }
+        return due;
+    }
+
+    private void write(List<Send> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            List<Outcome> outcomes = store.append(batch);
+            batches.record(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Outcome outcome = outcomes.get(i);
+                if (outcome.refusal() == null) {
+                    batch.get(i).result().complete(outcome.result());
+                } else {
+                    batch.get(i).result().completeExceptionally(outcome.refusal());
+                }
+            }
+        } catch (RuntimeException e) {
+            if (StoreFailures.unavailable(e)) {
+                batch.forEach(send -> send.result().completeExceptionally(StoreFailures.toApi()));
+            } else if (batch.size() > 1) {
+                // One send failed the transaction (a retry of a send another replica is storing right now):
+                // each alone, in order, so that it cannot fail or reorder the others.
+                batch.forEach(send -> write(List.of(send)));
+            } else if (!retried(batch.get(0), e)) {
+                LOG.errorf(e, "a send could not be stored");
+                batch.get(0).result().completeExceptionally(
+                        new ApiException(500, "internal_error", "the message could not be stored"));
+            }
+        }
+    }
+
+    /** A lone send that lost a race for its key: once more, it now finds the original. */
+    private boolean retried(Send send, RuntimeException failure) {
+        if (!isUniqueViolation(failure)) {
+            return false;
+        }
+        try {
+            Outcome outcome = store.append(List.of(send)).get(0);
+            if (outcome.refusal() == null) {
+                send.result().complete(outcome.result());
+            } else {
+                send.result().completeExceptionally(outcome.refusal());
+            }
+            return true;
+        } catch (RuntimeException again) {
+            return false;
+        }
+    }
+
+    private static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,149 @@
+package io.switchboard.drills;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.switchboard.support.Api;
+import io.switchboard.support.AppInstance;
+import io.switchboard.support.RawWebSocket;
+import io.switchboard.support.WsClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Drill (issue #11): four anonymous visitors flood an instance with 256 MiB of heap with {@code ping},
+ * {@code read} and {@code typing} frames for 30 s, as fast as their sockets take them, reconnecting whenever
+ * they are closed. The instance must keep a bounded heap and stay ready, and an ordinary conversation on it
+ * keeps working (its latency is printed, not asserted: this machine is shared).
+ */
+class InboundFloodIT {
+
+    private static final long FLOOD_SECONDS = 30;
+
+    static EmbeddedPostgres postgres;
+    static AppInstance app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        postgres = EmbeddedPostgres.builder().setDataDirectory(Files.createTempDirectory("switchboard-flood-db"))
+                .setCleanDataDirectory(true).start();
+        app = AppInstance.start("flooded", postgres.getPort());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void floodingClientsCannotExhaustTheHeapNorStopAnOrdinaryConversation() throws Exception {
+        Api api = app.api();
+        List<Api.Visitor> flooders = List.of(api.newVisitor(), api.newVisitor(), api.newVisitor(), api.newVisitor());
+        AtomicLong framesSent = new AtomicLong();
+        AtomicLong connections = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(FLOOD_SECONDS);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> floods = new ArrayList<>();
+        for (Api.Visitor flooder : flooders) {
+            floods.add(pool.submit(() -> flood(flooder, end, framesSent, connections, pool)));
+        }
+
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        List<Long> latencies = new ArrayList<>();
+        int sent = 0;
+        try (WsClient agent = WsClient.following(app.base(), "agent", api.agentToken(), conversation, 0);
+                WsClient ordinary = WsClient.connect(app.base(), "visitor", visitor.token())) {
+            agent.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            while (System.nanoTime() < end) {
+                String id = "ordinary-" + (++sent);
+                long at = System.nanoTime();
+                ordinary.sendMessage(conversation, id, "still here " + sent);
+                int expected = sent;
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                        .until(() -> agent.received().size() >= expected);
+                latencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - at));
+                await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            }
+            assertEquals(sent, agent.received().size(), "every ordinary message reached the agent");
+        } finally {
+            for (Future<?> f : floods) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+            pool.shutdownNow();
+        }
+
+        assertTrue(app.process().isAlive(), "the instance survived; see " + app.log());
+        assertEquals(200, api.get(null, "/q/health/ready").statusCode(), "readiness stays UP");
+        long heap = heapAfterGc();
+        latencies.sort(null);
+        System.out.printf("inbound flood drill: %d frames on %d connections in %d s; heap after GC %d MB (-Xmx256m); "
+                + "ordinary conversation: %d messages, p50 %d ms, p99 %d ms, max %d ms%n", framesSent.get(),
+                connections.get(), FLOOD_SECONDS, heap / (1024 * 1024), latencies.size(),
+                latencies.get(latencies.size() / 2), latencies.get((int) Math.floor(latencies.size() * 0.99)),
+                latencies.get(latencies.size() - 1));
+        assertTrue(heap < 160L * 1024 * 1024, "heap after GC " + heap / (1024 * 1024) + " MB");
+    }
+
+    /** One flooding visitor: frames as fast as the socket takes them, reading (and discarding) every answer. */
+    private Void flood(Api.Visitor visitor, long end, AtomicLong framesSent, AtomicLong connections, ExecutorService pool) {
+        String[] frames = { "{\"type\":\"ping\"}", "{\"type\":\"read\",\"seq\":0}", "{\"type\":\"typing\",\"state\":\"start\"}" };
+        while (System.nanoTime() < end) {
+            try (Socket raw = new Socket()) {
+                raw.connect(new InetSocketAddress(app.base().getHost(), app.base().getPort()));
+                RawWebSocket.handshake(raw, visitor.token());
+                connections.incrementAndGet();
+                InputStream in = raw.getInputStream();
+                pool.submit(() -> in.transferTo(OutputStream.nullOutputStream()));
+                for (int n = 0; System.nanoTime() < end; n++) {
+                    RawWebSocket.text(raw, frames[n % frames.length]);
+                    framesSent.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException closedByTheServer) {
+                // reconnect, as a hostile client would
+            }
+        }
+        return null;
+    }
+
+    /** The instance's heap after a full collection (jcmd GC.run on the JVM; as reported on a native image). */
+    private static long heapAfterGc() throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Boolean.getBoolean("switchboard.native") && Files.isExecutable(jcmd)) {
+            new ProcessBuilder(jcmd.toString(), Long.toString(app.process().pid()), "GC.run").redirectErrorStream(true)
+                    .start().waitFor(30, TimeUnit.SECONDS);
+        }
+        long used = 0;
+        for (String line : app.api().get(null, "/q/metrics").body().split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
+                used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return used;
+    }
+}
