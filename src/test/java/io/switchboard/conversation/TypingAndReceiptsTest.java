@@ -110,6 +110,17 @@ class TypingAndReceiptsTest {
             JsonNode read = visitorWs.awaitFrame(f -> f.get("type").asText().equals("read"));
             assertEquals("agent", read.get("readerKind").asText());
             assertEquals(3, read.get("seq").asLong());
+            // A read that does not move the cursor (again, or backwards) is answered but announced to nobody.
+            agentWs.send(Json.object().put("type", "read").put("conversationId", chat.id()).put("seq", 3));
+            agentWs.send(Json.object().put("type", "read").put("conversationId", chat.id()).put("seq", 2));
+            agentWs.send(Json.object().put("type", "ping").put("ref", "after-reads")); // frames are handled in order
+            agentWs.awaitFrame(f -> "after-reads".equals(f.path("ref").asText(null)));
+            given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON).body("{\"seq\":1}")
+                    .post("/api/conversations/{id}/read", chat.id()).then().statusCode(200);
+            visitorWs.awaitFrame(f -> f.get("type").asText().equals("read") && f.get("readerKind").asText().equals("visitor"));
+            assertEquals(1, visitorWs.frames().stream()
+                    .filter(f -> f.get("type").asText().equals("read") && f.get("readerKind").asText().equals("agent")).count(),
+                    "the agent's cursor moved once");
         }
         // Backwards is ignored, beyond the last message is refused.
         given().auth().oauth2(agent).contentType(ContentType.JSON).body("{\"seq\":1}")

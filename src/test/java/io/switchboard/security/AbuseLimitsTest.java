@@ -121,6 +121,10 @@ class AbuseLimitsTest {
             sixth.awaitClosed(LiveConnection.TOO_MANY_CONNECTIONS);
             assertEquals("too_many_connections", sixth.awaitFrame(f -> f.get("type").asText().equals("error"))
                     .get("code").asText());
+            // A short poll is a request, not a connection: it is answered even now.
+            long conversation = new Api(base).conversation(visitor.token());
+            assertEquals(200, new Api(base).get(visitor.token(), "/api/conversations/" + conversation + "/messages?after=0")
+                    .statusCode());
         } finally {
             open.forEach(WsClient::close);
         }

@@ -42,7 +42,6 @@ import jakarta.ws.rs.core.MediaType;
 public class IframeStreamTransport {
 
     private static final Pattern CALLBACK = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,63}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Inject ConversationReader conversations;
     @Inject EventStream streams;
@@ -50,6 +49,9 @@ public class IframeStreamTransport {
     @Inject Callers callers;
     @Inject FrameWriter frames;
     @Inject SwitchboardConfig config;
+
+    /** Per instance, not static: a static one would be seeded once, at native-image build time. */
+    private final SecureRandom random = new SecureRandom();
 
     @GET
     @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
@@ -73,7 +75,7 @@ public class IframeStreamTransport {
             throw ApiException.badRequest("invalid_callback", "callback must be a plain JavaScript identifier");
         }
         byte[] nonce = new byte[16];
-        RANDOM.nextBytes(nonce);
+        random.nextBytes(nonce);
         IframeEncoder encoder = new IframeEncoder(frames, config.iframe(), function,
                 Base64.getEncoder().encodeToString(nonce), after);
         Multi<String> chunks = streams.open(caller, callers.tokenHash(), ClientAddress.of(request), Transport.iframe,
