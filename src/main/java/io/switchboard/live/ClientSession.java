@@ -100,12 +100,6 @@ public final class ClientSession {
         }
     }
 
-    /** The cursor of a followed conversation: where this client would resume. */
-    public long cursor(long conversationId, long fallback) {
-        Subscription subscription = subscriptions.get(conversationId);
-        return subscription == null ? fallback : subscription.cursor();
-    }
-
     /** The frame's conversation; a visitor may leave it out to mean "my current conversation". Blocking. */
     public long conversationOf(Long requested) {
         if (requested != null) {

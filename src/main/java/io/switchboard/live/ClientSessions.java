@@ -4,6 +4,7 @@ import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.Conversations;
 import io.switchboard.identity.Caller;
 import io.switchboard.presence.Presence;
+import io.switchboard.presence.Viewers;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 

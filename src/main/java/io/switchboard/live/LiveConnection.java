@@ -40,14 +40,6 @@ public final class LiveConnection {
         this.closer = closer;
     }
 
-    public Transport transport() {
-        return transport;
-    }
-
-    public String identity() {
-        return identity;
-    }
-
     void close(int code, String reason) {
         if (!released) {
             closer.close(code, reason);

@@ -58,11 +58,6 @@ public final class Subscription {
         return conversationId;
     }
 
-    /** The seq of the last message delivered: where a reconnect should resume. */
-    public synchronized long cursor() {
-        return lastSeq;
-    }
-
     /** A committed message, fetched once by the hub for every local subscription. */
     synchronized void offer(MessageView message) {
         if (closed || message.seq() <= lastSeq) {

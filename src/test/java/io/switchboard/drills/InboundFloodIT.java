@@ -100,14 +100,21 @@ class InboundFloodIT {
 
         assertTrue(app.process().isAlive(), "the instance survived; see " + app.log());
         assertEquals(200, api.get(null, "/q/health/ready").statusCode(), "readiness stays UP");
-        long heap = heapAfterGc();
+        boolean collected = forceCollection();
+        long heap = heapInUse();
         latencies.sort(null);
-        System.out.printf("inbound flood drill: %d frames on %d connections in %d s; heap after GC %s (-Xmx256m); "
+        System.out.printf("inbound flood drill: %d frames on %d connections in %d s; heap %s (-Xmx256m); "
                 + "ordinary conversation: %d messages, p50 %d ms, p99 %d ms, max %d ms%n", framesSent.get(),
-                connections.get(), FLOOD_SECONDS, heap > 0 ? heap / (1024 * 1024) + " MB" : "not reported", latencies.size(),
+                connections.get(), FLOOD_SECONDS,
+                heap <= 0 ? "not reported" : heap / (1024 * 1024) + (collected ? " MB after GC" : " MB in use, no forced collection"),
+                latencies.size(),
                 latencies.get(latencies.size() / 2), latencies.get((int) Math.floor(latencies.size() * 0.99)),
                 latencies.get(latencies.size() - 1));
-        assertTrue(heap < 160L * 1024 * 1024, "heap after GC " + heap / (1024 * 1024) + " MB");
+        // Only a forced collection tells what stays: on the native executable (no jcmd) the bound is that the
+        // process survived within -Xmx256m and stayed ready, asserted above.
+        if (collected) {
+            assertTrue(heap < 160L * 1024 * 1024, "heap after GC " + heap / (1024 * 1024) + " MB");
+        }
     }
 
     /** One flooding visitor: frames as fast as the socket takes them, reading (and discarding) every answer. */
@@ -131,13 +138,19 @@ class InboundFloodIT {
         return null;
     }
 
-    /** The instance's heap after a full collection (jcmd GC.run on the JVM; as reported on a native image). */
-    private static long heapAfterGc() throws Exception {
+    /** A full collection in the instance: jcmd GC.run on the JVM; false where it cannot be forced (native). */
+    private static boolean forceCollection() throws Exception {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Boolean.getBoolean("switchboard.native") && Files.isExecutable(jcmd)) {
-            new ProcessBuilder(jcmd.toString(), Long.toString(app.process().pid()), "GC.run").redirectErrorStream(true)
-                    .start().waitFor(30, TimeUnit.SECONDS);
+        if (Boolean.getBoolean("switchboard.native") || !Files.isExecutable(jcmd)) {
+            return false;
         }
+        Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(app.process().pid()), "GC.run")
+                .redirectErrorStream(true).start();
+        return gc.waitFor(30, TimeUnit.SECONDS) && gc.exitValue() == 0;
+    }
+
+    /** The instance's heap in use, as its metrics report it. */
+    private static long heapInUse() {
         long used = 0;
         for (String line : app.api().get(null, "/q/metrics").body().split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {

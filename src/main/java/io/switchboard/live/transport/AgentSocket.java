@@ -47,6 +47,6 @@ public class AgentSocket {
 
     @OnError
     public void error(WebSocketConnection connection, Throwable failure) {
-        SocketSink.failed(connection, failure);
+        transport.error(connection, failure);
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import org.jboss.logging.Logger;
+
 import io.vertx.core.Vertx;
 
 /**
@@ -15,6 +17,8 @@ import io.vertx.core.Vertx;
  * every frame type counts.
  */
 final class Inbound {
+
+    private static final Logger LOG = Logger.getLogger(Inbound.class);
 
     private final ArrayDeque<String> frames = new ArrayDeque<>();
     private final int maxFrames;
@@ -68,7 +72,11 @@ final class Inbound {
                 bytes -= next.length();
                 total.addAndGet(-next.length());
             }
-            handler.accept(next);
+            try {
+                handler.accept(next);
+            } catch (Throwable e) { // one frame's failure must not stop this connection's frames for good
+                LOG.errorf(e, "inbound frame handling failed");
+            }
         }
     }
 }

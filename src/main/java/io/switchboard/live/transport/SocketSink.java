@@ -9,15 +9,12 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.switchboard.api.ApiException;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.live.Frame;
 import io.switchboard.live.FrameWriter;
 import io.switchboard.live.GatedSink;
 import io.switchboard.live.LiveConnection;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClosedException;
 
 /**
  * A WebSocket as a {@link Sink}, with its budget: bytes handed to the network but not yet written are
@@ -63,13 +60,6 @@ final class SocketSink extends GatedSink {
                 drop("stopped reading during a replay");
             }
         });
-    }
-
-    /** Admission refused (429 too_many_connections, 503 draining): an error frame, then the close code. */
-    void refuse(ApiException refusal) {
-        send(new Frame.Error(null, refusal.code(), refusal.getMessage()));
-        close(refusal instanceof RateLimitedException ? LiveConnection.TOO_MANY_CONNECTIONS : LiveConnection.GOING_AWAY,
-                refusal.code());
     }
 
     /** The client sent something. */
@@ -129,7 +119,7 @@ final class SocketSink extends GatedSink {
      * A slow consumer, whichever way it was found: its session ends at once (nothing more is produced for it,
      * it no longer counts against its limits), and the 4000 close frame is queued behind what it has not read
      * yet, so a client that reads again finds it there. One that never reads is torn down by
-     * {@link StalledWrites}.
+     * {@code security.StalledWrites}.
      */
     private void drop(String why) {
         if (dropped.compareAndSet(false, true)) {
@@ -149,21 +139,5 @@ final class SocketSink extends GatedSink {
             connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {
             }, failure -> LOG.debugf("websocket close failed: %s", failure.getMessage()));
         }
-    }
-
-
-    /** A transport-level failure; an oversize message is closed with 1009 as documented. */
-    static void failed(WebSocketConnection connection, Throwable failure) {
-        if (failure instanceof IllegalStateException && failure.getMessage() != null
-                && failure.getMessage().contains("max message size")) {
-            close(connection, LiveConnection.TOO_BIG, "message too big");
-            return;
-        }
-        if (failure instanceof HttpClosedException) {
-            LOG.debugf("websocket closed while writing: %s", failure.getMessage()); // the peer went away
-        } else {
-            LOG.warnf("websocket error: %s", failure.getClass().getSimpleName());
-        }
-        close(connection, 1011, "internal error");
     }
 }

@@ -41,6 +41,6 @@ public class VisitorSocket {
 
     @OnError
     public void error(WebSocketConnection connection, Throwable failure) {
-        SocketSink.failed(connection, failure);
+        transport.error(connection, failure);
     }
 }

@@ -1,11 +1,10 @@
-package io.switchboard.live;
+package io.switchboard.presence;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.switchboard.conversation.TypingNotices;
 import io.switchboard.identity.Caller;
-import io.switchboard.presence.Presence;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -32,7 +31,7 @@ public class Viewers {
     @Inject TypingNotices notices;
     @Inject Vertx vertx;
 
-    void enter(Caller agent, long conversationId) {
+    public void enter(Caller agent, long conversationId) {
         boolean[] arrived = new boolean[1];
         here.compute(new Key(agent.id(), conversationId), (key, entry) -> {
             Entry e = entry == null ? new Entry() : entry;
@@ -50,7 +49,7 @@ public class Viewers {
     }
 
     /** {@code linger}: say "stopped viewing" only if no session comes back within the presence grace period. */
-    void leave(Caller agent, long conversationId, boolean linger) {
+    public void leave(Caller agent, long conversationId, boolean linger) {
         Key key = new Key(agent.id(), conversationId);
         boolean[] left = new boolean[1];
         here.computeIfPresent(key, (k, e) -> {
@@ -74,7 +73,7 @@ public class Viewers {
     }
 
     /** A colleague just opened the conversation: tell them this agent is already here. */
-    void remind(Caller agent, long conversationId) {
+    public void remind(Caller agent, long conversationId) {
         notices.viewing(agent, conversationId, true);
     }
 }

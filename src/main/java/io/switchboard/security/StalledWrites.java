@@ -1,4 +1,4 @@
-package io.switchboard.live.transport;
+package io.switchboard.security;
 
 import java.util.concurrent.TimeUnit;
 

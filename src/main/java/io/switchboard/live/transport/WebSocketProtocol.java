@@ -1,0 +1,102 @@
+package io.switchboard.live.transport;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.switchboard.api.ApiException;
+import io.switchboard.api.RateLimitedException;
+import io.switchboard.api.StoreFailures;
+import io.switchboard.conversation.ConversationReader;
+import io.switchboard.conversation.Receipts;
+import io.switchboard.conversation.TypingNotices;
+import io.switchboard.live.ClientSession;
+import io.switchboard.live.Frame;
+import io.switchboard.message.Messages;
+import io.switchboard.presence.Presence;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * What each WebSocket client frame does: decode it, call the session or a domain service, answer with a
+ * frame. One frame at a time per connection, on a worker thread (see {@link Inbound}), so blocking calls
+ * are allowed; a send is answered when its batch commits, without holding the thread. Every refusal is an
+ * {@code error} frame echoing the frame's {@code ref}. See docs/protocol.md.
+ */
+@ApplicationScoped
+public class WebSocketProtocol {
+
+    private static final Logger LOG = Logger.getLogger(WebSocketProtocol.class);
+    private static final Duration STORE_TIMEOUT = Duration.ofSeconds(10);
+
+    @Inject Messages messages;
+    @Inject ConversationReader conversations;
+    @Inject Receipts receipts;
+    @Inject TypingNotices typing;
+    @Inject Presence presence;
+    @Inject ObjectMapper json;
+
+    void handle(ClientSession session, SocketSink sink, String text) {
+        String ref = null;
+        try {
+            ClientFrame frame = ClientFrame.parse(text, json);
+            ref = frame.ref();
+            switch (frame.type()) {
+                case "ping" -> session.send(new Frame.Pong(ref));
+                case "send" -> send(session, sink, frame);
+                case "resume", "subscribe" -> {
+                    long id = session.conversationOf(frame.conversationId());
+                    conversations.visibleTo(session.caller(), id).await().atMost(STORE_TIMEOUT);
+                    long after = frame.after() == null ? 0 : frame.after();
+                    session.requireRoomFor(id);
+                    session.send(new Frame.Subscribed(ref, id, after));
+                    session.resume(id, after);
+                }
+                case "unsubscribe" -> {
+                    long id = frame.requireConversationId();
+                    session.unsubscribe(id);
+                    session.send(new Frame.Unsubscribed(ref, id));
+                }
+                case "typing" -> typing.announce(session.caller(), session.conversationOf(frame.conversationId()), frame.state());
+                case "read" -> receipts.markRead(session.caller(), session.conversationOf(frame.conversationId()),
+                        frame.requireSeq());
+                case "presence" -> presence.setAvailability(session.caller(), frame.state()).await().atMost(STORE_TIMEOUT);
+                default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
+            }
+        } catch (ClientFrame.FrameException e) {
+            refuse(session, sink, e.ref, e);
+        } catch (RuntimeException e) {
+            refuse(session, sink, ref, e);
+        }
+    }
+
+    /** Acknowledged once its batch is committed; refused at once when invalid, rate limited or overloaded. */
+    private void send(ClientSession session, SocketSink sink, ClientFrame frame) {
+        messages.submit(session.caller(), session.conversationOf(frame.conversationId()), frame.clientMsgId(), frame.text())
+                .whenComplete((result, failure) -> {
+                    if (result != null) {
+                        session.send(Frame.Ack.of(frame.ref(), result));
+                    } else {
+                        refuse(session, sink, frame.ref(), failure instanceof CompletionException c ? c.getCause() : failure);
+                    }
+                });
+    }
+
+    /** An error frame for a refused client frame; a client that keeps going over its rate limits is closed. */
+    private static void refuse(ClientSession session, SocketSink sink, String ref, Throwable failure) {
+        ApiException refusal = failure instanceof ApiException api ? api
+                : StoreFailures.unavailable(failure) ? StoreFailures.toApi() : internal(failure);
+        session.send(new Frame.Error(ref, refusal.code(), refusal.getMessage()));
+        if (refusal instanceof RateLimitedException limited && limited.clientsFault()) {
+            sink.violation();
+        }
+    }
+
+    private static ApiException internal(Throwable e) {
+        LOG.errorf(e, "frame handling failed");
+        return new ApiException(500, "internal_error", "the frame could not be processed");
+    }
+}
