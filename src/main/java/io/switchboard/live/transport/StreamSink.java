@@ -82,12 +82,20 @@ final class StreamSink<T> extends GatedSink {
         end(new Frame.Close(code, reason));
     }
 
-    synchronized void end(Frame last) {
-        if (!finished && emitter != null) {
+    /**
+     * The last frames under this sink's lock; the completion outside it: completing runs the stream's
+     * cleanup (the session closes its subscription), while a subscription delivering to this sink holds its
+     * own lock and waits for this one.
+     */
+    void end(Frame last) {
+        synchronized (this) {
+            if (finished || emitter == null) {
+                return;
+            }
             encoder.closing(last).forEach(this::emit);
             finished = true;
-            emitter.complete();
         }
+        emitter.complete();
     }
 
     /** Ends the session and the TCP connection at once: a graceful end would queue behind the backlog. */
