@@ -40,10 +40,7 @@ public class EventPublisher {
     /** Inside the caller's transaction: PostgreSQL delivers it only when, and if, that transaction commits. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void publish(Event event) {
-        em.createNativeQuery("select pg_notify(?1, ?2)")
-                .setParameter(1, config.fanout().channel())
-                .setParameter(2, payload(event))
-                .getSingleResult();
+        publishAll(List.of(event));
     }
 
     /** Many events in one statement (a batch of messages), inside the caller's transaction, in this order. */

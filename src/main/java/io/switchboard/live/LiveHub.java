@@ -66,16 +66,16 @@ public class LiveHub {
 
     /** Follow a conversation from {@code after}: everything after it is replayed from the store, then live. */
     public Subscription subscribe(long conversationId, long after, Transport transport, Sink sink) {
-        Subscription[] created = new Subscription[1];
-        created[0] = new Subscription(conversationId, after, sink, reader, config.messages().pageSize(),
-                latency.get(transport), () -> leave(conversationId, created[0]));
-        topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(created[0]);
-        created[0].catchUp();
-        return created[0];
+        Subscription subscription = new Subscription(conversationId, after, sink, reader, config.messages().pageSize(),
+                latency.get(transport), this::leave);
+        topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(subscription);
+        subscription.catchUp();
+        return subscription;
     }
 
-    private void leave(long conversationId, Subscription subscription) {
-        topics.computeIfPresent(conversationId, (id, set) -> set.remove(subscription) && set.isEmpty() ? null : set);
+    private void leave(Subscription subscription) {
+        topics.computeIfPresent(subscription.conversationId(),
+                (id, set) -> set.remove(subscription) && set.isEmpty() ? null : set);
     }
 
     /** Agents' feed: every conversation change, message activity and presence change. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -29,7 +30,7 @@ public final class Subscription {
     private final MessageReader reader;
     private final int pageSize;
     private final Timer latency;
-    private final Runnable onClose;
+    private final Consumer<Subscription> onClose;
 
     private long lastSeq;
     private long wantedUpTo;
@@ -43,7 +44,7 @@ public final class Subscription {
     private boolean closed;
 
     Subscription(long conversationId, long after, Sink sink, MessageReader reader, int pageSize, Timer latency,
-            Runnable onClose) {
+            Consumer<Subscription> onClose) {
         this.conversationId = conversationId;
         this.sink = sink;
         this.reader = reader;
@@ -164,6 +165,6 @@ public final class Subscription {
                 fetch.cancel();
             }
         }
-        onClose.run();
+        onClose.accept(this);
     }
 }

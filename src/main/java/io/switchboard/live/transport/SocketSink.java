@@ -77,11 +77,8 @@ final class SocketSink extends GatedSink {
 
     /** The client sends faster than its frames can be handled: its inbound budget is spent. */
     void flooded() {
-        if (dropped.compareAndSet(false, true)) {
-            LOG.warnf("closing flooding websocket identity=%s", identity);
-            endSession.run();
-            close(LiveConnection.POLICY_VIOLATION, "too many unprocessed frames: wait for answers before sending more");
-        }
+        end(LiveConnection.POLICY_VIOLATION, "too many unprocessed frames: wait for answers before sending more",
+                "flooding");
     }
 
     void stop() {
@@ -122,10 +119,15 @@ final class SocketSink extends GatedSink {
      * {@code security.StalledWrites}.
      */
     private void drop(String why) {
+        end(LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor", "slow consumer, " + why);
+    }
+
+    /** Once: the session ends at once, then the close frame is queued behind what the client has not read. */
+    private void end(int code, String reason, String why) {
         if (dropped.compareAndSet(false, true)) {
-            LOG.warnf("dropping slow websocket consumer identity=%s (%s)", identity, why);
+            LOG.warnf("closing websocket identity=%s (%s)", identity, why);
             endSession.run();
-            close(LiveConnection.SLOW_CONSUMER, "too slow: reconnect and resume from your cursor");
+            close(code, reason);
         }
     }
 
