@@ -7,6 +7,15 @@
 #   bench/run.sh soak       drill 4: 10 minutes of mixed-transport traffic with connection churn, sampling
 #                           the server's heap after GC, threads and file descriptors every minute
 #
+# BENCH_SERVER=native bench/run.sh measures the native executable (target/*-runner, built first with
+# `./mvnw package -Dnative`, e.g. with the shared check toolchain) instead of the JVM; each kind keeps its
+# raw figures in bench/results/raw/<kind>/ and latest.md shows the two side by side. Both run against the
+# same PostgreSQL (BenchDatabase: the embedded binaries, in a process of their own) with the GC and heap
+# settings below (JVM_OPTS, NATIVE_OPTS: the ones the README recommends).
+#
+# The throughput ramp is driven by LeanChat (the JDK's WebSocket client, one pacing thread): Gatling on
+# the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
+#
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
 # drives thousands of messages per second from a handful of identities and one host); everything else is
 # the production configuration.
@@ -18,8 +27,13 @@ BENCH=$ROOT/bench
 PORT=${BENCH_PORT:-18080}
 BASE=http://127.0.0.1:$PORT
 WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
-RAW=$BENCH/results/raw
+KIND=${BENCH_SERVER:-jvm}
+CLIENT=${BENCH_CLIENT:-lean}
+RAW=$BENCH/results/raw/$KIND
 rm -rf "$RAW" && mkdir -p "$RAW"
+# The settings the README recommends for each kind (measured: see bench/results/latest.md).
+JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xms64m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}
+NATIVE_OPTS=${NATIVE_OPTS:--Xmx1g}
 export MAVEN_ARGS="${MAVEN_ARGS:-} -B -ntp -q"
 say() { printf '\n== %s\n' "$*"; }
 
@@ -29,9 +43,26 @@ else
   CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="500 1000 2000 3000 4000 6000 8000"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
 fi
 
-say "build the service"
-./mvnw package -DskipTests
 JAR=$ROOT/target/quarkus-app/quarkus-run.jar
+if [ "$KIND" = native ]; then
+  RUNNER=$(ls "$ROOT"/target/*-runner 2>/dev/null | head -1 || true)
+  [ -n "$RUNNER" ] || { echo "no target/*-runner: build it first with ./mvnw package -Dnative" >&2; exit 1; }
+  echo "measuring $RUNNER, built $(date -r "$RUNNER")"
+else
+  say "build the service"
+  ./mvnw package -DskipTests
+fi
+
+say "build the load clients and start the benchmark's PostgreSQL"
+( cd "$BENCH" && ../mvnw test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" )
+CP=$BENCH/target/test-classes:$(cat "$WORK/cp.txt")
+java -cp "$CP" -Dbench.db-port-file="$WORK/db.port" io.switchboard.bench.BenchDatabase > "$WORK/db.log" 2>&1 &
+DB=$!
+for _ in $(seq 1 600); do [ -s "$WORK/db.port" ] && break; sleep 0.1; done
+DB_PORT=$(cat "$WORK/db.port")
+DATASOURCE=(-Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$DB_PORT/postgres"
+  -Dquarkus.datasource.reactive.url="postgresql://127.0.0.1:$DB_PORT/postgres"
+  -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres)
 
 LIMITS=(-Dswitchboard.limits.sends.per-second=1000000 -Dswitchboard.limits.sends.burst=1000000
   -Dswitchboard.limits.visitor-creation.per-second=1000000 -Dswitchboard.limits.visitor-creation.burst=1000000
@@ -48,15 +79,23 @@ wait_ready() { # url timeout-seconds
   return 1
 }
 
-say "start the service (JVM, embedded PostgreSQL) on $BASE"
-( cd "$WORK" && exec java -XX:StartFlightRecording=name=bench,settings=profile,maxage=10m \
-    -Dswitchboard.embedded-db.enabled=true -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${LIMITS[@]}" \
-    -jar "$JAR" > "$WORK/server.log" 2>&1 ) &
+say "start the service ($KIND) on $BASE"
+if [ "$KIND" = native ]; then
+  # shellcheck disable=SC2086
+  ( cd "$WORK" && exec "$RUNNER" $NATIVE_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" \
+      "${LIMITS[@]}" > "$WORK/server.log" 2>&1 ) &
+else
+  # shellcheck disable=SC2086
+  ( cd "$WORK" && exec java $JVM_OPTS -XX:StartFlightRecording=name=bench,settings=profile,maxage=10m \
+      -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" "${LIMITS[@]}" \
+      -jar "$JAR" > "$WORK/server.log" 2>&1 ) &
+fi
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
+trap 'kill $SERVER $DB 2>/dev/null || true; wait $SERVER $DB 2>/dev/null || true' EXIT
 wait_ready "$BASE/q/health/ready" 120
-DB_PORT=$(grep -o 'embedded PostgreSQL on port [0-9]*' "$WORK/server.log" | grep -o '[0-9]*$')
-echo "service pid $SERVER, PostgreSQL on port $DB_PORT"
+OPTS=$([ "$KIND" = native ] && echo "$NATIVE_OPTS" || echo "$JVM_OPTS")
+echo "service pid $SERVER ($KIND: $OPTS), PostgreSQL on port $DB_PORT"
+echo "{\"kind\":\"$KIND\",\"options\":\"$OPTS\",\"client\":\"$CLIENT\"}" > "$RAW/server.json"
 
 gatling() { # simulation, then -D settings
   local simulation=$1; shift
@@ -77,7 +116,7 @@ pg_cpu() {
 if [ "$MODE" = soak ]; then
   say "soak: ${SOAK_MINUTES:-10} minutes"
   gatling SoakSimulation -Dbench.minutes="${SOAK_MINUTES:-10}" -Dbench.server-pid=$SERVER -Dbench.out="$RAW/soak.json"
-  python3 "$BENCH/summarise.py" "$RAW" /dev/null "$BENCH/results" soak
+  python3 "$BENCH/summarise.py" "$BENCH/results/raw" - "$BENCH/results" soak
   exit 0
 fi
 
@@ -91,15 +130,23 @@ for t in websocket sse longpoll poll; do
     -Dbench.duration=$DURATION -Dbench.out="$RAW/chat-$t.json"
 done
 
-say "2. throughput ramp over WebSocket: $RAMP_RATES msg/s, ${RAMP_DURATION}s each"
+say "2. throughput ramp over WebSocket ($CLIENT client): $RAMP_RATES msg/s, ${RAMP_DURATION}s each"
+lean() { # -D settings
+  java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
+}
 for r in $RAMP_RATES; do
   ( sleep $(( RAMP_DURATION / 2 + 10 )); top -b -n 1 -w 200 | head -15 > "$RAW/top-ramp-$r.txt" ) &
   metrics "$RAW/metrics-before-$r.txt"
   server0=$(cpu_of $SERVER); pg0=$(pg_cpu)
-  # The load generator's own CPU: bash's `time` counts the Maven and Gatling JVMs it waited for.
+  # The load generator's own CPU: bash's `time` counts the JVMs it waited for (Gatling: Maven's too).
   TIMEFORMAT='%U %S'
-  { time gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off \
-    -Dbench.duration=$RAMP_DURATION -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
+  if [ "$CLIENT" = gatling ]; then
+    { time gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off \
+      -Dbench.duration=$RAMP_DURATION -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
+  else
+    { time lean -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off -Dbench.duration=$RAMP_DURATION \
+      -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
+  fi
   read -r lu ls < <(tail -1 "$WORK/time-$r.txt")
   echo "{\"rateTarget\":$r,\"serverCpuS\":$(echo "$(cpu_of $SERVER) - $server0" | bc),\"postgresCpuS\":$(echo "$(pg_cpu) - $pg0" | bc),\"loadCpuS\":$(echo "$lu + $ls" | bc)}" \
     > "$RAW/cpu-$r.json"
@@ -107,23 +154,25 @@ for r in $RAMP_RATES; do
   p99=$(python3 -c "import json;d=json.load(open('$RAW/ramp-$r.json'));print(d.get('own',{}).get('p99',10**9))" 2>/dev/null || echo 1000000000)
   if [ "$p99" -gt 1000 ]; then echo "p99 ${p99} ms at $r msg/s: stopping the ramp"; break; fi
 done
-jcmd $SERVER JFR.dump name=bench filename="$WORK/ramp.jfr" >/dev/null
-jfr print --events jdk.ExecutionSample --stack-depth 6 "$WORK/ramp.jfr" > "$WORK/samples.txt" || true
-jfr print --events jdk.ThreadCPULoad "$WORK/ramp.jfr" > "$RAW/thread-cpu.txt" || true
+if [ "$KIND" = jvm ]; then
+  jcmd $SERVER JFR.dump name=bench filename="$WORK/ramp.jfr" >/dev/null
+  jfr print --events jdk.ExecutionSample --stack-depth 6 "$WORK/ramp.jfr" > "$RAW/samples.txt" || true
+  jfr print --events jdk.ThreadCPULoad "$WORK/ramp.jfr" > "$RAW/thread-cpu.txt" || true
+fi
 
 say "3. idle capacity: $IDLE WebSockets"
+if [ "$KIND" = jvm ]; then # what the bytes of the held connections are: the heap's largest classes at the peak
+  ( sleep $(( IDLE_RAMP + 12 )); jcmd $SERVER GC.class_histogram 2>/dev/null | head -40 > "$RAW/idle-histogram.txt" ) &
+fi
 gatling IdleSimulation -Dbench.connections=$IDLE -Dbench.ramp=$IDLE_RAMP -Dbench.hold=20 -Dbench.server-pid=$SERVER \
   -Dbench.out="$RAW/idle.json"
 
-say "4. startup: a second instance on the same PostgreSQL, JVM and (if built) native"
+say "4. startup: a second instance ($KIND) on the same PostgreSQL"
 startup() { # kind, then the command up to (not including) its settings, then what follows them
   local kind=$1 command=$2 tail=${3:-}
   local t0; t0=$(date +%s%N)
   # shellcheck disable=SC2086
-  $command -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$((PORT + 1)) \
-    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$DB_PORT/postgres" \
-    -Dquarkus.datasource.reactive.url="postgresql://127.0.0.1:$DB_PORT/postgres" \
-    -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres \
+  $command -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$((PORT + 1)) "${DATASOURCE[@]}" \
     -Dswitchboard.agents.admin.password=switchboard-bench $tail > "$WORK/startup-$kind.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 1500); do
@@ -137,11 +186,8 @@ startup() { # kind, then the command up to (not including) its settings, then wh
   if [ "${rss:-0}" = 0 ]; then echo "startup $kind failed:"; tail -5 "$WORK/startup-$kind.log"; return 0; fi
   echo "{\"kind\":\"$kind\",\"firstResponseMs\":$ms,\"rssKb\":$rss}" | tee "$RAW/startup-$kind.json"
 }
-startup jvm java "-jar $JAR"
-RUNNER=$(ls "$ROOT"/target/*-runner 2>/dev/null | head -1 || true)
-# Only a native executable built from the same sources as the jar (e.g. by .ci/run's native step) counts.
-if [ -n "$RUNNER" ] && [ "$RUNNER" -nt "$JAR" ]; then startup native "$RUNNER"; fi
+if [ "$KIND" = native ]; then startup native "$RUNNER $NATIVE_OPTS"; else startup jvm "java $JVM_OPTS" "-jar $JAR"; fi
 
 say "summary"
-python3 "$BENCH/summarise.py" "$RAW" "$WORK/samples.txt" "$BENCH/results" "$MODE"
+python3 "$BENCH/summarise.py" "$BENCH/results/raw" - "$BENCH/results" "$MODE"
 echo "server log: $WORK/server.log"

@@ -10,12 +10,15 @@ import re
 import subprocess
 import sys
 
-raw, samples_file, out, mode = sys.argv[1:5]
+root, _, out, mode = sys.argv[1:5]
+# One directory of raw figures per kind of server measured (bench/run.sh, BENCH_SERVER=jvm|native).
+KINDS = [k for k in ['jvm', 'native'] if os.path.isdir(os.path.join(root, k))]
+raw = os.path.join(root, 'jvm')
 
 
-def load(pattern):
+def load(pattern, kind='jvm'):
     items = []
-    for f in sorted(glob.glob(os.path.join(raw, pattern))):
+    for f in sorted(glob.glob(os.path.join(root, kind, pattern))):
         with open(f) as fh:
             items.append(json.load(fh))
     return items
@@ -30,8 +33,8 @@ def machine():
             'gatling': '3.15.1', 'loadGeneratorOnSameMachine': True}
 
 
-def metric_file(name):
-    path = os.path.join(raw, name)
+def metric_file(name, kind='jvm'):
+    path = os.path.join(root, kind, name)
     values = {}
     if not os.path.exists(path):
         return values
@@ -53,107 +56,152 @@ def lat(d, name):
     return f"{s.get('p50', '–')} / {s.get('p95', '–')} / {s.get('p99', '–')} / {s.get('max', '–')}" if s else '–'
 
 
-chat = {d['transport']: d for d in load('chat-*.json')}
-ramp = sorted(load('ramp-*.json'), key=lambda d: d['rateTarget'])
-cpu = {d['rateTarget']: d for d in load('cpu-*.json')}
-idle = (load('idle.json') or [None])[0]
-startup = {d['kind']: d for d in load('startup-*.json')}
+servers = {k: (load('server.json', k) or [{'kind': k, 'options': '', 'client': 'gatling'}])[0] for k in KINDS}
+chat = {k: {d['transport']: d for d in load('chat-*.json', k)} for k in KINDS}
+ramp = {k: sorted(load('ramp-*.json', k), key=lambda d: d['rateTarget']) for k in KINDS}
+cpu = {k: {d['rateTarget']: d for d in load('cpu-*.json', k)} for k in KINDS}
+idle = {k: (load('idle.json', k) or [None])[0] for k in KINDS}
+startup = {d['kind']: d for k in KINDS for d in load('startup-*.json', k)}
 
 lines = []
 now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
 m = machine()
 lines.append(f"Measured {now} ({mode} run) on {m['cpus']} × {m['cpu']}, {m['memoryGiB']} GiB, {m['java']}; "
-             f"Quarkus {m['quarkus']}, PostgreSQL {m['postgresql']}; Gatling {m['gatling']} on the same machine.")
+             f"Quarkus {m['quarkus']}, PostgreSQL {m['postgresql']}; the load generators on the same machine.")
 lines.append('')
-lines.append('**Chat at a fixed rate** (latencies in ms: p50 / p95 / p99 / max; "own" = a party sees its own message, '
-             '"cross" = the other party sees it; both from send to received):')
-lines.append('')
-lines.append('| transport | conversations | msg/s | sent | delivered / expected | duplicates | errors | persisted | own | cross |')
-lines.append('|---|---|---|---|---|---|---|---|---|---|')
-for t in ['websocket', 'sse', 'longpoll', 'poll']:
-    d = chat.get(t)
-    if not d:
-        continue
-    lines.append(f"| {t} | {d['conversations']} | {d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
-                 f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |")
-lines.append('')
-lines.append('The iframe stream is not in this table: Gatling cannot read a never-ending HTML response '
-             'incrementally. It shares the SSE delivery path (one Sink per connection over the same LiveHub).')
+for k in KINDS:
+    srv = servers[k]
+    stamp = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(root, k, 'server.json')), datetime.timezone.utc) \
+        .strftime('%Y-%m-%d %H:%M UTC') if os.path.exists(os.path.join(root, k, 'server.json')) else 'earlier'
+    what = 'the JVM (`java -jar target/quarkus-app/quarkus-run.jar`)' if k == 'jvm' else 'the native executable (`target/*-runner`)'
+    lines.append(f"- **{k}**: {what}, settings `{srv.get('options') or 'defaults'}`; throughput ramp driven by "
+                 f"{'LeanChat (JDK WebSocket client)' if srv.get('client') == 'lean' else 'Gatling'}; measured {stamp}.")
 lines.append('')
 
-best = None
-if ramp:
-    lines.append('**Throughput ramp over WebSocket** (100 conversations, both parties sending):')
+
+def kind_col(k):
+    return f'| {k} ' if len(KINDS) > 1 else ''
+
+
+def head(columns):
+    cols = (['server'] if len(KINDS) > 1 else []) + columns
+    lines.append('| ' + ' | '.join(cols) + ' |')
+    lines.append('|' + '---|' * len(cols))
+
+
+if any(chat.values()):
+    lines.append('**Chat at a fixed rate** (Gatling; latencies in ms: p50 / p95 / p99 / max; "own" = a party sees its own message, '
+                 '"cross" = the other party sees it; both from send to received):')
     lines.append('')
-    lines.append('| target msg/s | achieved msg/s | delivered / expected | errors | own p50 / p99 | cross p99 | p99 ≤ 100 ms, 0 errors |')
-    lines.append('|---|---|---|---|---|---|---|')
-    for d in ramp:
-        achieved = round(d['sent'] / d['durationSeconds'])
-        own = d.get('own', {})
-        ok = d['errors'] == 0 and d['received'] >= d['expected'] and own.get('p99', 10 ** 9) <= 100 \
-            and d.get('cross', {}).get('p99', 10 ** 9) <= 100
-        if ok:
-            best = max(best or 0, achieved)
-        lines.append(f"| {d['rateTarget']} | {achieved} | {d['received']} / {d['expected']} | {d['errors']} | "
-                     f"{own.get('p50', '–')} / {own.get('p99', '–')} | {d.get('cross', {}).get('p99', '–')} | {'yes' if ok else 'no'} |")
-    lines.append('')
-    lines.append(f"Highest sustained rate with p99 ≤ 100 ms and zero errors: **{best or 'none'} msg/s** "
-                 '(each message persisted and delivered to both parties). In the ramp the agents connect with '
-                 '`feed=off`: the console feed (one `activity` frame per message per agent connection) is in '
-                 'the fixed-rate table above.')
-    lines.append('')
-    if cpu:
-        lines.append('**CPU per delivered message** in each ramp step (user + system seconds of the process, from '
-                     '`/proc`, over the delivered messages; the load generator is Gatling on the same 2 cores, its '
-                     "Maven start-up included), and the write path's group commit (from `/q/metrics`):")
-        lines.append('')
-        lines.append('| target msg/s | server (JVM) | PostgreSQL | load generator | mean sends per commit | refused overloaded |')
-        lines.append('|---|---|---|---|---|---|')
-        for d in ramp:
-            c = cpu.get(d['rateTarget'])
-            if not c or not d['received']:
+    head(['transport', 'conversations', 'msg/s', 'sent', 'delivered / expected', 'duplicates', 'errors', 'persisted', 'own', 'cross'])
+    for k in KINDS:
+        for t in ['websocket', 'sse', 'longpoll', 'poll']:
+            d = chat[k].get(t)
+            if not d:
                 continue
-            b, a = metric_file(f"metrics-before-{d['rateTarget']}.txt"), metric_file(f"metrics-after-{d['rateTarget']}.txt")
-            commits = a.get('switchboard_messages_batch_size_count', 0) - b.get('switchboard_messages_batch_size_count', 0)
-            batch = (a.get('switchboard_messages_batch_size_sum', 0) - b.get('switchboard_messages_batch_size_sum', 0)) / commits if commits else 0
-            refused = a.get('switchboard_messages_overloaded_total', 0) - b.get('switchboard_messages_overloaded_total', 0)
-            per = lambda seconds: f"{seconds * 1e6 / d['received']:.0f} µs"
-            lines.append(f"| {d['rateTarget']} | {per(c['serverCpuS'])} | {per(c['postgresCpuS'])} | {per(c['loadCpuS'])} | "
-                         f"{batch:.1f} | {int(refused)} |")
+            lines.append(f"{kind_col(k)}| {t} | {d['conversations']} | {d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
+                         f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |".replace('|| ', '| '))
+    lines.append('')
+    lines.append('The iframe stream is not in this table: Gatling cannot read a never-ending HTML response '
+                 'incrementally. It shares the SSE delivery path (one Sink per connection over the same LiveHub).')
+    lines.append('')
+
+best = {}
+if any(ramp.values()):
+    lines.append('**Throughput ramp over WebSocket** (100 conversations, both parties sending; refused = answered '
+                 '`overloaded`, not expected to be delivered):')
+    lines.append('')
+    head(['target msg/s', 'achieved msg/s', 'delivered / expected', 'refused', 'errors', 'persisted p99', 'own p50 / p99', 'cross p99', 'p99 ≤ 100 ms, 0 errors'])
+    for k in KINDS:
+        for d in ramp[k]:
+            achieved = d.get('achievedRate') or round(d['sent'] / d['durationSeconds'])
+            own = d.get('own', {})
+            ok = d['errors'] == 0 and d['received'] >= d['expected'] and own.get('p99', 10 ** 9) <= 100 \
+                and d.get('cross', {}).get('p99', 10 ** 9) <= 100
+            if ok:
+                best[k] = max(best.get(k, 0), achieved)
+            lines.append(f"{kind_col(k)}| {d['rateTarget']} | {achieved} | {d['received']} / {d['expected']} | {d.get('refused', '–')} | {d['errors']} | "
+                         f"{d.get('persisted', {}).get('p99', '–')} | {own.get('p50', '–')} / {own.get('p99', '–')} | "
+                         f"{d.get('cross', {}).get('p99', '–')} | {'yes' if ok else 'no'} |".replace('|| ', '| '))
+    lines.append('')
+    for k in KINDS:
+        lines.append(f"Highest sustained rate with p99 ≤ 100 ms and zero errors, {k}: **{best.get(k, 'none')} msg/s** "
+                     '(each message persisted and delivered to both parties).')
+    if best.get('jvm') and 'native' in KINDS:
+        lines.append(f"The native executable reaches {100 * best.get('native', 0) / best['jvm']:.0f} % of the JVM's rate.")
+    lines.append('')
+    lines.append('In the ramp the agents connect with `feed=off`: the console feed (one `activity` frame per message '
+                 'per agent connection) is in the fixed-rate table.')
+    lines.append('')
+    if any(cpu.values()):
+        lines.append('**CPU per delivered message** in each ramp step (user + system seconds, from `/proc` or the '
+                     "process's own count, over the delivered messages; the load generator runs on the same 2 cores and its "
+                     "start-up is included), and the write path's group commit (from `/q/metrics`):")
+        lines.append('')
+        head(['target msg/s', 'server', 'PostgreSQL', 'load generator', 'mean sends per commit', 'refused overloaded'])
+        for k in KINDS:
+            for d in ramp[k]:
+                c = cpu[k].get(d['rateTarget'])
+                if not c or not d['received']:
+                    continue
+                b, a = metric_file(f"metrics-before-{d['rateTarget']}.txt", k), metric_file(f"metrics-after-{d['rateTarget']}.txt", k)
+                commits = a.get('switchboard_messages_batch_size_count', 0) - b.get('switchboard_messages_batch_size_count', 0)
+                batch = (a.get('switchboard_messages_batch_size_sum', 0) - b.get('switchboard_messages_batch_size_sum', 0)) / commits if commits else 0
+                refused = a.get('switchboard_messages_overloaded_total', 0) - b.get('switchboard_messages_overloaded_total', 0)
+                per = lambda seconds: f"{float(seconds) * 1e6 / d['received']:.0f} µs"
+                lines.append(f"{kind_col(k)}| {d['rateTarget']} | {per(c['serverCpuS'])} | {per(c['postgresCpuS'])} | {per(c['loadCpuS'])} | "
+                             f"{batch:.1f} | {int(refused)} |".replace('|| ', '| '))
         lines.append('')
     pool = []
-    for d in ramp:
-        r = d['rateTarget']
-        b, a = metric_file(f'metrics-before-{r}.txt'), metric_file(f'metrics-after-{r}.txt')
-        if not a:
-            continue
-        def delta(name):
-            return a.get(name, 0) - b.get(name, 0)
-        n = delta('sql_pool_queue_delay_seconds_count')
-        if n > 0:
-            pool.append((r, n, 1000 * delta('sql_pool_queue_delay_seconds_sum') / n,
-                         1000 * delta('sql_pool_usage_seconds_sum') / n,
-                         1000 * delta('worker_pool_queue_delay_seconds_sum') / max(1, delta('worker_pool_queue_delay_seconds_count'))))
+    for k in KINDS:
+        for d in ramp[k]:
+            r = d['rateTarget']
+            b, a = metric_file(f'metrics-before-{r}.txt', k), metric_file(f'metrics-after-{r}.txt', k)
+            if not a:
+                continue
+
+            def delta(name):
+                return a.get(name, 0) - b.get(name, 0)
+            n = delta('sql_pool_queue_delay_seconds_count')
+            if n > 0:
+                pool.append((k, r, n, 1000 * delta('sql_pool_queue_delay_seconds_sum') / n,
+                             1000 * delta('sql_pool_usage_seconds_sum') / n,
+                             1000 * delta('worker_pool_queue_delay_seconds_sum') / max(1, delta('worker_pool_queue_delay_seconds_count'))))
     if pool:
         lines.append('Server-side queues during each ramp step (from `/q/metrics`): the reactive PostgreSQL pool '
                      '(fan-out reads) and the worker pool (the write path).')
         lines.append('')
-        lines.append('| target msg/s | reactive queries | mean wait for a reactive connection | mean time holding one | mean worker queue wait |')
-        lines.append('|---|---|---|---|---|')
-        for r, n, wait, use, worker in pool:
-            lines.append(f'| {r} | {int(n)} | {wait:.1f} ms | {use:.1f} ms | {worker:.1f} ms |')
+        head(['target msg/s', 'reactive queries', 'mean wait for a reactive connection', 'mean time holding one', 'mean worker queue wait'])
+        for k, r, n, wait, use, worker in pool:
+            lines.append(f'{kind_col(k)}| {r} | {int(n)} | {wait:.1f} ms | {use:.1f} ms | {worker:.1f} ms |'.replace('|| ', '| '))
         lines.append('')
 
-if idle:
-    lines.append('**Idle WebSocket capacity:**')
+if any(idle.values()):
+    lines.append('**Idle WebSocket capacity** (heap after a full GC: JVM only, the native executable has no jcmd):')
     lines.append('')
-    lines.append('| target | connected | got the final broadcast | server RSS before → after | RSS per connection | heap (after GC) per connection |')
-    lines.append('|---|---|---|---|---|---|')
-    rss = f"{idle.get('rssKbBefore', 0) // 1024} MB → {idle.get('rssKbAfter', 0) // 1024} MB" if 'rssKbBefore' in idle else '–'
-    per = f"{idle.get('rssBytesPerConnection', 0) / 1024:.1f} KB" if 'rssBytesPerConnection' in idle else '–'
-    heap = f"{idle.get('heapBytesPerConnection', 0) / 1024:.1f} KB" if 'heapBytesPerConnection' in idle else '–'
-    lines.append(f"| {idle['target']} | {idle['connected']} | {idle['broadcastReceived']} | {rss} | {per} | {heap} |")
+    head(['target', 'connected', 'got the final broadcast', 'server RSS before → after', 'RSS per connection', 'heap (after GC) per connection'])
+    for k in KINDS:
+        d = idle[k]
+        if not d:
+            continue
+        rss = f"{d.get('rssKbBefore', 0) // 1024} MB → {d.get('rssKbAfter', 0) // 1024} MB" if 'rssKbBefore' in d else '–'
+        per = f"{d.get('rssBytesPerConnection', 0) / 1024:.1f} KB" if 'rssBytesPerConnection' in d else '–'
+        heap = f"{d.get('heapBytesPerConnection', 0) / 1024:.1f} KB" if d.get('heapBytesPerConnection') else '–'
+        lines.append(f"{kind_col(k)}| {d['target']} | {d['connected']} | {d['broadcastReceived']} | {rss} | {per} | {heap} |".replace('|| ', '| '))
     lines.append('')
+    histogram = os.path.join(root, 'jvm', 'idle-histogram.txt')
+    if os.path.exists(histogram):
+        rows = [l.split() for l in open(histogram) if re.match(r'\s*\d+:\s+\d+\s+\d+\s+\S', l)]
+        conns = (idle.get('jvm') or {}).get('connected') or 0
+        if rows and conns:
+            lines.append(f"Where an idle connection's heap goes (JVM, `GC.class_histogram` with {conns} connections held; "
+                         'bytes per connection of the largest classes):')
+            lines.append('')
+            lines.append('| bytes per connection | instances per connection | class |')
+            lines.append('|---|---|---|')
+            for r in rows[:12]:
+                lines.append(f"| {int(r[2]) / conns:.0f} | {int(r[1]) / conns:.1f} | `{r[3]}` |")
+            lines.append('')
 
 if startup:
     lines.append('**Startup** (launch → first successful response, a second instance on the running PostgreSQL):')
@@ -166,6 +214,7 @@ if startup:
     lines.append('')
 
 profile = []
+samples_file = os.path.join(root, 'jvm', 'samples.txt')
 if os.path.exists(samples_file):
     top = collections.Counter()
     packages = collections.Counter()
@@ -220,7 +269,7 @@ if os.path.exists(threads_file):
         lines.append('')
 
 soak = None
-soak_files = glob.glob(os.path.join(raw, 'soak.json'))
+soak_files = [f for k in KINDS for f in glob.glob(os.path.join(root, k, 'soak.json'))]
 if soak_files:
     soak = json.load(open(soak_files[0]))
     lines.append(f"**Soak** ({soak['minutes']} min, {soak['conversations']} conversations over WebSocket, SSE and long-poll "
@@ -237,7 +286,7 @@ if soak_files:
                      f"{smp.get('connections', '–')} | {smp.get('fds', 0) - smp.get('connections', 0) if 'connections' in smp else '–'} |")
     lines.append('')
 
-summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'cpu': list(cpu.values()), 'soak': soak, 'highestSustainedMsgPerSecond': best,
+summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'cpu': list(cpu.values()), 'soak': soak, 'highestSustainedMsgPerSecond': best, 'servers': servers,
            'idle': idle, 'startup': startup, 'profile': profile}
 os.makedirs(out, exist_ok=True)
 text = '\n'.join(lines) + '\n'

@@ -68,6 +68,10 @@ public final class Latencies {
         return sent.get();
     }
 
+    public long receivedCount() {
+        return received.get();
+    }
+
     /** A JSON summary: counts and p50/p95/p99/max per series, in milliseconds. */
     public void write(Path file, Map<String, Object> parameters) {
         StringBuilder json = new StringBuilder("{");

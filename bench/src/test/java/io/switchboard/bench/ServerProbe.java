@@ -28,9 +28,16 @@ final class ServerProbe {
         }
         try {
             run("jcmd", pid, "GC.run");
-            Matcher used = Pattern.compile("used (\\d+)K").matcher(run("jcmd", pid, "GC.heap_info"));
-            if (used.find()) {
-                s.put("heapUsedKb", Long.parseLong(used.group(1)));
+            // G1: "garbage-first heap total …K, used …K"; Serial/Parallel: one line per generation.
+            Matcher used = Pattern.compile("(?:generation|heap)\\s+total \\d+K, used (\\d+)K").matcher(run("jcmd", pid, "GC.heap_info"));
+            long heap = 0;
+            boolean found = false;
+            while (used.find()) {
+                heap += Long.parseLong(used.group(1));
+                found = true;
+            }
+            if (found) {
+                s.put("heapUsedKb", heap);
             }
             for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
                 if (line.startsWith("VmRSS:")) {
