@@ -115,11 +115,18 @@ public interface SwitchboardConfig {
         /** Login attempts per client IP. */
         Rate logins();
 
-        /** Failed logins for one username before it is locked. */
+        /** Failed logins for one username from one address before that address is locked out of it. */
         @WithDefault("5")
         int loginFailuresBeforeLockout();
 
-        /** First lockout; each further failure while locked doubles it (capped at 1 h). */
+        /**
+         * Failed logins for one username from all addresses before it is locked for every address that never
+         * logged in to it successfully (its owner's clients still get in).
+         */
+        @WithDefault("50")
+        int loginFailuresBeforeAccountLockout();
+
+        /** First lockout; each further failure after a lock doubles it (capped at 1 h). */
         @WithDefault("30s")
         Duration lockout();
 

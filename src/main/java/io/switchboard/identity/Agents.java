@@ -45,8 +45,9 @@ public class Agents {
     private static final Logger LOG = Logger.getLogger(Agents.class);
 
     /**
-     * Checks the password and issues a token. Attempts are rate limited per IP, and a username with too many
-     * failures is locked for a growing time ({@link LoginGuard}); the password is never logged.
+     * Checks the password and issues a token. Attempts are rate limited per IP, and too many failures lock
+     * the guessing address (and, for addresses that never logged in, the account) for a growing time
+     * ({@link LoginGuard}); the password is never logged.
      */
     @Transactional(dontRollbackOn = ApiException.class)
     public AgentSession login(String username, String password, String ip) {
@@ -57,17 +58,17 @@ public class Agents {
             LOG.warnf("rate limited: login ip=%s", ip);
             throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.login));
         }
-        guard.check(username);
+        guard.check(username, ip);
         // A username that no account can have is a miss, without a database round trip with odd bytes.
         Optional<Agent> agent = username.length() <= 64 && Text.storable(username)
                 ? Agent.findByUsername(username.strip()) : Optional.empty();
         boolean matches = BcryptUtil.matches(password, agent.map(a -> a.passwordHash).orElse(DUMMY_HASH));
         if (agent.isEmpty() || !matches) {
-            guard.failed(username);
+            guard.failed(username, ip);
             LOG.warnf("login failed ip=%s username-length=%d", ip, username.length());
             throw new ApiException(401, "invalid_credentials", "wrong username or password");
         }
-        guard.succeeded(username);
+        guard.succeeded(username, ip);
         String token = tokens.newAgentToken();
         AgentToken stored = new AgentToken();
         stored.tokenHash = Tokens.hash(token);

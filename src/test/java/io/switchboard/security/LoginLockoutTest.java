@@ -1,0 +1,127 @@
+package io.switchboard.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Locale;
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Json;
+import jakarta.inject.Inject;
+
+/**
+ * Password guessing locks out the guesser, not the account's owner: per (username, address), and per
+ * account only for addresses that never logged in to it. The state is bounded (usernames capped, idle
+ * records purged) and lives in PostgreSQL, so every replica sees it. Each client here speaks from its own
+ * loopback address (127.0.0.x), as clients behind different NATs would.
+ */
+@QuarkusTest
+class LoginLockoutTest {
+
+    private static final String PASSWORD = "owner-password-1";
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    LoginGuard guard;
+
+    private String newAccount() {
+        String username = "owner" + System.nanoTime();
+        Api api = new Api(base);
+        api.newAgent(api.agentToken(), username, "Owner", PASSWORD); // logs in once from 127.0.0.1: trusted
+        return username;
+    }
+
+    @Test
+    void aGuesserLocksOnlyItsOwnAddress() throws Exception {
+        String username = newAccount();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(401, login("127.0.0.2", username.toUpperCase(Locale.ROOT), "wrong-" + i).status());
+        }
+        Answer locked = login("127.0.0.2", username, PASSWORD);
+        assertEquals(429, locked.status(), locked.body());
+        assertEquals("login_locked", Json.parse(locked.body()).get("error").asText());
+        // The owner, from elsewhere, is not locked out by someone else's guessing.
+        assertEquals(200, login("127.0.0.3", username, PASSWORD).status());
+        assertEquals(200, login("127.0.0.1", username, PASSWORD).status());
+    }
+
+    @Test
+    void guessingFromManyAddressesLocksTheAccountForStrangersButNotForTheOwnersClient() throws Exception {
+        String username = newAccount();
+        // 50 failures, 4 per address: no address is locked on its own (5), the account (50) is.
+        for (int n = 0; n < 50; n++) {
+            assertEquals(401, login("127.0.1." + (10 + n / 4), username, "botnet-" + n).status(), "failure " + n);
+        }
+        Answer stranger = login("127.0.1.200", username, PASSWORD);
+        assertEquals(429, stranger.status(), "a never-seen address waits while the account is under attack");
+        assertEquals(200, login("127.0.0.1", username, PASSWORD).status(), "the owner's known client gets in");
+    }
+
+    @Test
+    void theGuardsStateIsBoundedAndForgotten() throws Exception {
+        // Huge and odd usernames are capped before they are stored; they still count.
+        String huge = "x".repeat(30_000);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, login("127.0.0.4", huge + i, "wrong").status());
+        }
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select max(length(username)), count(*) from login_failure where source = '127.0.0.4'")) {
+            r.next();
+            assertTrue(r.getInt(1) <= 64, "stored username length " + r.getInt(1));
+            assertEquals(1, r.getInt(2), "one capped key: all three share their first 64 characters");
+        }
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("update login_failure set updated_at = now() - interval '2 days' where source = '127.0.0.4'");
+        }
+        guard.purge();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select count(*) from login_failure where source = '127.0.0.4'")) {
+            r.next();
+            assertEquals(0, r.getInt(1));
+        }
+    }
+
+    record Answer(int status, String body) {
+    }
+
+    /** POST /api/agents/login over a socket bound to {@code source}: the server sees that address. */
+    private Answer login(String source, String username, String password) throws IOException {
+        byte[] body = Json.object().put("username", username).put("password", password).toString().getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/agents/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int start = response.indexOf("\r\n\r\n");
+            return new Answer(status, start < 0 ? "" : response.substring(start + 4));
+        }
+    }
+}
