@@ -2,11 +2,14 @@ package io.switchboard.api;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 import io.quarkus.runtime.configuration.DurationConverter;
 
 /** Parsing of path and query parameters with clear errors instead of framework defaults. */
 public final class Params {
+
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,19}");
 
     private Params() {
     }
@@ -24,20 +27,23 @@ public final class Params {
         throw ApiException.conversationNotFound();
     }
 
-    /** A cursor ("after", "before", "Last-Event-ID"): a seq, 0 or more. */
+    /**
+     * A cursor ("after", "before", "Last-Event-ID"): absent, or a seq written as plain decimal digits (0 or
+     * more). Present but empty, blank, signed, padded or fractional is an error, never "no cursor". Read
+     * query cursors with {@code HttpServerRequest.getParam}: JAX-RS turns {@code ?after=} into null.
+     */
     public static OptionalLong cursor(String name, String raw) {
-        if (raw == null || raw.isBlank()) {
+        if (raw == null) {
             return OptionalLong.empty();
         }
-        try {
-            long value = Long.parseLong(raw.trim());
-            if (value >= 0) {
-                return OptionalLong.of(value);
+        if (DIGITS.matcher(raw).matches()) {
+            try {
+                return OptionalLong.of(Long.parseLong(raw));
+            } catch (NumberFormatException e) {
+                // more than a long holds: falls through
             }
-        } catch (NumberFormatException e) {
-            // falls through
         }
-        throw ApiException.badRequest("invalid_cursor", name + " must be a seq number, 0 or more");
+        throw ApiException.badRequest("invalid_cursor", name + " must be a seq number written in digits, 0 or more");
     }
 
     public static int bounded(String name, String raw, int fallback, int min, int max) {

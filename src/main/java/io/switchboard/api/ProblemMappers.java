@@ -1,13 +1,18 @@
 package io.switchboard.api;
 
+import java.io.IOException;
+import java.util.stream.Collectors;
+
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -44,9 +49,39 @@ public class ProblemMappers {
         return respond(400, new Problem("malformed_json", "the request body is not valid JSON of the expected shape"));
     }
 
+    /** Valid JSON of the wrong shape (an array, a number for a string): say which field, as a frame error does. */
+    @ServerExceptionMapper
+    public Response wrongShape(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        String expected = expected(e.getTargetType());
+        String message = field.isEmpty() ? "the request body must be a JSON object"
+                : sanitize(field) + " must be " + expected;
+        return respond(400, new Problem("malformed_json", message));
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "of the documented type";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return type.isRecord() || !type.getName().startsWith("java.") ? "a JSON object" : "of the documented type";
+    }
+
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        if (status == 400 && e.getCause() instanceof MismatchedInputException mismatch) {
+            return wrongShape(mismatch);
+        }
         if (status == 400 && e.getCause() instanceof JsonProcessingException) {
             return malformedJson(null);
         }
@@ -67,7 +102,14 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper(priority = Priorities.USER + 100)
-    public Response unexpected(Exception e) {
+    public Response unexpected(Exception e, HttpServerRequest request) {
+        if (tooLarge(e)) { // a chunked body that grew past the limit while it was read: the client's fault
+            if (request.response().ended()) { // Quarkus has answered 413 and closes the connection
+                request.connection().close();
+                return null;
+            }
+            return respond(413, new Problem("payload_too_large", "the request body is over the limit"));
+        }
         if (StoreFailures.unavailable(e)) {
             LOG.warnf("store unavailable: %s", e.getClass().getSimpleName());
             return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "2")
@@ -75,6 +117,16 @@ public class ProblemMappers {
         }
         LOG.error("unexpected failure", e);
         return respond(500, new Problem("internal_error", "the server could not complete the request"));
+    }
+
+    /** Quarkus cuts a body without Content-Length off at the limit with this IOException, however it is wrapped. */
+    private static boolean tooLarge(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException && "Request too large".equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Framework messages sometimes embed class names; keep only the first sentence without them. */

@@ -69,8 +69,9 @@ public class Visitors {
         }
         String trimmed = name.strip();
         if (trimmed.codePointCount(0, trimmed.length()) > 80 || trimmed.chars().anyMatch(Character::isISOControl)
-                || !Text.storable(trimmed)) {
-            throw ApiException.badRequest("invalid_name", "a name is at most 80 printable characters");
+                || !Text.storable(trimmed) || !Text.displayable(trimmed)) {
+            throw ApiException.badRequest("invalid_name",
+                    "a name is at most 80 printable characters, without invisible formatting (bidi or zero-width) characters");
         }
         return Optional.of(trimmed);
     }

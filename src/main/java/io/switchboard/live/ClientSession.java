@@ -142,7 +142,10 @@ public final class ClientSession {
             if (frame instanceof Frame.Conversation && following) {
                 return; // the feed carries it already
             }
-            if (frame instanceof Frame.Viewing viewing && caller.isAgent()) {
+            if (frame instanceof Frame.Viewing viewing) {
+                if (!caller.isAgent()) {
+                    return; // which agents have the conversation open is the team's business, not the visitor's
+                }
                 long colleague = viewing.agent().id();
                 if (colleague == caller.id()) {
                     return;

@@ -12,7 +12,8 @@ import jakarta.inject.Inject;
 /**
  * Headers on every response: a Content-Security-Policy without inline scripts (a route may set a stricter
  * one of its own, as the iframe stream does with a nonce), {@code nosniff}, no referrer, and
- * {@code frame-ancestors} limited to the service and the configured embedding sites.
+ * {@code frame-ancestors} limited to the service and the configured embedding sites; every API answer is
+ * {@code Cache-Control: no-store} unless its route says otherwise (streams say {@code no-cache}).
  */
 @ApplicationScoped
 public class SecurityHeaders {
@@ -32,6 +33,9 @@ public class SecurityHeaders {
                 }
                 headers.set("X-Content-Type-Options", "nosniff");
                 headers.set("Referrer-Policy", "no-referrer");
+                if (rc.request().path().startsWith("/api/") && !headers.contains("Cache-Control")) {
+                    headers.set("Cache-Control", "no-store"); // tokens, history, identities: never in a shared cache
+                }
             });
             rc.next();
         }, 100);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.net.URI;
 import java.time.Duration;
 
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,9 +80,30 @@ class TypingAndReceiptsTest {
             alice.send(Json.object().put("type", "unsubscribe").put("conversationId", conversation));
             vera.awaitFrame(f -> f.get("type").asText().equals("viewing") && f.get("state").asText().equals("stop"));
             // Nobody is told about themselves.
-            org.junit.jupiter.api.Assertions.assertTrue(alice.frames().stream()
+            Assertions.assertTrue(alice.frames().stream()
                     .filter(f -> f.get("type").asText().equals("viewing"))
                     .allMatch(f -> f.get("agent").get("name").asText().equals("Vera")));
+        }
+    }
+
+    @Test
+    void visitorsAreNeverToldWhichAgentIsViewing() {
+        Chat chat = Chat.start(base);
+        String admin = chat.api().agentToken();
+        String colleague = chat.api().newAgent(admin, "colleague" + System.nanoTime(), "Colleague", "colleague-password");
+        try (WsClient visitor = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0);
+                WsClient other = WsClient.following(base, "agent", colleague, chat.id(), 0)) {
+            visitor.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            other.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            try (WsClient agent = WsClient.following(base, "agent", admin, chat.id(), 0)) {
+                // Once a colleague has heard of the admin's "viewing", every local subscriber has had it offered.
+                other.awaitFrame(f -> f.get("type").asText().equals("viewing") && f.get("state").asText().equals("start"));
+                chat.send(admin, "after-viewing", "hello from the team");
+                visitor.awaitFrame(f -> f.get("type").asText().equals("message"));
+                Assertions.assertTrue(
+                        visitor.frames().stream().noneMatch(f -> f.get("type").asText().equals("viewing")),
+                        () -> "a visitor got a viewing frame: " + visitor.frames());
+            }
         }
     }
 

@@ -6,10 +6,12 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -24,6 +26,7 @@ import io.switchboard.live.LiveConnection;
 import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
+import io.switchboard.support.RawWebSocket;
 import io.switchboard.support.WsClient;
 
 @QuarkusTest
@@ -78,17 +81,42 @@ class AbuseLimitsTest {
     }
 
     @Test
-    @Order(Integer.MAX_VALUE - 1) // last but one: locks the admin account
-    void passwordGuessingLocksTheAccount() {
-        String body = "{\"username\":\"admin\",\"password\":\"guess-%d\"}";
-        for (int i = 0; i < 5; i++) {
-            given().contentType(ContentType.JSON).body(String.format(body, i)).post("/api/agents/login")
-                    .then().statusCode(401);
+    void protocolLevelPingsCountAsActivityForTheIdleClose() throws Exception {
+        Chat chat = Chat.start(base);
+        try (Socket raw = new Socket(base.getHost(), base.getPort())) {
+            raw.setSoTimeout(10_000);
+            RawWebSocket.handshake(raw, chat.visitorToken());
+            // Idle timeout is 3 s here: 6 s of nothing but protocol pings, as OkHttp's pingInterval sends them.
+            for (int i = 0; i < 6; i++) {
+                RawWebSocket.ping(raw);
+                Thread.sleep(1000);
+            }
+            RawWebSocket.text(raw, "{\"type\":\"ping\",\"ref\":\"still-here\"}");
+            String answer;
+            do {
+                answer = RawWebSocket.readText(raw);
+            } while (answer != null && !answer.contains("still-here"));
+            assertTrue(answer != null, "closed as idle although the client pinged every second");
         }
-        given().contentType(ContentType.JSON).body(String.format(body, 99)).post("/api/agents/login")
+    }
+
+    @Test
+    void passwordGuessingLocksTheGuessingAddressOutOfThatAccount() {
+        String username = "guessed" + System.nanoTime();
+        new Api(base).newAgent(new Api(base).agentToken(), username, "Guessed", "the-right-password");
+        // One account, however the guesser spells it.
+        String[] spellings = { username, username.toUpperCase(Locale.ROOT), " " + username, username + " ", username };
+        for (int i = 0; i < 5; i++) {
+            given().contentType(ContentType.JSON)
+                    .body(Json.object().put("username", spellings[i]).put("password", "guess-" + i).toString())
+                    .post("/api/agents/login").then().statusCode(401);
+        }
+        given().contentType(ContentType.JSON).body(Json.object().put("username", username).put("password", "guess-99").toString())
+                .post("/api/agents/login")
                 .then().statusCode(429).body("error", equalTo("login_locked")).header("Retry-After", notNullValue());
-        // Even the right password waits out the lock.
-        given().contentType(ContentType.JSON).body("{\"username\":\"admin\",\"password\":\"" + Api.ADMIN_PASSWORD + "\"}")
+        // From the guessing address even the right password waits out the lock.
+        given().contentType(ContentType.JSON)
+                .body(Json.object().put("username", username).put("password", "the-right-password").toString())
                 .post("/api/agents/login").then().statusCode(429);
     }
 

@@ -25,18 +25,23 @@ public final class RawWebSocket {
         write(raw, 0x1, payload);
     }
 
-    /** A text frame (up to 64 KiB of UTF-8), masked as a client's must be. */
+    /** A text frame, masked as a client's must be. */
     public static void text(Socket raw, String json) throws IOException {
         write(raw, 0x1, json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Upgrades {@code raw} to a visitor WebSocket. */
     public static void handshake(Socket raw, String token) throws IOException {
+        handshake(raw, token, "");
+    }
+
+    /** Upgrades {@code raw} to a visitor WebSocket with extra request header lines; returns the response head. */
+    public static String handshake(Socket raw, String token, String extraHeaders) throws IOException {
         OutputStream out = raw.getOutputStream();
         String key = Base64.getEncoder().encodeToString("switchboard-test".getBytes(StandardCharsets.US_ASCII));
         out.write(("GET /ws/visitor HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + "\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
         InputStream in = raw.getInputStream();
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
@@ -49,6 +54,7 @@ public final class RawWebSocket {
         if (!head.toString().startsWith("HTTP/1.1 101")) {
             throw new IllegalStateException("handshake refused: " + head);
         }
+        return head.toString();
     }
 
     /** A protocol-level ping, as OkHttp or URLSession send them. */
@@ -56,23 +62,58 @@ public final class RawWebSocket {
         write(raw, 0x9, new byte[0]);
     }
 
-    /** One final, masked client frame (payloads up to 64 KiB). */
+    /** One final, masked client frame of any opcode (0x1 text, 0x2 binary, 0x9 ping…) and any length. */
+    public static void frame(Socket raw, int opcode, byte[] payload) throws IOException {
+        write(raw, opcode, payload);
+    }
+
     private static void write(Socket raw, int opcode, byte[] payload) throws IOException {
-        OutputStream out = raw.getOutputStream();
+        OutputStream out = new java.io.BufferedOutputStream(raw.getOutputStream(), 8192);
         byte[] mask = { 1, 2, 3, 4 };
         out.write(0x80 | opcode);
         if (payload.length < 126) {
             out.write(0x80 | payload.length);
-        } else {
+        } else if (payload.length <= 0xffff) {
             out.write(0x80 | 126);
             out.write(payload.length >>> 8);
             out.write(payload.length & 0xff);
+        } else {
+            out.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out.write((int) ((long) payload.length >>> shift) & 0xff);
+            }
         }
         out.write(mask);
         for (int i = 0; i < payload.length; i++) {
             out.write(payload[i] ^ mask[i % 4]);
         }
         out.flush();
+    }
+
+    /**
+     * The payload of the next text frame from the server (control frames skipped); null when the server
+     * closed instead. The socket's read timeout bounds the wait.
+     */
+    public static String readText(Socket raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw.getInputStream());
+        while (true) {
+            int first = in.readUnsignedByte();
+            int second = in.readUnsignedByte();
+            long length = second & 0x7f;
+            if (length == 126) {
+                length = in.readUnsignedShort();
+            } else if (length == 127) {
+                length = in.readLong();
+            }
+            byte[] payload = in.readNBytes((int) length);
+            int opcode = first & 0x0f;
+            if (opcode == 0x8) {
+                return null;
+            }
+            if (opcode == 0x1) {
+                return new String(payload, StandardCharsets.UTF_8);
+            }
+        }
     }
 
     /**

@@ -25,14 +25,15 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         if (node == null || !node.isObject()) {
             throw ApiException.badRequest("malformed_frame", "a frame is a JSON object with a type");
         }
-        String ref = optionalText(node, "ref", 64);
+        String ref = ref(node);
         JsonNode type = node.get("type");
         if (type == null || !type.isTextual()) {
             throw new FrameException(ref, "malformed_frame", "a frame needs a string type");
         }
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
-                optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000), optionalText(node, "text", Integer.MAX_VALUE),
-                optionalLong(node, "seq", 0, ref), optionalText(node, "state", 16));
+                optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000, ref),
+                optionalText(node, "text", Integer.MAX_VALUE, ref), optionalLong(node, "seq", 0, ref),
+                optionalText(node, "state", 16, ref));
     }
 
     long requireConversationId() {
@@ -61,13 +62,23 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         return value.asLong();
     }
 
-    private static String optionalText(JsonNode node, String field, int maxLength) {
+    /** The frame's ref, echoed on its answer; a number is read as its digits (a client's counter), up to 64 characters. */
+    private static String ref(JsonNode node) {
+        JsonNode value = node.get("ref");
+        if (value == null || !(value.isTextual() || value.isNumber())) {
+            return null;
+        }
+        String text = value.asText();
+        return text.length() > 64 ? text.substring(0, 64) : text;
+    }
+
+    private static String optionalText(JsonNode node, String field, int maxLength, String ref) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isTextual()) {
-            throw ApiException.badRequest("malformed_frame", field + " must be a string");
+            throw new FrameException(ref, "malformed_frame", field + " must be a string");
         }
         String text = value.asText();
         return text.length() > maxLength ? text.substring(0, maxLength) : text;

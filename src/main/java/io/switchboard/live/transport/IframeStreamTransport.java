@@ -61,7 +61,7 @@ public class IframeStreamTransport {
             @QueryParam("callback") String callback, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {
         long conversationId = Params.conversationId(id);
-        long cursor = Params.cursor("after", after).orElse(0);
+        long cursor = Params.cursor("after", request.getParam("after")).orElse(0);
         Caller caller = callers.current();
         conversations.visibleTo(caller, conversationId).await().atMost(Duration.ofSeconds(10));
         return open(caller, conversationId, cursor, callback, request, response);

@@ -78,8 +78,8 @@ public class PollTransport {
         Caller caller = callers.current();
         String tokenHash = callers.tokenHash();
         long conversationId = Params.conversationId(id);
-        OptionalLong afterSeq = Params.cursor("after", after);
-        OptionalLong beforeSeq = Params.cursor("before", before);
+        OptionalLong afterSeq = Params.cursor("after", http.getParam("after"));
+        OptionalLong beforeSeq = Params.cursor("before", http.getParam("before"));
         int max = config.messages().pageSize();
         int count = Params.bounded("limit", limit, Math.min(50, max), 1, max);
         if (afterSeq.isPresent() && beforeSeq.isPresent()) {

@@ -57,7 +57,7 @@ public class SseTransport {
         long conversationId = Params.conversationId(id);
         // Last-Event-ID (the browser's own resume) wins over ?after= (the page's initial cursor).
         OptionalLong fromHeader = Params.cursor("Last-Event-ID", lastEventId);
-        long cursor = fromHeader.isPresent() ? fromHeader.getAsLong() : Params.cursor("after", after).orElse(0);
+        long cursor = fromHeader.isPresent() ? fromHeader.getAsLong() : Params.cursor("after", request.getParam("after")).orElse(0);
         Caller caller = callers.current();
         conversations.visibleTo(caller, conversationId).await().atMost(Duration.ofSeconds(10));
         return respond(streams.open(caller, callers.tokenHash(), ClientAddress.of(request), Transport.sse,

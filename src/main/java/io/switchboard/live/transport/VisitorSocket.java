@@ -1,14 +1,17 @@
 package io.switchboard.live.transport;
 
+import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPingMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.switchboard.identity.Callers;
 import io.switchboard.identity.Roles;
+import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
@@ -31,6 +34,20 @@ public class VisitorSocket {
     @NonBlocking
     public void text(WebSocketConnection connection, String frame) {
         transport.receive(connection, frame);
+    }
+
+    /** Frames are JSON text: a binary frame is answered with an error frame (and counts like any frame). */
+    @OnBinaryMessage
+    @NonBlocking
+    public void binary(WebSocketConnection connection, Buffer frame) {
+        transport.receiveBinary(connection);
+    }
+
+    /** A protocol-level ping (OkHttp's pingInterval, URLSession's sendPing) keeps the connection alive too. */
+    @OnPingMessage
+    @NonBlocking
+    public void ping(WebSocketConnection connection, Buffer data) {
+        transport.activity(connection);
     }
 
     @OnClose

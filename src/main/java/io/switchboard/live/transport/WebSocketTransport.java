@@ -2,8 +2,11 @@ package io.switchboard.live.transport;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.switchboard.api.ApiException;
@@ -41,6 +44,11 @@ public class WebSocketTransport {
     @Inject FrameWriter frames;
     @Inject SwitchboardConfig config;
     @Inject Vertx vertx;
+    @ConfigProperty(name = "quarkus.websockets-next.server.max-message-size") int maxMessageSize;
+
+    /** Stands for a binary frame in the inbound queue; compared by identity, so no text frame can be it. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String BINARY = new String("binary frame");
 
     /** Characters received on every WebSocket of this instance and not handled yet (see Inbound). */
     private final AtomicLong inboundTotal = new AtomicLong();
@@ -75,17 +83,39 @@ public class WebSocketTransport {
             return;
         }
         live.sink().active();
+        if (text.length() > maxMessageSize) { // one frame up to max-frame-size gets here whole: refuse it cleanly
+            SocketSink.close(connection, LiveConnection.TOO_BIG, "message too big");
+            return;
+        }
         if (!live.inbound().offer(text)) {
             live.sink().flooded();
+        }
+    }
+
+    /** A binary frame takes its place in the inbound queue like any frame, and is answered in turn. */
+    public void receiveBinary(WebSocketConnection connection) {
+        receive(connection, BINARY);
+    }
+
+    /** A protocol-level ping or any other sign of life: the idle close counts from here. */
+    public void activity(WebSocketConnection connection) {
+        Live live = connection.userData().get(LIVE);
+        if (live != null) {
+            live.sink().active();
         }
     }
 
     /** On a worker thread, one frame at a time per connection, in the order they came. */
     private void handle(WebSocketConnection connection, String text) {
         Live live = connection.userData().get(LIVE);
-        if (live != null) {
-            protocol.handle(live.session(), live.sink(), text);
+        if (live == null) {
+            return;
         }
+        if (text == BINARY) { // identity, not content: only receiveBinary queues this instance
+            live.sink().send(new Frame.Error(null, "binary_not_supported", "frames are JSON text; binary frames are not supported"));
+            return;
+        }
+        protocol.handle(live.session(), live.sink(), text);
     }
 
     /** The connection ended, however: its session ends too. */
@@ -97,12 +127,22 @@ public class WebSocketTransport {
         }
     }
 
-    /** A transport-level failure; an oversize message is closed with 1009 as documented. */
+    /**
+     * A transport-level failure. An oversize message is closed with 1009 as documented; a frame that breaks
+     * RFC 6455 (too big, invalid UTF-8, bad framing) with the close code the decoder names (1009, 1007, 1002).
+     */
     public void error(WebSocketConnection connection, Throwable failure) {
         if (failure instanceof IllegalStateException && failure.getMessage() != null
                 && failure.getMessage().contains("max message size")) {
             SocketSink.close(connection, LiveConnection.TOO_BIG, "message too big");
             return;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof CorruptedWebSocketFrameException corrupted) {
+                WebSocketCloseStatus status = corrupted.closeStatus();
+                SocketSink.close(connection, status.code(), status.reasonText());
+                return;
+            }
         }
         if (failure instanceof HttpClosedException) {
             LOG.debugf("websocket closed while writing: %s", failure.getMessage()); // the peer went away

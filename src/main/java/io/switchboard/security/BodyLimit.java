@@ -1,0 +1,48 @@
+package io.switchboard.security;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * A request whose declared body is over {@code quarkus.http.limits.max-body-size} is answered at once,
+ * before anything reads it: {@code 413} with the usual {@code {"error","message"}} body, and the connection
+ * closed (the rest of the body is never read). A chunked body that grows past the limit is cut off by
+ * Quarkus while it is read and reaches {@code ProblemMappers} as the same 413. Neither is logged as an error:
+ * a client's oversize body is the client's fault, and cheap to send.
+ */
+@ApplicationScoped
+public class BodyLimit {
+
+    /** The Problem {@code payload_too_large}, as JSON (written before any JSON machinery runs). */
+    static final String TOO_LARGE = "{\"error\":\"payload_too_large\",\"message\":\"the request body is over the limit\"}";
+
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    MemorySize limit;
+
+    void register(@Observes Router router) {
+        long max = limit.asLongValue();
+        router.route().order(Integer.MIN_VALUE).handler(rc -> {
+            String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (declared != null && tooLong(declared, max)) {
+                rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .putHeader(HttpHeaders.CONNECTION, "close")
+                        .endHandler(v -> rc.request().connection().close()).end(TOO_LARGE);
+                return;
+            }
+            rc.next();
+        });
+    }
+
+    private static boolean tooLong(String declared, long max) {
+        try {
+            return Long.parseLong(declared.trim()) > max;
+        } catch (NumberFormatException e) {
+            return false; // Vert.x refuses a malformed Content-Length itself
+        }
+    }
+}
