@@ -16,8 +16,26 @@ public final class StoreFailures {
     private StoreFailures() {
     }
 
+    /**
+     * Whether {@code failure}, one of its causes or anything suppressed on them (a commit that failed because
+     * the connection died reaches us as a transaction exception with the driver's error suppressed on it)
+     * says the store went away. An outcome such a client cannot know (the commit may have happened) is safe
+     * to retry: a retried send with the same clientMsgId returns the original.
+     */
     public static boolean unavailable(Throwable failure) {
+        return unavailable(failure, 0);
+    }
+
+    private static boolean unavailable(Throwable failure, int depth) {
+        if (failure == null || depth > 4) {
+            return false;
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (unavailable(suppressed, depth + 1)) {
+                    return true;
+                }
+            }
             // A socket error inside request handling is the database's connection (a reset or broken pipe
             // when PostgreSQL goes away mid-query): the client's own socket failing produces no response.
             if (t instanceof SQLTransientConnectionException || t instanceof ConnectException
