@@ -16,6 +16,9 @@
 # The throughput ramp is driven by LeanChat (the JDK's WebSocket client, one pacing thread): Gatling on
 # the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
 #
+# BENCH_STEPS picks the steps (default "chat ramp idle startup"), e.g. BENCH_STEPS="idle" to re-measure
+# idle connections only; the summary keeps the other steps' last figures for that kind.
+#
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
 # drives thousands of messages per second from a handful of identities and one host); everything else is
 # the production configuration.
@@ -28,9 +31,21 @@ PORT=${BENCH_PORT:-18080}
 BASE=http://127.0.0.1:$PORT
 WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 KIND=${BENCH_SERVER:-jvm}
+STEPS=" ${BENCH_STEPS:-chat ramp idle startup} "
+step() { [[ "$STEPS" == *" $1 "* ]]; }
 CLIENT=${BENCH_CLIENT:-lean}
 RAW=$BENCH/results/raw/$KIND
-rm -rf "$RAW" && mkdir -p "$RAW"
+mkdir -p "$RAW"
+for s in chat ramp idle startup; do # a step that runs replaces its own earlier figures only
+  if step $s; then
+    case $s in
+      chat) rm -f "$RAW"/chat-*.json ;;
+      ramp) rm -f "$RAW"/ramp-*.json "$RAW"/cpu-*.json "$RAW"/metrics-*.txt "$RAW"/top-ramp-*.txt "$RAW"/samples.txt "$RAW"/thread-cpu.txt ;;
+      idle) rm -f "$RAW"/idle.json "$RAW"/idle-histogram.txt ;;
+      startup) rm -f "$RAW"/startup-*.json ;;
+    esac
+  fi
+done
 # The settings the README recommends for each kind (measured: see bench/results/latest.md).
 JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xms64m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}
 NATIVE_OPTS=${NATIVE_OPTS:--Xmx1g}
@@ -120,16 +135,21 @@ if [ "$MODE" = soak ]; then
   exit 0
 fi
 
+if step chat || step ramp; then
 say "0. warm-up (not measured): 15 s of WebSocket chat, so the JIT has compiled the hot paths"
 gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=20 -Dbench.rate=100 -Dbench.duration=15 \
   -Dbench.out="$WORK/warmup.json"
+fi
 
+if step chat; then
 say "1. chat at a fixed rate: $CONVERSATIONS conversations, $RATE msg/s, ${DURATION}s, per transport"
 for t in websocket sse longpoll poll; do
   gatling ChatSimulation -Dbench.transport=$t -Dbench.conversations=$CONVERSATIONS -Dbench.rate=$RATE \
     -Dbench.duration=$DURATION -Dbench.out="$RAW/chat-$t.json"
 done
+fi
 
+if step ramp; then
 say "2. throughput ramp over WebSocket ($CLIENT client): $RAMP_RATES msg/s, ${RAMP_DURATION}s each"
 lean() { # -D settings
   java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
@@ -159,15 +179,18 @@ if [ "$KIND" = jvm ]; then
   jfr print --events jdk.ExecutionSample --stack-depth 6 "$WORK/ramp.jfr" > "$RAW/samples.txt" || true
   jfr print --events jdk.ThreadCPULoad "$WORK/ramp.jfr" > "$RAW/thread-cpu.txt" || true
 fi
+fi
 
+if step idle; then
 say "3. idle capacity: $IDLE WebSockets"
 if [ "$KIND" = jvm ]; then # what the bytes of the held connections are: the heap's largest classes at the peak
   ( sleep $(( IDLE_RAMP + 12 )); jcmd $SERVER GC.class_histogram 2>/dev/null | head -40 > "$RAW/idle-histogram.txt" ) &
 fi
 gatling IdleSimulation -Dbench.connections=$IDLE -Dbench.ramp=$IDLE_RAMP -Dbench.hold=20 -Dbench.server-pid=$SERVER \
   -Dbench.out="$RAW/idle.json"
+fi
 
-say "4. startup: a second instance ($KIND) on the same PostgreSQL"
+step startup && say "4. startup: a second instance ($KIND) on the same PostgreSQL"
 startup() { # kind, then the command up to (not including) its settings, then what follows them
   local kind=$1 command=$2 tail=${3:-}
   local t0; t0=$(date +%s%N)
@@ -186,7 +209,9 @@ startup() { # kind, then the command up to (not including) its settings, then wh
   if [ "${rss:-0}" = 0 ]; then echo "startup $kind failed:"; tail -5 "$WORK/startup-$kind.log"; return 0; fi
   echo "{\"kind\":\"$kind\",\"firstResponseMs\":$ms,\"rssKb\":$rss}" | tee "$RAW/startup-$kind.json"
 }
-if [ "$KIND" = native ]; then startup native "$RUNNER $NATIVE_OPTS"; else startup jvm "java $JVM_OPTS" "-jar $JAR"; fi
+if step startup; then
+  if [ "$KIND" = native ]; then startup native "$RUNNER $NATIVE_OPTS"; else startup jvm "java $JVM_OPTS" "-jar $JAR"; fi
+fi
 
 say "summary"
 python3 "$BENCH/summarise.py" "$BENCH/results/raw" - "$BENCH/results" "$MODE"
