@@ -86,6 +86,17 @@
     }
 
     // ---- events -------------------------------------------------------------------------------------
+    /**
+     * A (re)subscribe's snapshot: the conversation as it stands and every read cursor. Handed on as the same
+     * events live changes produce, so the widget and console need no second code path.
+     */
+    applyState(f) {
+      this.emit('conversation', f.conversation);
+      (f.reads || []).forEach(r => this.emit('read', {
+        type: 'read', conversationId: f.conversationId, readerKind: r.readerKind, readerId: r.readerId, seq: r.seq
+      }));
+    }
+
     on(type, fn) {
       (this.listeners[type] = this.listeners[type] || []).push(fn);
       return this;
@@ -438,6 +449,7 @@
           }
           break;
         case 'conversation': c.emit('conversation', f.conversation); break;
+        case 'state': c.applyState(f); break;
         case 'activity': case 'typing': case 'read': case 'presence': case 'viewing':
           c.emit(f.type, f);
           break;
@@ -653,6 +665,7 @@
         case 'open': this.markOpen(); break;
         case 'message': c.deliver(f.message); break;
         case 'conversation': c.emit('conversation', f.conversation); break;
+        case 'state': c.applyState(f); break;
         case 'typing': case 'read': case 'viewing': case 'activity': case 'presence': c.emit(f.type, f); break;
         default: break;
       }
@@ -672,7 +685,7 @@
       };
       source.onerror = () => this.fail(); // our own backoff and cursor, not EventSource's retry
       // Every event's data is the frame itself, named by its type (protocol 2).
-      ['message', 'conversation', 'typing', 'read', 'viewing', 'activity', 'presence'].forEach(type =>
+      ['message', 'state', 'conversation', 'typing', 'read', 'viewing', 'activity', 'presence'].forEach(type =>
         source.addEventListener(type, e => this.dispatch(JSON.parse(e.data))));
       source.addEventListener('close', e => {
         let code;

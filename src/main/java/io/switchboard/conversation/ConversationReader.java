@@ -34,6 +34,20 @@ public class ConversationReader {
                 .map(rows -> rows.iterator().hasNext() ? Optional.of(map(rows.iterator().next())) : Optional.empty());
     }
 
+    /** Every participant's read cursor in a conversation (a visitor's and each agent's who read it). */
+    public Uni<List<ReadReceipt>> reads(long id) {
+        return pool.preparedQuery("""
+                select reader_kind, reader_id, last_read_seq from read_cursor
+                 where conversation_id = $1 order by reader_kind, reader_id""").execute(Tuple.of(id))
+                .map(rows -> {
+                    List<ReadReceipt> reads = new ArrayList<>();
+                    for (Row r : rows) {
+                        reads.add(new ReadReceipt(id, r.getString("reader_kind"), r.getLong("reader_id"), r.getLong("last_read_seq")));
+                    }
+                    return reads;
+                });
+    }
+
     /** The conversation if this caller may see it; otherwise 404, so visitors learn nothing of others'. */
     public Uni<ConversationView> visibleTo(Caller caller, long id) {
         return find(id).map(found -> found.filter(c -> Access.canSee(caller, c.visitor().id()))

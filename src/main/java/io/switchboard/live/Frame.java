@@ -1,5 +1,7 @@
 package io.switchboard.live;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -7,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.Author;
 import io.switchboard.api.MessageView;
 import io.switchboard.conversation.ConversationView;
+import io.switchboard.conversation.ReadReceipt;
 import io.switchboard.event.Event;
 import io.switchboard.message.SendResult;
 import io.switchboard.presence.Presence.AgentPresence;
@@ -17,7 +20,7 @@ import io.switchboard.presence.Presence.AgentPresence;
  * {@code type} is written first. See docs/protocol.md.
  */
 @RegisterForReflection(targets = { Frame.class, Frame.Hello.class, Frame.Message.class, Frame.Ack.class, Frame.Subscribed.class,
-        Frame.Unsubscribed.class, Frame.Conversation.class, Frame.Activity.class, Frame.Typing.class,
+        Frame.Unsubscribed.class, Frame.State.class, Frame.Conversation.class, Frame.Activity.class, Frame.Typing.class,
         Frame.Viewing.class, Frame.Read.class, Frame.Presence.class, Frame.Pong.class, Frame.Error.class,
         Frame.Close.class, Frame.Open.class, Frame.Heartbeat.class, Frame.Reconnect.class })
 @JsonPropertyOrder({ "type" })
@@ -58,6 +61,15 @@ public sealed interface Frame {
     }
 
     /** The conversation's status or assignee changed (or it was created). */
+    /**
+     * Sent once on every subscribe (resume, a stream's start): the conversation as it stands and every
+     * participant's read cursor. {@code conversation} and {@code read} frames that follow are changes since,
+     * so a client that reconnects ends with the same state as one that never left.
+     */
+    record State(long conversationId, ConversationView conversation, List<ReadReceipt> reads) implements Frame {
+        public String type() { return "state"; }
+    }
+
     record Conversation(ConversationView conversation) implements Frame {
         public String type() { return "conversation"; }
     }

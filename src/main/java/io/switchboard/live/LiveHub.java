@@ -70,6 +70,12 @@ public class LiveHub {
                 latency.get(transport), this::leave);
         topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(subscription);
         subscription.catchUp();
+        // Read after the subscription is registered: every change committed later arrives as a live frame.
+        Uni.combine().all().unis(conversations.find(conversationId), conversations.reads(conversationId)).asTuple()
+                .onFailure().retry().withBackOff(Duration.ofMillis(250), Duration.ofSeconds(5)).atMost(10)
+                .subscribe().with(found -> found.getItem1().ifPresent(
+                        view -> subscription.state(new Frame.State(conversationId, view, found.getItem2()))),
+                        failure -> warn("state of conversation " + conversationId, failure));
         return subscription;
     }
 

@@ -42,6 +42,15 @@ public final class Subscription {
     private boolean waitingForSink;
     private boolean replayed;
     private boolean closed;
+    /**
+     * Until the state snapshot is out, live {@code conversation} and {@code read} frames wait here, so none
+     * older than the snapshot can follow it (NOTIFY delivers them in commit order: replaying them after the
+     * snapshot ends at the newest state). Bounded: only the newest {@link #MAX_HELD} are kept, which is
+     * enough because each carries a whole state, not a difference.
+     */
+    private final ArrayDeque<Frame> heldState = new ArrayDeque<>();
+    private boolean stateSent;
+    static final int MAX_HELD = 32;
 
     Subscription(long conversationId, long after, Sink sink, MessageReader reader, int pageSize, Timer latency,
             Consumer<Subscription> onClose) {
@@ -79,8 +88,28 @@ public final class Subscription {
 
     /** An ephemeral frame (typing, viewing, read, conversation): passed on at once, never replayed. */
     synchronized void push(Frame frame) {
-        if (!closed) {
-            sink.send(frame);
+        if (closed) {
+            return;
+        }
+        if (!stateSent && (frame instanceof Frame.Conversation || frame instanceof Frame.Read)) {
+            if (heldState.size() == MAX_HELD) {
+                heldState.poll();
+            }
+            heldState.add(frame);
+            return;
+        }
+        sink.send(frame);
+    }
+
+    /** The conversation's state as read after this subscription was registered; then what waited for it. */
+    synchronized void state(Frame.State state) {
+        if (closed || stateSent) {
+            return;
+        }
+        stateSent = true;
+        sink.send(state);
+        while (!heldState.isEmpty()) {
+            sink.send(heldState.poll());
         }
     }
 
@@ -161,6 +190,7 @@ public final class Subscription {
             }
             closed = true;
             page.clear();
+            heldState.clear();
             if (fetch != null) {
                 fetch.cancel();
             }
