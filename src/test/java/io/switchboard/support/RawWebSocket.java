@@ -67,10 +67,22 @@ public final class RawWebSocket {
         write(raw, opcode, payload);
     }
 
+    /**
+     * A masked client frame with the first byte as given: FIN, RSV1-3 and the opcode, for frames that break
+     * RFC 6455 on purpose (reserved bits, reserved opcodes, a continuation without a start).
+     */
+    public static void rawFrame(Socket raw, int firstByte, byte[] payload) throws IOException {
+        writeFrame(raw, firstByte, payload);
+    }
+
     private static void write(Socket raw, int opcode, byte[] payload) throws IOException {
+        writeFrame(raw, 0x80 | opcode, payload);
+    }
+
+    private static void writeFrame(Socket raw, int firstByte, byte[] payload) throws IOException {
         OutputStream out = new java.io.BufferedOutputStream(raw.getOutputStream(), 8192);
         byte[] mask = { 1, 2, 3, 4 };
-        out.write(0x80 | opcode);
+        out.write(firstByte);
         if (payload.length < 126) {
             out.write(0x80 | payload.length);
         } else if (payload.length <= 0xffff) {
@@ -137,7 +149,7 @@ public final class RawWebSocket {
                 }
                 in.skipNBytes(length);
             }
-        } catch (java.io.EOFException e) {
+        } catch (java.io.EOFException | java.net.SocketException e) { // ended, or reset, without a close frame
             return -1;
         }
     }
