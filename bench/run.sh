@@ -16,7 +16,7 @@
 # The throughput ramp is driven by LeanChat (the JDK's WebSocket client, one pacing thread): Gatling on
 # the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
 #
-# BENCH_STEPS picks the steps (default "chat ramp idle startup"), e.g. BENCH_STEPS="idle" to re-measure
+# BENCH_STEPS picks the steps (default "chat ramp overload http idle startup"), e.g. BENCH_STEPS="idle" to re-measure
 # idle connections only; the summary keeps the other steps' last figures for that kind.
 #
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
@@ -31,16 +31,18 @@ PORT=${BENCH_PORT:-18080}
 BASE=http://127.0.0.1:$PORT
 WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 KIND=${BENCH_SERVER:-jvm}
-STEPS=" ${BENCH_STEPS:-chat ramp idle startup} "
+STEPS=" ${BENCH_STEPS:-chat ramp overload http idle startup} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 CLIENT=${BENCH_CLIENT:-lean}
 RAW=$BENCH/results/raw/$KIND
 mkdir -p "$RAW"
-for s in chat ramp idle startup; do # a step that runs replaces its own earlier figures only
+for s in chat ramp overload http idle startup; do # a step that runs replaces its own earlier figures only
   if step $s; then
     case $s in
       chat) rm -f "$RAW"/chat-*.json ;;
       ramp) rm -f "$RAW"/ramp-*.json "$RAW"/cpu-*.json "$RAW"/metrics-*.txt "$RAW"/top-ramp-*.txt "$RAW"/samples.txt "$RAW"/thread-cpu.txt ;;
+      overload) rm -f "$RAW"/overload.json "$RAW"/overload-*.json ;;
+      http) rm -f "$RAW"/http-*.json ;;
       idle) rm -f "$RAW"/idle.json "$RAW"/idle-histogram.txt ;;
       startup) rm -f "$RAW"/startup-*.json ;;
     esac
@@ -120,6 +122,18 @@ gatling() { # simulation, then -D settings
 
 metrics() { curl -fs "$BASE/q/metrics" > "$1" || true; }
 
+lean() { # the lean WebSocket chat client, then -D settings
+  java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
+}
+
+# CPU ticks per server thread (name, user + system), from /proc: a profile by thread that works for the
+# native executable too (it has no JFR here).
+threads() {
+  for t in /proc/$SERVER/task/*; do
+    awk -v name="$(tr ' ' '_' < "$t/comm")" '{print name, $14 + $15}' "$t/stat" 2>/dev/null
+  done > "$1" || true
+}
+
 # CPU seconds (user + system) of a process, and of every PostgreSQL process, from /proc.
 cpu_of() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_cpu() {
@@ -151,12 +165,10 @@ fi
 
 if step ramp; then
 say "2. throughput ramp over WebSocket ($CLIENT client): $RAMP_RATES msg/s, ${RAMP_DURATION}s each"
-lean() { # -D settings
-  java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
-}
 for r in $RAMP_RATES; do
   ( sleep $(( RAMP_DURATION / 2 + 10 )); top -b -n 1 -w 200 | head -15 > "$RAW/top-ramp-$r.txt" ) &
   metrics "$RAW/metrics-before-$r.txt"
+  threads "$RAW/threads-before-$r.txt"
   server0=$(cpu_of $SERVER); pg0=$(pg_cpu)
   # The load generator's own CPU: bash's `time` counts the JVMs it waited for (Gatling: Maven's too).
   TIMEFORMAT='%U %S'
@@ -171,6 +183,7 @@ for r in $RAMP_RATES; do
   echo "{\"rateTarget\":$r,\"serverCpuS\":$(echo "$(cpu_of $SERVER) - $server0" | bc),\"postgresCpuS\":$(echo "$(pg_cpu) - $pg0" | bc),\"loadCpuS\":$(echo "$lu + $ls" | bc)}" \
     > "$RAW/cpu-$r.json"
   metrics "$RAW/metrics-after-$r.txt"
+  threads "$RAW/threads-after-$r.txt"
   p99=$(python3 -c "import json;d=json.load(open('$RAW/ramp-$r.json'));print(d.get('own',{}).get('p99',10**9))" 2>/dev/null || echo 1000000000)
   if [ "$p99" -gt 1000 ]; then echo "p99 ${p99} ms at $r msg/s: stopping the ramp"; break; fi
 done
@@ -179,6 +192,50 @@ if [ "$KIND" = jvm ]; then
   jfr print --events jdk.ExecutionSample --stack-depth 6 "$WORK/ramp.jfr" > "$RAW/samples.txt" || true
   jfr print --events jdk.ThreadCPULoad "$WORK/ramp.jfr" > "$RAW/thread-cpu.txt" || true
 fi
+fi
+
+if step overload; then
+# Overload: twice the highest rate this kind passed in the ramp, for 20 s. Refusals must be `overloaded`,
+# accepted messages delivered once, and memory flat (RSS sampled every second).
+best=$(python3 - "$RAW" <<'PY'
+import glob, json, sys
+best = 0
+for f in glob.glob(sys.argv[1] + '/ramp-*.json'):
+    d = json.load(open(f))
+    ok = d['errors'] == 0 and d['received'] >= d['expected'] and d.get('own', {}).get('p99', 1e9) <= 100 \
+        and d.get('cross', {}).get('p99', 1e9) <= 100
+    if ok:
+        best = max(best, d['rateTarget'])
+print(best)
+PY
+)
+if [ "${best:-0}" -gt 0 ]; then
+  rate=$(( best * 2 ))
+  say "overload: $rate msg/s offered (2 × $best) for 20 s"
+  ( for _ in $(seq 1 40); do awk '/VmRSS/ {print $2}' /proc/$SERVER/status; sleep 1; done > "$WORK/overload-rss.txt" ) &
+  rss_sampler=$!
+  server0=$(cpu_of $SERVER)
+  lean -Dbench.conversations=100 -Dbench.rate=$rate -Dbench.feed=off -Dbench.duration=20 -Dbench.out="$RAW/overload-run.json"
+  wait $rss_sampler 2>/dev/null || true
+  python3 - "$RAW/overload-run.json" "$WORK/overload-rss.txt" "$best" "$(echo "$(cpu_of $SERVER) - $server0" | bc)" > "$RAW/overload.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rss = [int(x) for x in open(sys.argv[2]).read().split()]
+d['passingRate'] = int(sys.argv[3])
+d['serverCpuS'] = float(sys.argv[4])
+d['rssKbMin'], d['rssKbMax'] = (min(rss), max(rss)) if rss else (0, 0)
+d['rssKbFirst'], d['rssKbLast'] = (rss[0], rss[-1]) if rss else (0, 0)
+print(json.dumps(d))
+PY
+fi
+fi
+
+if step http; then
+say "HTTP transports at a high rate: REST send + SSE, REST send + long-poll, 2,000 msg/s, 100 conversations"
+for t in sse longpoll; do
+  gatling ChatSimulation -Dbench.transport=$t -Dbench.conversations=100 -Dbench.rate=2000 -Dbench.feed=off \
+    -Dbench.duration=20 -Dbench.out="$RAW/http-$t.json"
+done
 fi
 
 if step idle; then

@@ -176,6 +176,73 @@ if any(ramp.values()):
             lines.append(f'{kind_col(k)}| {r} | {int(n)} | {wait:.1f} ms | {use:.1f} ms | {worker:.1f} ms |'.replace('|| ', '| '))
         lines.append('')
 
+overload = {k: (load('overload.json', k) or [None])[0] for k in KINDS}
+if any(overload.values()):
+    lines.append('**Overload at twice the passing rate** (lean client, 20 s; refused = answered `overloaded` at once and '
+                 'not stored; RSS sampled every second):')
+    lines.append('')
+    head(['passing rate', 'offered msg/s', 'sent', 'refused', 'other errors', 'delivered / expected', 'duplicates',
+          'accepted: persisted p99', 'own p99', 'cross p99', 'RSS first → max → last'])
+    for k in KINDS:
+        d = overload[k]
+        if not d:
+            continue
+        other = d['errors'] - d.get('refused', 0)
+        lines.append(f"{kind_col(k)}| {d['passingRate']} | {d['rateTarget']} | {d['sent']} | {d.get('refused', 0)} | {other} | "
+                     f"{d['received']} / {d['expected']} | {d['duplicates']} | {d.get('persisted', {}).get('p99', '–')} ms | "
+                     f"{d.get('own', {}).get('p99', '–')} ms | {d.get('cross', {}).get('p99', '–')} ms | "
+                     f"{d['rssKbFirst'] // 1024} → {d['rssKbMax'] // 1024} → {d['rssKbLast'] // 1024} MB |")
+    lines.append('')
+
+http = {k: {d['transport']: d for d in load('http-*.json', k)} for k in KINDS}
+if any(http.values()):
+    lines.append('**HTTP transports at 2,000 msg/s** (Gatling: each party sends over REST and receives on the transport; '
+                 '100 conversations, 20 s; latencies in ms p50 / p95 / p99 / max):')
+    lines.append('')
+    head(['transport', 'msg/s', 'sent', 'delivered / expected', 'duplicates', 'errors', 'persisted', 'own', 'cross'])
+    for k in KINDS:
+        for t in ['sse', 'longpoll']:
+            d = http[k].get(t)
+            if d:
+                lines.append(f"{kind_col(k)}| {t} | {d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
+                             f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |")
+    lines.append('')
+
+
+def thread_split(kind):
+    """CPU ticks per thread group between the first and the last ramp step's before/after samples."""
+    steps = sorted(int(re.search(r'(\d+)', os.path.basename(f)).group(1))
+                   for f in glob.glob(os.path.join(root, kind, 'threads-after-*.txt')))
+    if not steps:
+        return None, {}
+    r = steps[-1]
+
+    def read(name):
+        out = collections.Counter()
+        path = os.path.join(root, kind, name)
+        if os.path.exists(path):
+            for line in open(path):
+                parts = line.split()
+                if len(parts) == 2:
+                    out[re.sub(r'\d+', 'N', parts[0])] += int(parts[1])
+        return out
+    delta = read(f'threads-after-{r}.txt')
+    delta.subtract(read(f'threads-before-{r}.txt'))
+    return r, {k: v for k, v in delta.items() if v > 0}
+
+
+for k in KINDS:
+    r, split = thread_split(k)
+    total = sum(split.values())
+    if total:
+        lines.append(f"**Which {k} threads burn the CPU** in the last ramp step ({r} msg/s; `/proc` ticks per thread group):")
+        lines.append('')
+        lines.append('| share | thread |')
+        lines.append('|---|---|')
+        for name, v in sorted(split.items(), key=lambda kv: -kv[1])[:8]:
+            lines.append(f'| {100 * v / total:.1f} % | `{name}` |')
+        lines.append('')
+
 if any(idle.values()):
     lines.append('**Idle WebSocket capacity** (heap after a full GC: JVM only, the native executable has no jcmd):')
     lines.append('')
@@ -287,7 +354,7 @@ if soak_files:
     lines.append('')
 
 summary = {'date': now, 'mode': mode, 'machine': m, 'chat': chat, 'ramp': ramp, 'cpu': list(cpu.values()), 'soak': soak, 'highestSustainedMsgPerSecond': best, 'servers': servers,
-           'idle': idle, 'startup': startup, 'profile': profile}
+           'idle': idle, 'overload': overload, 'http': http, 'startup': startup, 'profile': profile}
 os.makedirs(out, exist_ok=True)
 text = '\n'.join(lines) + '\n'
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d-%H%M')
