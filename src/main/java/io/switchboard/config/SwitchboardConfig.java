@@ -109,6 +109,13 @@ public interface SwitchboardConfig {
         /** Typing notifications per identity. */
         Rate typing();
 
+        /**
+         * Frames that make the server read the store or change shared state: resume (a visibility check, a
+         * state snapshot and a catch-up read each) and presence. Per identity; the burst covers a console
+         * reconnecting with every conversation it follows.
+         */
+        Rate control();
+
         /** Anonymous visitor creations per client IP. */
         Rate visitorCreation();
 

@@ -16,7 +16,7 @@ import jakarta.inject.Inject;
 public class RateLimiter {
 
     public enum Action {
-        send, typing, visitor_creation, login
+        send, typing, control, visitor_creation, login
     }
 
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
@@ -40,6 +40,7 @@ public class RateLimiter {
         return switch (action) {
             case send -> config.limits().sends();
             case typing -> config.limits().typing();
+            case control -> config.limits().control();
             case visitor_creation -> config.limits().visitorCreation();
             case login -> config.limits().logins();
         };

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,6 +65,11 @@ class InboundFloodIT {
         }
     }
 
+    /** Every flooding socket not closed yet, to end blocked writes when the flood is over. */
+    private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
+    /** One reader per flooding connection (a fixed pool would leave new connections' answers unread). */
+    private final ExecutorService readers = Executors.newCachedThreadPool();
+
     @Test
     void floodingClientsCannotExhaustTheHeapNorStopAnOrdinaryConversation() throws Exception {
         Api api = app.api();
@@ -83,7 +90,7 @@ class InboundFloodIT {
             agent.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(FLOOD_SECONDS);
             for (Api.Visitor flooder : flooders) {
-                floods.add(pool.submit(() -> flood(flooder, end, framesSent, connections, pool)));
+                floods.add(pool.submit(() -> flood(flooder, end, framesSent, connections)));
             }
             while (System.nanoTime() < end) {
                 int expected = ++sent;
@@ -104,10 +111,14 @@ class InboundFloodIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.received().size() >= all);
             assertEquals(LongStream.rangeClosed(1, all).boxed().toList(), agent.seqs(), "every ordinary message, once, in order");
         } finally {
+            // A flooder may be blocked writing to a server that stopped reading its socket (TCP back-pressure,
+            // the budget working as intended): closing its socket ends the write.
+            openSockets.forEach(InboundFloodIT::closeQuietly);
             for (Future<?> f : floods) {
                 f.get(2, TimeUnit.MINUTES);
             }
             pool.shutdownNow();
+            readers.shutdownNow();
         }
 
         assertTrue(app.process().isAlive(), "the instance survived; see " + app.log());
@@ -131,24 +142,36 @@ class InboundFloodIT {
     }
 
     /** One flooding visitor: frames as fast as the socket takes them, reading (and discarding) every answer. */
-    private Void flood(Api.Visitor visitor, long end, AtomicLong framesSent, AtomicLong connections, ExecutorService pool) {
+    private Void flood(Api.Visitor visitor, long end, AtomicLong framesSent, AtomicLong connections) {
         String[] frames = { "{\"type\":\"ping\"}", "{\"type\":\"read\",\"seq\":0}", "{\"type\":\"typing\",\"state\":\"start\"}" };
         while (System.nanoTime() < end) {
             try (Socket raw = new Socket()) {
-                raw.connect(new InetSocketAddress(app.base().getHost(), app.base().getPort()));
+                openSockets.add(raw);
+                raw.connect(new InetSocketAddress(app.base().getHost(), app.base().getPort()), 10_000);
+                raw.setSoTimeout(30_000); // the handshake's answer; the reader below has its own thread
                 RawWebSocket.handshake(raw, visitor.token());
                 connections.incrementAndGet();
                 InputStream in = raw.getInputStream();
-                pool.submit(() -> in.transferTo(OutputStream.nullOutputStream()));
+                readers.submit(() -> in.transferTo(OutputStream.nullOutputStream()));
                 for (int n = 0; System.nanoTime() < end; n++) {
                     RawWebSocket.text(raw, frames[n % frames.length]);
                     framesSent.incrementAndGet();
                 }
             } catch (IOException | RuntimeException closedByTheServer) {
                 // reconnect, as a hostile client would
+            } finally {
+                openSockets.removeIf(Socket::isClosed);
             }
         }
         return null;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
     }
 
     /** A full collection in the instance: jcmd GC.run on the JVM; false where it cannot be forced (native). */

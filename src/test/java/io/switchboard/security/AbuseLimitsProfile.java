@@ -11,6 +11,8 @@ public class AbuseLimitsProfile implements QuarkusTestProfile {
         return Map.ofEntries(
                 Map.entry("switchboard.limits.sends.per-second", "5"),
                 Map.entry("switchboard.limits.sends.burst", "20"),
+                Map.entry("switchboard.limits.control.per-second", "2"),
+                Map.entry("switchboard.limits.control.burst", "20"),
                 Map.entry("switchboard.limits.visitor-creation.per-second", "0.5"),
                 Map.entry("switchboard.limits.visitor-creation.burst", "30"),
                 Map.entry("switchboard.limits.logins.per-second", "1"),

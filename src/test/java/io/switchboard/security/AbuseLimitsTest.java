@@ -81,6 +81,20 @@ class AbuseLimitsTest {
     }
 
     @Test
+    void resumeFramesAreRateLimitedLikeTyping() {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
+            // Each resume reads the store three times: a client cannot make the server do that in a loop.
+            for (int i = 0; i < 40; i++) {
+                ws.send(Json.object().put("type", "resume").put("ref", "r" + i).put("conversationId", chat.id()).put("after", 0));
+            }
+            ws.awaitFrame(f -> f.get("type").asText().equals("error") && f.get("code").asText().equals("rate_limited"));
+            assertTrue(ws.frames().stream().filter(f -> f.get("type").asText().equals("subscribed")).count() >= 20,
+                    "the burst (20) is served");
+        }
+    }
+
+    @Test
     void protocolLevelPingsCountAsActivityForTheIdleClose() throws Exception {
         Chat chat = Chat.start(base);
         try (Socket raw = new Socket(base.getHost(), base.getPort())) {

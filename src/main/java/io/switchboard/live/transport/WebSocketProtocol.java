@@ -17,6 +17,7 @@ import io.switchboard.live.ClientSession;
 import io.switchboard.live.Frame;
 import io.switchboard.message.Messages;
 import io.switchboard.presence.Presence;
+import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -38,6 +39,7 @@ public class WebSocketProtocol {
     @Inject TypingNotices typing;
     @Inject Presence presence;
     @Inject ObjectMapper json;
+    @Inject RateLimiter limiter;
 
     void handle(ClientSession session, SocketSink sink, String text) {
         String ref = null;
@@ -48,6 +50,7 @@ public class WebSocketProtocol {
                 case "ping" -> session.send(new Frame.Pong(ref));
                 case "send" -> send(session, sink, frame);
                 case "resume", "subscribe" -> {
+                    limited(session, RateLimiter.Action.control);
                     long id = session.conversationOf(frame.conversationId());
                     conversations.visibleTo(session.caller(), id).await().atMost(STORE_TIMEOUT);
                     long after = frame.after() == null ? 0 : frame.after();
@@ -63,13 +66,23 @@ public class WebSocketProtocol {
                 case "typing" -> typing.announce(session.caller(), session.conversationOf(frame.conversationId()), frame.state());
                 case "read" -> receipts.markRead(session.caller(), session.conversationOf(frame.conversationId()),
                         frame.requireSeq());
-                case "presence" -> presence.setAvailability(session.caller(), frame.state()).await().atMost(STORE_TIMEOUT);
+                case "presence" -> {
+                    limited(session, RateLimiter.Action.control);
+                    presence.setAvailability(session.caller(), frame.state()).await().atMost(STORE_TIMEOUT);
+                }
                 default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
             }
         } catch (ClientFrame.FrameException e) {
             refuse(session, sink, e.ref, e);
         } catch (RuntimeException e) {
             refuse(session, sink, ref, e);
+        }
+    }
+
+    /** Refuses the frame with 429 rate_limited when its caller is over the rate of {@code action}. */
+    private void limited(ClientSession session, RateLimiter.Action action) {
+        if (!limiter.tryAcquire(action, session.caller().key())) {
+            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(action));
         }
     }
 
