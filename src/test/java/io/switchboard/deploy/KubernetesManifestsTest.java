@@ -218,6 +218,13 @@ class KubernetesManifestsTest {
         assertTrue(config.getData().keySet().stream().allMatch(k -> k.matches("(QUARKUS|SWITCHBOARD)_[A-Z0-9_]+")));
         assertTrue(config.getData().get("QUARKUS_DATASOURCE_JDBC_URL").contains(one(StatefulSet.class, "switchboard-postgres")
                 .getSpec().getServiceName()));
+        // Forwarding headers decide the client address for every per-address limit: believed only from the
+        // proxies named here, never from whoever sends them (TrustedProxiesTest shows the setting working).
+        if ("true".equals(config.getData().get("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING"))) {
+            String trusted = config.getData().get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES");
+            assertTrue(trusted != null && !trusted.isBlank() && !trusted.contains("0.0.0.0/0"),
+                    "forwarding headers are trusted from anyone: set QUARKUS_HTTP_PROXY_TRUSTED_PROXIES");
+        }
 
         assertEquals(deployment.getMetadata().getName(),
                 one(HorizontalPodAutoscaler.class, "switchboard").getSpec().getScaleTargetRef().getName());
