@@ -1,6 +1,7 @@
 package io.switchboard.security;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,9 +103,11 @@ class AbuseLimitsTest {
             raw.setSoTimeout(10_000);
             RawWebSocket.handshake(raw, chat.visitorToken());
             // Idle timeout is 3 s here: 6 s of nothing but protocol pings, as OkHttp's pingInterval sends them.
-            for (int i = 0; i < 6; i++) {
+            long quietUntil = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < quietUntil) {
                 RawWebSocket.ping(raw);
-                Thread.sleep(1000);
+                long next = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+                await().atMost(Duration.ofSeconds(2)).until(() -> System.nanoTime() >= next);
             }
             RawWebSocket.text(raw, "{\"type\":\"ping\",\"ref\":\"still-here\"}");
             String answer;

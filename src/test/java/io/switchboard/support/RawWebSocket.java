@@ -102,6 +102,22 @@ public final class RawWebSocket {
         out.flush();
     }
 
+    /** One server frame: its opcode and payload (server frames are never masked). */
+    private record ServerFrame(int opcode, byte[] payload) {
+    }
+
+    private static ServerFrame readFrame(DataInputStream in) throws IOException {
+        int first = in.readUnsignedByte();
+        int second = in.readUnsignedByte();
+        long length = second & 0x7f;
+        if (length == 126) {
+            length = in.readUnsignedShort();
+        } else if (length == 127) {
+            length = in.readLong();
+        }
+        return new ServerFrame(first & 0x0f, in.readNBytes((int) length));
+    }
+
     /**
      * The payload of the next text frame from the server (control frames skipped); null when the server
      * closed instead. The socket's read timeout bounds the wait.
@@ -109,21 +125,12 @@ public final class RawWebSocket {
     public static String readText(Socket raw) throws IOException {
         DataInputStream in = new DataInputStream(raw.getInputStream());
         while (true) {
-            int first = in.readUnsignedByte();
-            int second = in.readUnsignedByte();
-            long length = second & 0x7f;
-            if (length == 126) {
-                length = in.readUnsignedShort();
-            } else if (length == 127) {
-                length = in.readLong();
-            }
-            byte[] payload = in.readNBytes((int) length);
-            int opcode = first & 0x0f;
-            if (opcode == 0x8) {
+            ServerFrame frame = readFrame(in);
+            if (frame.opcode() == 0x8) {
                 return null;
             }
-            if (opcode == 0x1) {
-                return new String(payload, StandardCharsets.UTF_8);
+            if (frame.opcode() == 0x1) {
+                return new String(frame.payload(), StandardCharsets.UTF_8);
             }
         }
     }
@@ -136,18 +143,11 @@ public final class RawWebSocket {
         DataInputStream in = new DataInputStream(raw.getInputStream());
         try {
             while (true) {
-                int first = in.readUnsignedByte();
-                int second = in.readUnsignedByte();
-                long length = second & 0x7f;
-                if (length == 126) {
-                    length = in.readUnsignedShort();
-                } else if (length == 127) {
-                    length = in.readLong();
+                ServerFrame frame = readFrame(in);
+                if (frame.opcode() == 0x8) {
+                    byte[] p = frame.payload();
+                    return p.length >= 2 ? (p[0] & 0xff) << 8 | (p[1] & 0xff) : 1005;
                 }
-                if ((first & 0x0f) == 0x8) {
-                    return length >= 2 ? in.readUnsignedShort() : 1005;
-                }
-                in.skipNBytes(length);
             }
         } catch (java.io.EOFException | java.net.SocketException e) { // ended, or reset, without a close frame
             return -1;
