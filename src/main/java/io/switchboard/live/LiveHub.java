@@ -73,9 +73,13 @@ public class LiveHub {
         // Read after the subscription is registered: every change committed later arrives as a live frame.
         Uni.combine().all().unis(conversations.find(conversationId), conversations.reads(conversationId)).asTuple()
                 .onFailure().retry().withBackOff(Duration.ofMillis(250), Duration.ofSeconds(5)).atMost(10)
-                .subscribe().with(found -> found.getItem1().ifPresent(
-                        view -> subscription.state(new Frame.State(conversationId, view, found.getItem2()))),
-                        failure -> warn("state of conversation " + conversationId, failure));
+                .subscribe().with(found -> found.getItem1().ifPresentOrElse(
+                        view -> subscription.state(new Frame.State(conversationId, view, found.getItem2())),
+                        subscription::stateUnavailable),
+                        failure -> {
+                            warn("state of conversation " + conversationId, failure);
+                            subscription.stateUnavailable();
+                        });
         return subscription;
     }
 

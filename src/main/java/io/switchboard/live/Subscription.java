@@ -106,8 +106,19 @@ public final class Subscription {
         if (closed || stateSent) {
             return;
         }
-        stateSent = true;
         sink.send(state);
+        releaseHeld();
+    }
+
+    /** The snapshot could not be read: live changes go through from now on rather than wait for ever. */
+    synchronized void stateUnavailable() {
+        if (!closed && !stateSent) {
+            releaseHeld();
+        }
+    }
+
+    private void releaseHeld() {
+        stateSent = true;
         while (!heldState.isEmpty()) {
             sink.send(heldState.poll());
         }
