@@ -3,44 +3,38 @@ package io.switchboard.api;
 /** A failure the client should see as a status and a stable error code, never as a stack trace. */
 public class ApiException extends RuntimeException {
 
-    private final int status;
-    private final String code;
+    private final ErrorCode code;
 
-    public ApiException(int status, String code, String message) {
+    public ApiException(ErrorCode code, String message) {
         super(message, null, false, false);
-        this.status = status;
         this.code = code;
     }
 
     public int status() {
-        return status;
+        return code.status();
     }
 
     public String code() {
+        return code.code();
+    }
+
+    public ErrorCode errorCode() {
         return code;
     }
 
     public Problem problem() {
-        return new Problem(code, getMessage());
-    }
-
-    public static ApiException badRequest(String code, String message) {
-        return new ApiException(400, code, message);
+        return new Problem(code.code(), getMessage());
     }
 
     public static ApiException unauthorized() {
-        return new ApiException(401, "unauthorized", "a valid visitor or agent token is required");
+        return new ApiException(ErrorCode.UNAUTHORIZED, "a valid visitor or agent token is required");
     }
 
     public static ApiException forbidden(String message) {
-        return new ApiException(403, "forbidden", message);
+        return new ApiException(ErrorCode.FORBIDDEN, message);
     }
 
     public static ApiException conversationNotFound() {
-        return new ApiException(404, "conversation_not_found", "no such conversation");
-    }
-
-    public static ApiException conflict(String code, String message) {
-        return new ApiException(409, code, message);
+        return new ApiException(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation");
     }
 }

@@ -43,10 +43,10 @@ public final class Params {
                 // more than a long holds: falls through
             }
         }
-        throw ApiException.badRequest("invalid_cursor", name + " must be a seq number written in digits, 0 or more");
+        throw new ApiException(ErrorCode.INVALID_CURSOR, name + " must be a seq number written in digits, 0 or more");
     }
 
-    public static int bounded(String name, String raw, int fallback, int min, int max) {
+    public static int bounded(ErrorCode code, String name, String raw, int fallback, int min, int max) {
         if (raw == null || raw.isBlank()) {
             return fallback;
         }
@@ -58,7 +58,7 @@ public final class Params {
         } catch (NumberFormatException e) {
             // falls through
         }
-        throw ApiException.badRequest("invalid_" + name, name + " must be a number from " + min + " to " + max);
+        throw new ApiException(code, name + " must be a number from " + min + " to " + max);
     }
 
     /** A wait such as {@code 25s}, {@code 500ms}, {@code 25} (seconds) or {@code PT25S}, capped at {@code max}. */
@@ -71,6 +71,6 @@ public final class Params {
         } catch (IllegalArgumentException e) {
             // falls through
         }
-        throw ApiException.badRequest("invalid_wait", "wait must be a duration such as 25s or 500ms");
+        throw new ApiException(ErrorCode.INVALID_WAIT, "wait must be a duration such as 25s or 500ms");
     }
 }

@@ -41,12 +41,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return respond(403, new Problem("forbidden", "not allowed for this caller"));
+        return respond(403, Problem.of(ErrorCode.FORBIDDEN, "not allowed for this caller"));
     }
 
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e) {
-        return respond(400, new Problem("malformed_json", "the request body is not valid JSON of the expected shape"));
+        return respond(400, Problem.of(ErrorCode.MALFORMED_JSON, "the request body is not valid JSON of the expected shape"));
     }
 
     /** Valid JSON of the wrong shape (an array, a number for a string): say which field, as a frame error does. */
@@ -57,7 +57,7 @@ public class ProblemMappers {
         String expected = expected(e.getTargetType());
         String message = field.isEmpty() ? "the request body must be a JSON object"
                 : sanitize(field) + " must be " + expected;
-        return respond(400, new Problem("malformed_json", message));
+        return respond(400, Problem.of(ErrorCode.MALFORMED_JSON, message));
     }
 
     private static String expected(Class<?> type) {
@@ -87,18 +87,19 @@ public class ProblemMappers {
         }
         if (status >= 500) {
             LOG.error("request failed", e);
-            return respond(status, new Problem("internal_error", "the server could not complete the request"));
+            return respond(status, Problem.of(ErrorCode.INTERNAL_ERROR, "the server could not complete the request"));
         }
-        String code = switch (status) {
-            case 400 -> "bad_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 413 -> "payload_too_large";
-            case 415 -> "unsupported_media_type";
-            default -> "http_" + status;
+        ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 406 -> ErrorCode.NOT_ACCEPTABLE;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ErrorCode.BAD_REQUEST; // any other 4xx the framework raises: the request could not be read
         };
-        return respond(status, new Problem(code, e.getMessage() == null ? code : sanitize(e.getMessage())));
+        return respond(status, Problem.of(code, e.getMessage() == null ? code.meaning() : sanitize(e.getMessage())));
     }
 
     @ServerExceptionMapper(priority = Priorities.USER + 100)
@@ -108,7 +109,7 @@ public class ProblemMappers {
                 request.connection().close();
                 return null;
             }
-            return respond(413, new Problem("payload_too_large", "the request body is over the limit"));
+            return respond(413, Problem.of(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is over the limit"));
         }
         if (StoreFailures.unavailable(e)) {
             LOG.warnf("store unavailable: %s", e.getClass().getSimpleName());
@@ -116,7 +117,7 @@ public class ProblemMappers {
                     .entity(StoreFailures.toApi().problem()).build();
         }
         LOG.error("unexpected failure", e);
-        return respond(500, new Problem("internal_error", "the server could not complete the request"));
+        return respond(500, Problem.of(ErrorCode.INTERNAL_ERROR, "the server could not complete the request"));
     }
 
     /** Quarkus cuts a body without Content-Length off at the limit with this IOException, however it is wrapped. */

@@ -9,22 +9,18 @@ public class RateLimitedException extends ApiException {
 
     private final long retryAfterSeconds;
 
-    public RateLimitedException(String code, String message, long retryAfterSeconds) {
-        this(429, code, message, retryAfterSeconds);
-    }
-
-    private RateLimitedException(int status, String code, String message, long retryAfterSeconds) {
-        super(status, code, message);
+    public RateLimitedException(ErrorCode code, String message, long retryAfterSeconds) {
+        super(code, message);
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public static RateLimitedException rateLimited(long retryAfterSeconds) {
-        return new RateLimitedException("rate_limited", "too many requests; slow down", retryAfterSeconds);
+        return new RateLimitedException(ErrorCode.RATE_LIMITED, "too many requests; slow down", retryAfterSeconds);
     }
 
     /** The write queue is full, or a send waited too long in it: nothing was stored; retry shortly. */
     public static RateLimitedException overloaded() {
-        return new RateLimitedException(503, "overloaded", "the service is busy; retry with the same clientMsgId", 1);
+        return new RateLimitedException(ErrorCode.OVERLOADED, "the service is busy; retry with the same clientMsgId", 1);
     }
 
     /** Did this client go over one of its own limits (as opposed to the service being busy)? */

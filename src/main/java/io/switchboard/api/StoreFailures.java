@@ -61,6 +61,6 @@ public final class StoreFailures {
     }
 
     public static ApiException toApi() {
-        return new ApiException(503, "store_unavailable", "the message store is unavailable; retry shortly");
+        return new ApiException(ErrorCode.STORE_UNAVAILABLE, "the message store is unavailable; retry shortly");
     }
 }

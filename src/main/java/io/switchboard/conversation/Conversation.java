@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -79,7 +80,7 @@ public class Conversation extends PanacheEntityBase {
     /** An agent takes it; only one can (409 already_claimed for the next). True when anything changed. */
     public boolean claim(long agentId) {
         if (assigneeId != null && assigneeId != agentId) {
-            throw ApiException.conflict("already_claimed", "another agent has already taken this conversation");
+            throw new ApiException(ErrorCode.ALREADY_CLAIMED, "another agent has already taken this conversation");
         }
         if (assigneeId != null && status == ConversationStatus.open) {
             return false;

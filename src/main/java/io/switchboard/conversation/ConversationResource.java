@@ -9,6 +9,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Params;
 import io.switchboard.identity.Caller;
 import io.switchboard.identity.Callers;
@@ -72,7 +73,7 @@ public class ConversationResource {
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     public ReadReceipt read(@PathParam("id") String id, ReadMark mark) {
         if (mark == null || mark.seq() == null) {
-            throw ApiException.badRequest("invalid_cursor", "a body {\"seq\": N} is required");
+            throw new ApiException(ErrorCode.INVALID_CURSOR, "a body {\"seq\": N} is required");
         }
         return receipts.markRead(callers.current(), Params.conversationId(id), mark.seq());
     }
@@ -126,11 +127,11 @@ public class ConversationResource {
         Caller caller = callers.current();
         Optional<ConversationStatus> statusFilter = status == null ? Optional.empty()
                 : Optional.of(ConversationStatus.parse(status).orElseThrow(
-                        () -> ApiException.badRequest("invalid_status", "status is waiting, open or resolved")));
+                        () -> new ApiException(ErrorCode.INVALID_STATUS, "status is waiting, open or resolved")));
         Optional<Long> assigneeFilter = parseAssignee(assignee, caller);
         Optional<Long> visitorFilter = caller instanceof Caller.VisitorCaller ? Optional.of(caller.id()) : Optional.empty();
-        return reader.page(statusFilter, assigneeFilter, visitorFilter, Params.bounded("page", page, 0, 0, 1_000_000),
-                Params.bounded("size", size, 20, 1, 100));
+        return reader.page(statusFilter, assigneeFilter, visitorFilter, Params.bounded(ErrorCode.INVALID_PAGE, "page", page, 0, 0, 1_000_000),
+                Params.bounded(ErrorCode.INVALID_SIZE, "size", size, 20, 1, 100));
     }
 
     @GET
@@ -147,7 +148,7 @@ public class ConversationResource {
     public Uni<ConversationView> status(@PathParam("id") String id, StatusChange change) {
         long conversationId = Params.conversationId(id);
         ConversationStatus status = Optional.ofNullable(change).flatMap(c -> ConversationStatus.parse(c.status()))
-                .orElseThrow(() -> ApiException.badRequest("invalid_status", "status is waiting, open or resolved"));
+                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_STATUS, "status is waiting, open or resolved"));
         conversations.changeStatus(callers.agent(), conversationId, status);
         return reader.visibleTo(callers.current(), conversationId);
     }
@@ -184,7 +185,7 @@ public class ConversationResource {
                 try {
                     yield Optional.of(Long.parseLong(assignee));
                 } catch (NumberFormatException e) {
-                    throw ApiException.badRequest("invalid_assignee", "assignee is me, none or an agent id");
+                    throw new ApiException(ErrorCode.INVALID_ASSIGNEE, "assignee is me, none or an agent id");
                 }
             }
         };

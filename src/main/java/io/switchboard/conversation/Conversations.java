@@ -1,6 +1,7 @@
 package io.switchboard.conversation;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Agent;
@@ -67,7 +68,7 @@ public class Conversations {
         Conversation conversation = lock(id);
         requireWrite(agent, conversation);
         if (agentId != null && Agent.findById(agentId) == null) {
-            throw ApiException.badRequest("unknown_agent", "no agent with id " + agentId);
+            throw new ApiException(ErrorCode.UNKNOWN_AGENT, "no agent with id " + agentId);
         }
         conversation.assign(agentId);
         changed(conversation);
@@ -75,7 +76,7 @@ public class Conversations {
 
     private static void requireWrite(Caller.AgentCaller agent, Conversation conversation) {
         if (!Access.canWrite(agent, conversation.visitorId, conversation.assigneeId)) {
-            throw new ApiException(403, "assigned_to_another_agent",
+            throw new ApiException(ErrorCode.ASSIGNED_TO_ANOTHER_AGENT,
                     "this conversation is assigned to another agent; only they or an admin can change it");
         }
     }

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.util.List;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
@@ -32,7 +33,7 @@ public class Receipts {
             throw ApiException.conversationNotFound();
         }
         if (seq < 0 || seq > conversation.lastSeq) {
-            throw ApiException.badRequest("invalid_cursor",
+            throw new ApiException(ErrorCode.INVALID_CURSOR,
                     "seq must be between 0 and the conversation's last seq (" + conversation.lastSeq + ")");
         }
         String kind = kind(caller);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
@@ -32,7 +33,7 @@ public class TypingNotices {
     /** Blocking (a worker thread): the caller is told when the notice was refused. */
     public void announce(Caller caller, long conversationId, String state) {
         if (!"start".equals(state) && !"stop".equals(state)) {
-            throw ApiException.badRequest("invalid_state", "state is start or stop");
+            throw new ApiException(ErrorCode.INVALID_STATE, "state is start or stop");
         }
         if (!limiter.tryAcquire(RateLimiter.Action.typing, caller.key())) {
             throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.typing));

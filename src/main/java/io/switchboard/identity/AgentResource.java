@@ -5,6 +5,7 @@ import java.util.List;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -69,7 +70,7 @@ public class AgentResource {
     @RolesAllowed(Roles.ADMIN)
     public Response create(NewAgent agent) {
         if (agent == null) {
-            throw ApiException.badRequest("missing_body", "username, name and password are required");
+            throw new ApiException(ErrorCode.MISSING_BODY, "username, name and password are required");
         }
         return Response.status(201).entity(agents.create(agent.username(), agent.name(), agent.password(), agent.role()))
                 .build();

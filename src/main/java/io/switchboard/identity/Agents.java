@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
@@ -52,7 +53,7 @@ public class Agents {
     @Transactional(dontRollbackOn = ApiException.class)
     public AgentSession login(String username, String password, String ip) {
         if (username == null || password == null) {
-            throw ApiException.badRequest("missing_credentials", "username and password are required");
+            throw new ApiException(ErrorCode.MISSING_CREDENTIALS, "username and password are required");
         }
         if (!limiter.tryAcquire(RateLimiter.Action.login, ip)) {
             LOG.warnf("rate limited: login ip=%s", ip);
@@ -66,7 +67,7 @@ public class Agents {
         if (agent.isEmpty() || !matches) {
             guard.failed(username, ip);
             LOG.warnf("login failed ip=%s username-length=%d", ip, username.length());
-            throw new ApiException(401, "invalid_credentials", "wrong username or password");
+            throw new ApiException(ErrorCode.INVALID_CREDENTIALS, "wrong username or password");
         }
         guard.succeeded(username, ip);
         String token = tokens.newAgentToken();
@@ -90,13 +91,13 @@ public class Agents {
     @Transactional
     public AgentView create(String username, String displayName, String password, Agent.Role role) {
         if (username == null || !username.matches("[a-z0-9._-]{2,64}")) {
-            throw ApiException.badRequest("invalid_username", "a username is 2-64 characters of a-z 0-9 . _ -");
+            throw new ApiException(ErrorCode.INVALID_USERNAME, "a username is 2-64 characters of a-z 0-9 . _ -");
         }
         if (password == null || password.length() < 8 || password.length() > 72 || !Text.storable(password)) {
-            throw ApiException.badRequest("invalid_password", "a password is 8-72 characters");
+            throw new ApiException(ErrorCode.INVALID_PASSWORD, "a password is 8-72 characters");
         }
         if (Agent.findByUsername(username).isPresent()) {
-            throw ApiException.conflict("username_taken", "an agent with this username exists");
+            throw new ApiException(ErrorCode.USERNAME_TAKEN, "an agent with this username exists");
         }
         Agent agent = new Agent();
         agent.username = username;

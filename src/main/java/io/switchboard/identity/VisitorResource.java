@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -56,7 +57,7 @@ public class VisitorResource {
         try {
             return json.readValue(body, VisitorDetails.class);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed_json", "the body is not {\"name\", \"email\"}");
+            throw new ApiException(ErrorCode.MALFORMED_JSON, "the body is not {\"name\", \"email\"}");
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.security.RateLimiter;
@@ -70,7 +71,7 @@ public class Visitors {
         String trimmed = name.strip();
         if (trimmed.codePointCount(0, trimmed.length()) > 80 || trimmed.chars().anyMatch(Character::isISOControl)
                 || !Text.storable(trimmed) || !Text.displayable(trimmed)) {
-            throw ApiException.badRequest("invalid_name",
+            throw new ApiException(ErrorCode.INVALID_NAME,
                     "a name is at most 80 printable characters, without invisible formatting (bidi or zero-width) characters");
         }
         return Optional.of(trimmed);
@@ -83,7 +84,7 @@ public class Visitors {
         String trimmed = email.strip();
         if (trimmed.length() > 254 || !Text.storable(trimmed) || trimmed.chars().anyMatch(Character::isISOControl)
                 || !trimmed.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
-            throw ApiException.badRequest("invalid_email", "not an e-mail address");
+            throw new ApiException(ErrorCode.INVALID_EMAIL, "not an e-mail address");
         }
         return Optional.of(trimmed);
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.identity.Caller;
 
 /**
@@ -74,7 +75,7 @@ public final class ClientSession {
     /** Refuses a conversation beyond this connection's budget ({@code subscriptions-per-connection}). */
     public void requireRoomFor(long conversationId) {
         if (!subscriptions.containsKey(conversationId) && subscriptions.size() >= owner.maxSubscriptions()) {
-            throw ApiException.badRequest("too_many_subscriptions", "a connection follows at most "
+            throw new ApiException(ErrorCode.TOO_MANY_SUBSCRIPTIONS, "a connection follows at most "
                     + owner.maxSubscriptions() + " conversations; unsubscribe from one first");
         }
     }
@@ -108,7 +109,7 @@ public final class ClientSession {
         if (!caller.isAgent()) {
             return owner.conversations.currentFor(caller.id());
         }
-        throw ApiException.badRequest("invalid_conversation_id", "conversationId is required");
+        throw new ApiException(ErrorCode.INVALID_CONVERSATION_ID, "conversationId is required");
     }
 
     /** Ends everything this client held. Idempotent; every transport calls it when its connection ends. */

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import io.vertx.core.Vertx;
@@ -58,7 +59,7 @@ public class ConnectionRegistry {
     public LiveConnection admit(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt,
             LiveConnection.Closer closer) {
         if (draining) {
-            throw new ApiException(503, "draining",
+            throw new ApiException(ErrorCode.DRAINING,
                     "this instance is shutting down; reconnect to reach another one");
         }
         AtomicInteger byIdentity = perIdentity.computeIfAbsent(identity, k -> new AtomicInteger());
@@ -68,7 +69,7 @@ public class ConnectionRegistry {
             byIdentity.decrementAndGet();
             byIp.decrementAndGet();
             LOG.warnf("connection refused: too many connections identity=%s ip=%s transport=%s", identity, ip, transport);
-            throw new RateLimitedException("too_many_connections", "too many open connections for this client", 5);
+            throw new RateLimitedException(ErrorCode.TOO_MANY_CONNECTIONS, "too many open connections for this client", 5);
         }
         LiveConnection connection = new LiveConnection(identity, tokenHash, ip, transport, expiresAt, closer);
         all.add(connection);

@@ -21,6 +21,7 @@ import org.hibernate.Session;
 
 import io.switchboard.api.ApiException;
 import io.switchboard.api.AuthorKind;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MessageView;
 import io.switchboard.conversation.Access;
 import io.switchboard.conversation.AutoAssigner;
@@ -94,14 +95,14 @@ class MessageStore {
                 continue;
             }
             if (!Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
-                outcomes.add(Outcome.refused(new ApiException(403, "assigned_to_another_agent",
+                outcomes.add(Outcome.refused(new ApiException(ErrorCode.ASSIGNED_TO_ANOTHER_AGENT,
                         "this conversation is assigned to another agent; ask them or an admin to transfer it")));
                 continue;
             }
             MessageView original = known.get(send.key());
             if (original != null) {
                 outcomes.add(original.conversationId() == send.conversationId() ? new Outcome(new SendResult(original, true), null)
-                        : Outcome.refused(ApiException.conflict("client_msg_id_reused",
+                        : Outcome.refused(new ApiException(ErrorCode.CLIENT_MSG_ID_REUSED,
                                 "this clientMsgId was already used for a message in another conversation")));
                 continue;
             }

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.StoreFailures;
 import io.switchboard.config.SwitchboardConfig;
@@ -143,7 +144,7 @@ class MessageWriter {
             } else if (!retried(batch.get(0), e)) {
                 LOG.errorf(e, "a send could not be stored");
                 batch.get(0).result().completeExceptionally(
-                        new ApiException(500, "internal_error", "the message could not be stored"));
+                        new ApiException(ErrorCode.INTERNAL_ERROR, "the message could not be stored"));
             }
         }
     }

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
@@ -58,7 +59,7 @@ public class Messages {
         validateText(text);
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
         if (!CLIENT_MSG_ID.matcher(id).matches()) {
-            throw ApiException.badRequest("invalid_client_msg_id",
+            throw new ApiException(ErrorCode.INVALID_CLIENT_MSG_ID,
                     "clientMsgId must be 1-64 characters of letters, digits and . _ : -");
         }
         return writer.submit(caller, conversationId, id, text).whenComplete((result, failure) -> {
@@ -70,15 +71,15 @@ public class Messages {
 
     private void validateText(String text) {
         if (text == null || text.isBlank()) {
-            throw ApiException.badRequest("empty_text", "text must not be empty");
+            throw new ApiException(ErrorCode.EMPTY_TEXT, "text must not be empty");
         }
         int codePoints = text.codePointCount(0, text.length());
         if (codePoints > config.messages().maxLength()) {
-            throw ApiException.badRequest("text_too_long",
+            throw new ApiException(ErrorCode.TEXT_TOO_LONG,
                     "text is " + codePoints + " characters; the limit is " + config.messages().maxLength());
         }
         if (!Text.storable(text)) {
-            throw ApiException.badRequest("invalid_text", "text must be valid Unicode without NUL characters");
+            throw new ApiException(ErrorCode.INVALID_TEXT, "text must be valid Unicode without NUL characters");
         }
     }
 }

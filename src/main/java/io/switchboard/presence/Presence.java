@@ -15,6 +15,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
@@ -97,7 +98,7 @@ public class Presence {
     /** An agent's own choice: online or away. */
     public Uni<Void> setAvailability(Caller caller, String availability) {
         if (!caller.isAgent() || !"online".equals(availability) && !"away".equals(availability)) {
-            return Uni.createFrom().failure(ApiException.badRequest("invalid_state", "agents set state to online or away"));
+            return Uni.createFrom().failure(new ApiException(ErrorCode.INVALID_STATE, "agents set state to online or away"));
         }
         return pool.preparedQuery("update agent set availability = $2 where id = $1")
                 .execute(Tuple.of(caller.id(), availability)).invoke(() -> announce(caller.id())).replaceWithVoid();

@@ -3,6 +3,7 @@ package io.switchboard.security;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.switchboard.api.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +20,7 @@ import jakarta.enterprise.event.Observes;
 public class BodyLimit {
 
     /** The Problem {@code payload_too_large}, as JSON (written before any JSON machinery runs). */
-    static final String TOO_LARGE = "{\"error\":\"payload_too_large\",\"message\":\"the request body is over the limit\"}";
+    static final String TOO_LARGE = ErrorCode.PAYLOAD_TOO_LARGE.json("the request body is over the limit");
 
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
     MemorySize limit;

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.scheduler.Scheduled;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -172,7 +173,7 @@ public class LoginGuard {
     }
 
     static ApiException locked(long millis) {
-        return new RateLimitedException("login_locked",
+        return new RateLimitedException(ErrorCode.LOGIN_LOCKED,
                 "too many failed logins; try again in " + Math.max(1, millis / 1000) + " s",
                 Math.max(1, (millis + 999) / 1000));
     }

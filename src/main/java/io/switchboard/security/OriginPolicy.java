@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.config.SwitchboardConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -47,8 +48,8 @@ public class OriginPolicy {
         }
         LOG.warnf("refused origin=%s path=%s ip=%s", sanitise(origin), path,
                 rc.request().remoteAddress() == null ? "unknown" : rc.request().remoteAddress().hostAddress());
-        rc.response().setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end("{\"error\":\"origin_not_allowed\",\"message\":\"requests from this origin are not allowed\"}");
+        rc.response().setStatusCode(ErrorCode.ORIGIN_NOT_ALLOWED.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(ErrorCode.ORIGIN_NOT_ALLOWED.json("requests from this origin are not allowed"));
     }
 
     boolean allowed(String origin, RoutingContext rc) {

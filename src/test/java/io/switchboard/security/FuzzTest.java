@@ -9,8 +9,11 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -20,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.live.LiveConnection;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
@@ -37,6 +41,8 @@ class FuzzTest {
     private static final Set<Integer> DOCUMENTED_CLOSE_CODES = Set.of(LiveConnection.POLICY_VIOLATION,
             LiveConnection.TOO_BIG, LiveConnection.SLOW_CONSUMER, LiveConnection.IDLE, LiveConnection.TOKEN_REVOKED,
             LiveConnection.TOO_MANY_CONNECTIONS);
+    private static final Map<String, ErrorCode> CATALOGUE = Arrays.stream(ErrorCode.values())
+            .collect(Collectors.toMap(ErrorCode::code, c -> c));
     private static final String[] TYPES = { "send", "resume", "subscribe", "unsubscribe", "ping", "typing", "", "SEND",
             "message", "ack", "hello", "\u0000", "💥" };
     private static final char LONE_SURROGATE = '\uE000';
@@ -76,6 +82,8 @@ class FuzzTest {
         }
         assertTrue(ws.frames().stream().noneMatch(f -> f.path("code").asText("").equals("internal_error")),
                 "a frame caused an internal error");
+        ws.frames().stream().filter(f -> "error".equals(f.path("type").asText())).forEach(f -> assertTrue(
+                CATALOGUE.containsKey(f.path("code").asText()), "error frame with an uncatalogued code: " + f));
         ws.close();
 
         String[] paths = { "/api/conversations/" + chat.id() + "/messages", "/api/visitors", "/api/agents/login",
@@ -87,11 +95,13 @@ class FuzzTest {
             HttpResponse<String> response = chat.api().request(random.nextInt(5) == 0 ? "PATCH" : "POST", path, token,
                     escapeSurrogates(randomBody(random, chat.id())));
             assertTrue(response.statusCode() < 500, "HTTP " + response.statusCode() + " for " + path + ": " + response.body());
+            assertCatalogued(response);
         }
         for (int i = 0; i < 300; i++) {
             String query = randomQuery(random);
             HttpResponse<String> response = chat.api().get(chat.visitorToken(), "/api/conversations/" + chat.id() + "/messages?" + query);
             assertTrue(response.statusCode() < 500, "HTTP " + response.statusCode() + " for " + query);
+            assertCatalogued(response);
         }
 
         try (Connection c = dataSource.getConnection();
@@ -107,6 +117,17 @@ class FuzzTest {
             check.send(Json.object().put("type", "ping").put("ref", "final"));
             check.awaitFrame(f -> "final".equals(f.path("ref").asText(null)));
         }
+    }
+
+    /** An error answer has the error body, with a code from the catalogue sent with that code's status. */
+    private static void assertCatalogued(HttpResponse<String> response) {
+        if (response.statusCode() < 400) {
+            return;
+        }
+        String code = Json.parse(response.body()).path("error").asText("");
+        ErrorCode known = CATALOGUE.get(code);
+        assertTrue(known != null, "HTTP " + response.statusCode() + " with an uncatalogued body: " + response.body());
+        assertEquals(known.status(), response.statusCode(), code + " came with the wrong status");
     }
 
     private static String escapeSurrogates(String json) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 
 /**
  * A frame from a WebSocket client, read field by field so that every malformed input gets a precise
@@ -17,18 +18,18 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         try {
             return parse(json.readTree(text));
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed_frame", "a frame is a JSON object with a type");
+            throw new ApiException(ErrorCode.MALFORMED_FRAME, "a frame is a JSON object with a type");
         }
     }
 
     static ClientFrame parse(JsonNode node) {
         if (node == null || !node.isObject()) {
-            throw ApiException.badRequest("malformed_frame", "a frame is a JSON object with a type");
+            throw new ApiException(ErrorCode.MALFORMED_FRAME, "a frame is a JSON object with a type");
         }
         String ref = ref(node);
         JsonNode type = node.get("type");
         if (type == null || !type.isTextual()) {
-            throw new FrameException(ref, "malformed_frame", "a frame needs a string type");
+            throw new FrameException(ref, ErrorCode.MALFORMED_FRAME, "a frame needs a string type");
         }
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
                 optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000, ref),
@@ -38,14 +39,14 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
 
     long requireConversationId() {
         if (conversationId == null) {
-            throw new FrameException(ref, "invalid_conversation_id", "conversationId is required");
+            throw new FrameException(ref, ErrorCode.INVALID_CONVERSATION_ID, "conversationId is required");
         }
         return conversationId;
     }
 
     long requireSeq() {
         if (seq == null) {
-            throw new FrameException(ref, "invalid_cursor", "seq is required");
+            throw new FrameException(ref, ErrorCode.INVALID_CURSOR, "seq is required");
         }
         return seq;
     }
@@ -56,7 +57,7 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
             return null;
         }
         if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < min) {
-            String code = field.equals("conversationId") ? "invalid_conversation_id" : "invalid_cursor";
+            ErrorCode code = field.equals("conversationId") ? ErrorCode.INVALID_CONVERSATION_ID : ErrorCode.INVALID_CURSOR;
             throw new FrameException(ref, code, field + " must be a whole number, " + min + " or more");
         }
         return value.asLong();
@@ -78,7 +79,7 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
             return null;
         }
         if (!value.isTextual()) {
-            throw new FrameException(ref, "malformed_frame", field + " must be a string");
+            throw new FrameException(ref, ErrorCode.MALFORMED_FRAME, field + " must be a string");
         }
         String text = value.asText();
         return text.length() > maxLength ? text.substring(0, maxLength) : text;
@@ -88,8 +89,8 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
     static final class FrameException extends ApiException {
         final String ref;
 
-        FrameException(String ref, String code, String message) {
-            super(400, code, message);
+        FrameException(String ref, ErrorCode code, String message) {
+            super(code, message);
             this.ref = ref;
         }
     }

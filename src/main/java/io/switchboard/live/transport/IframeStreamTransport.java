@@ -11,6 +11,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Params;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
@@ -72,7 +73,7 @@ public class IframeStreamTransport {
             HttpServerResponse response) {
         String function = callback == null || callback.isBlank() ? "switchboardFrame" : callback;
         if (!CALLBACK.matcher(function).matches()) {
-            throw ApiException.badRequest("invalid_callback", "callback must be a plain JavaScript identifier");
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "callback must be a plain JavaScript identifier");
         }
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);

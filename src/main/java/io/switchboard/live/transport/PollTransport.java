@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MessageView;
 import io.switchboard.api.Params;
 import io.switchboard.config.SwitchboardConfig;
@@ -64,7 +65,7 @@ public class PollTransport {
     @POST
     public Uni<Response> send(@PathParam("id") String id, SendRequest request) {
         if (request == null) {
-            throw ApiException.badRequest("missing_body", "a JSON body with text (and clientMsgId) is required");
+            throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body with text (and clientMsgId) is required");
         }
         return Uni.createFrom().completionStage(messages.submit(callers.current(), Params.conversationId(id),
                 request.clientMsgId(), request.text()))
@@ -81,12 +82,12 @@ public class PollTransport {
         OptionalLong afterSeq = Params.cursor("after", http.getParam("after"));
         OptionalLong beforeSeq = Params.cursor("before", http.getParam("before"));
         int max = config.messages().pageSize();
-        int count = Params.bounded("limit", limit, Math.min(50, max), 1, max);
+        int count = Params.bounded(ErrorCode.INVALID_LIMIT, "limit", limit, Math.min(50, max), 1, max);
         if (afterSeq.isPresent() && beforeSeq.isPresent()) {
-            throw ApiException.badRequest("invalid_cursor", "give either after or before, not both");
+            throw new ApiException(ErrorCode.INVALID_CURSOR, "give either after or before, not both");
         }
         if (wait != null && beforeSeq.isPresent()) {
-            throw ApiException.badRequest("invalid_wait", "wait applies to after, not to before");
+            throw new ApiException(ErrorCode.INVALID_WAIT, "wait applies to after, not to before");
         }
         return conversations.visibleTo(caller, conversationId).flatMap(conversation -> {
             if (beforeSeq.isPresent() || afterSeq.isEmpty() && wait == null) {

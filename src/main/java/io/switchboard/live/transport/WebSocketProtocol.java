@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.StoreFailures;
 import io.switchboard.conversation.ConversationReader;
@@ -70,7 +71,7 @@ public class WebSocketProtocol {
                     limited(session, RateLimiter.Action.control);
                     presence.setAvailability(session.caller(), frame.state()).await().atMost(STORE_TIMEOUT);
                 }
-                default -> throw ApiException.badRequest("unknown_type", "unknown frame type");
+                default -> throw new ApiException(ErrorCode.UNKNOWN_TYPE, "unknown frame type");
             }
         } catch (ClientFrame.FrameException e) {
             refuse(session, sink, e.ref, e);
@@ -110,6 +111,6 @@ public class WebSocketProtocol {
 
     private static ApiException internal(Throwable e) {
         LOG.errorf(e, "frame handling failed");
-        return new ApiException(500, "internal_error", "the frame could not be processed");
+        return new ApiException(ErrorCode.INTERNAL_ERROR, "the frame could not be processed");
     }
 }

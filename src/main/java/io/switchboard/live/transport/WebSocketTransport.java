@@ -11,6 +11,7 @@ import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
@@ -112,7 +113,7 @@ public class WebSocketTransport {
             return;
         }
         if (text == BINARY) { // identity, not content: only receiveBinary queues this instance
-            live.sink().send(new Frame.Error(null, "binary_not_supported", "frames are JSON text; binary frames are not supported"));
+            live.sink().send(new Frame.Error(null, ErrorCode.BINARY_NOT_SUPPORTED.code(), "frames are JSON text; binary frames are not supported"));
             return;
         }
         protocol.handle(live.session(), live.sink(), text);

@@ -1,0 +1,107 @@
+package io.switchboard.api;
+
+import java.util.Locale;
+
+/**
+ * Every error code the server can send, with the HTTP status it comes with. A WebSocket client gets the
+ * same code in an {@code error} frame; {@link #closes} names the close code when the error also ends the
+ * connection. {@code docs/protocol.md}'s error catalogue lists exactly these (a test compares the two).
+ */
+public enum ErrorCode {
+    // 400: the request or frame is wrong; sending it again unchanged fails again
+    BAD_REQUEST(400, "the HTTP request could not be read (bad syntax, missing parameter)"),
+    MALFORMED_JSON(400, "the body is not JSON, or not of the expected shape; the message names the field"),
+    MISSING_BODY(400, "the endpoint needs a JSON body and got none"),
+    MALFORMED_FRAME(400, "a WebSocket frame that is not a JSON object with a `type`, or a field of the wrong type"),
+    UNKNOWN_TYPE(400, "a WebSocket frame of a type the server does not know"),
+    BINARY_NOT_SUPPORTED(400, "a binary WebSocket frame: frames are JSON text"),
+    INVALID_CONVERSATION_ID(400, "a frame without a usable `conversationId`"),
+    INVALID_CURSOR(400, "`after`, `before`, `Last-Event-ID` or `seq` is not plain decimal digits, or both `after` and `before`"),
+    INVALID_LIMIT(400, "`limit` is not a number from 1 to the page size"),
+    INVALID_PAGE(400, "`page` is not a number from 0"),
+    INVALID_SIZE(400, "`size` is not a number from 1 to 100"),
+    INVALID_WAIT(400, "`wait` is not a duration such as `25s` or `500ms`, or is given without `after`"),
+    INVALID_CALLBACK(400, "an iframe stream's `callback` is not a plain JavaScript identifier"),
+    INVALID_STATUS(400, "a conversation status other than `waiting`, `open`, `resolved`"),
+    INVALID_STATE(400, "a typing state other than `start`/`stop`, or a presence other than `online`/`away`"),
+    INVALID_ASSIGNEE(400, "an `assignee` filter other than `me`, `none` or an agent id"),
+    UNKNOWN_AGENT(400, "assigning to an agent that does not exist"),
+    INVALID_NAME(400, "a visitor name that is too long or has control, bidi-override or zero-width characters"),
+    INVALID_EMAIL(400, "a visitor e-mail that is not an e-mail address"),
+    MISSING_CREDENTIALS(400, "a login without username or password"),
+    INVALID_USERNAME(400, "a new agent's username is not 2-64 characters of `a-z 0-9 . _ -`"),
+    INVALID_PASSWORD(400, "a new agent's password is too short or too long"),
+    EMPTY_TEXT(400, "a message with empty or blank text"),
+    TEXT_TOO_LONG(400, "a message over 4000 characters (Unicode code points)"),
+    INVALID_TEXT(400, "a message with NUL characters or unpaired surrogates"),
+    INVALID_CLIENT_MSG_ID(400, "a `clientMsgId` that is not 1-64 of `A-Z a-z 0-9 . _ : -`"),
+    TOO_MANY_SUBSCRIPTIONS(400, "one more `resume` on a connection that follows 100 conversations"),
+    // 401, 403, 404: who may do what
+    UNAUTHORIZED(401, "no token, an unknown, expired or revoked one: log in again (agents) or create a visitor"),
+    INVALID_CREDENTIALS(401, "wrong username or password"),
+    FORBIDDEN(403, "the caller may not do this (a visitor on an agents' endpoint, a non-admin creating agents)"),
+    ORIGIN_NOT_ALLOWED(403, "a request or handshake whose `Origin` is not allowed"),
+    ASSIGNED_TO_ANOTHER_AGENT(403, "replying to or transferring a conversation a colleague holds"),
+    NOT_FOUND(404, "no such endpoint"),
+    CONVERSATION_NOT_FOUND(404, "no such conversation, or not the caller's"),
+    METHOD_NOT_ALLOWED(405, "the endpoint does not take this method"),
+    NOT_ACCEPTABLE(406, "the `Accept` header asks for a type the endpoint cannot write"),
+    // 409: the state of things disagrees
+    ALREADY_CLAIMED(409, "a colleague claimed the conversation first"),
+    CLIENT_MSG_ID_REUSED(409, "a `clientMsgId` this author used in another conversation"),
+    USERNAME_TAKEN(409, "an agent with this username exists"),
+    // 413, 415
+    PAYLOAD_TOO_LARGE(413, "an HTTP body over 64 KiB (a WebSocket message over 64 KiB is closed with 1009 instead)"),
+    UNSUPPORTED_MEDIA_TYPE(415, "a body that is not `application/json`"),
+    // 429: this client went over one of its limits; wait Retry-After
+    RATE_LIMITED(429, "over a rate limit; on a WebSocket, 50 refusals close the connection", 1008),
+    LOGIN_LOCKED(429, "too many failed logins for this username from this address (or for the account)"),
+    TOO_MANY_CONNECTIONS(429, "over the live connections per identity or per address", 4429),
+    // 500, 503: the service's side; retry (sends with the same clientMsgId)
+    INTERNAL_ERROR(500, "an unexpected failure; it is logged"),
+    OVERLOADED(503, "the service is shedding load: nothing was stored; retry after a jittered pause"),
+    STORE_UNAVAILABLE(503, "PostgreSQL is unreachable: nothing was stored; retry shortly"),
+    DRAINING(503, "the instance is shutting down: connect again to reach another replica", 1001);
+
+    private final int status;
+    private final String meaning;
+    private final int closes;
+
+    ErrorCode(int status, String meaning) {
+        this(status, meaning, 0);
+    }
+
+    ErrorCode(int status, String meaning, int closes) {
+        this.status = status;
+        this.meaning = meaning;
+        this.closes = closes;
+    }
+
+    /** The code on the wire: the constant's name in lower case. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The WebSocket close code that comes with this error when it ends the connection, else 0. */
+    public int closes() {
+        return closes;
+    }
+
+    /** The body of an error response, as JSON, for places that answer before any JSON machinery runs. */
+    public String json(String message) {
+        return "{\"error\":\"" + code() + "\",\"message\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+    }
+
+    @Override
+    public String toString() {
+        return code();
+    }
+}
