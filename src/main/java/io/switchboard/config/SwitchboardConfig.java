@@ -206,6 +206,13 @@ public interface SwitchboardConfig {
         @WithDefault("12h")
         Duration tokenTtl();
 
+        /**
+         * How often every instance re-reads the agent tokens of its live connections and closes those revoked
+         * or expired (4401): a revocation whose notification was lost is healed within this time.
+         */
+        @WithDefault("30s")
+        Duration tokenRecheck();
+
         /** Name of the HttpOnly cookie that carries an agent's token in the console. */
         @WithDefault("sb_agent")
         String cookieName();

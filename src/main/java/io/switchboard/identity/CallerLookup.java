@@ -1,6 +1,9 @@
 package io.switchboard.identity;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -16,6 +19,9 @@ import jakarta.inject.Inject;
  */
 @ApplicationScoped
 public class CallerLookup {
+
+    /** Token hashes re-checked per query: bounds the statement's size, whatever the number of connections. */
+    public static final int RECHECK_BATCH = 1000;
 
     @Inject
     Pool pool;
@@ -40,6 +46,22 @@ public class CallerLookup {
                         .map(r -> new Caller.AgentCaller(r.getLong("id"), r.getString("display_name"),
                                 r.getString("username"), Agent.Role.valueOf(r.getString("role")),
                                 r.getOffsetDateTime("expires_at").toInstant())));
+    }
+
+    /** Of these agent token hashes (at most {@link #RECHECK_BATCH}), the ones neither revoked nor expired. */
+    public Uni<Set<String>> validAgentTokens(List<String> hashes) {
+        if (hashes.size() > RECHECK_BATCH) {
+            throw new IllegalArgumentException("at most " + RECHECK_BATCH + " hashes per query");
+        }
+        return pool.preparedQuery("""
+                select token_hash from agent_token
+                 where token_hash = any($1) and revoked_at is null and expires_at > now()""")
+                .execute(Tuple.of(hashes.toArray(String[]::new)))
+                .map(rows -> {
+                    Set<String> valid = new HashSet<>();
+                    rows.forEach(r -> valid.add(r.getString(0)));
+                    return valid;
+                });
     }
 
     private static Optional<Row> first(RowIterator<Row> it) {

@@ -2,7 +2,9 @@ package io.switchboard.live;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,10 +14,13 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.identity.CallerLookup;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,12 +42,14 @@ public class ConnectionRegistry {
 
     private final SwitchboardConfig config;
     private final Vertx vertx;
+    private final CallerLookup callers;
     private volatile boolean draining;
 
     @Inject
-    ConnectionRegistry(SwitchboardConfig config, Vertx vertx, MeterRegistry registry) {
+    ConnectionRegistry(SwitchboardConfig config, Vertx vertx, MeterRegistry registry, CallerLookup callers) {
         this.config = config;
         this.vertx = vertx;
+        this.callers = callers;
         for (Transport t : Transport.values()) {
             AtomicInteger count = new AtomicInteger();
             perTransport.put(t, count);
@@ -103,6 +110,31 @@ public class ConnectionRegistry {
     void revoked(String tokenHash) {
         all.stream().filter(c -> tokenHash.equals(c.tokenHash))
                 .forEach(c -> c.close(LiveConnection.TOKEN_REVOKED, "token revoked"));
+    }
+
+    /**
+     * Re-reads the agent tokens of every live connection here and closes those revoked or expired (4401).
+     * Revocations normally arrive as notifications ({@link #revoked}); this heals one that was lost (the
+     * LISTEN connection was down when it was published): periodically, and whenever LISTEN is re-established.
+     * Non-blocking; a failed read is skipped (the next round tries again).
+     */
+    @Scheduled(every = "${switchboard.agents.token-recheck}", delayed = "${switchboard.agents.token-recheck}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> recheckTokens() {
+        List<String> hashes = all.stream().filter(c -> c.expiresAt != null && c.tokenHash != null)
+                .map(c -> c.tokenHash).distinct().toList();
+        if (hashes.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Void>> batches = new ArrayList<>();
+        for (int from = 0; from < hashes.size(); from += CallerLookup.RECHECK_BATCH) {
+            List<String> batch = hashes.subList(from, Math.min(hashes.size(), from + CallerLookup.RECHECK_BATCH));
+            batches.add(callers.validAgentTokens(batch)
+                    .invoke(valid -> batch.stream().filter(h -> !valid.contains(h)).forEach(this::revoked))
+                    .onFailure().invoke(f -> LOG.warnf("token re-check skipped: %s", f.getClass().getSimpleName()))
+                    .onFailure().recoverWithNull().replaceWithVoid());
+        }
+        return Uni.join().all(batches).andCollectFailures().replaceWithVoid();
     }
 
     /** From now on new connections are refused; true the first time. */

@@ -179,9 +179,11 @@ public class LiveHub {
 
     /**
      * The LISTEN connection was (re)established: anything committed while it was down was not notified, so
-     * every subscription reads the store from its cursor and every long-poll re-reads.
+     * every subscription reads the store from its cursor, every long-poll re-reads, and the live connections'
+     * tokens are re-checked.
      */
     void resync() {
+        registry.recheckTokens().subscribe().with(v -> { }, f -> { }); // a revocation may have been missed too
         topics.values().forEach(set -> set.forEach(s -> s.hint(0)));
         List.copyOf(waiters.keySet()).forEach(this::wakeWaiters);
     }
