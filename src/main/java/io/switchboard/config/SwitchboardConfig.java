@@ -217,6 +217,32 @@ public interface SwitchboardConfig {
         @WithDefault("sb_agent")
         String cookieName();
 
+        /** How agent passwords are stored: Argon2id, OWASP's minimum by default (19 MiB, 2 passes). */
+        PasswordHash passwordHash();
+
+        interface PasswordHash {
+            /** Argon2id memory in KiB; each hash running needs this much heap while it runs. */
+            @WithDefault("19456")
+            int memoryKib();
+
+            @WithDefault("2")
+            int iterations();
+
+            @WithDefault("1")
+            int parallelism();
+
+            /**
+             * Hashes computed at once (logins, failed ones included, and agent creation); more wait for a
+             * turn up to {@code wait}, then are refused with 503 overloaded. Bounds the memory guessing can
+             * take: {@code concurrency} × {@code memory-kib}.
+             */
+            @WithDefault("2")
+            int concurrency();
+
+            @WithDefault("5s")
+            Duration waitForTurn();
+        }
+
         /** The first admin agent, created at start if no agent with this username exists. */
         Admin admin();
 

@@ -33,7 +33,7 @@ public class Agent extends PanacheEntityBase {
     @Column(name = "display_name", nullable = false, length = 80)
     public String displayName;
 
-    @Column(name = "password_hash", nullable = false, length = 100)
+    @Column(name = "password_hash", nullable = false, length = 255)
     public String passwordHash;
 
     @Enumerated(EnumType.STRING)
