@@ -116,11 +116,18 @@ public interface SwitchboardConfig {
          */
         Rate control();
 
-        /** Anonymous visitor creations per client IP. */
+        /** Anonymous visitor creations per client IP, counted across every replica (in PostgreSQL). */
         Rate visitorCreation();
 
-        /** Login attempts per client IP. */
+        /** Login attempts per client IP, counted across every replica (in PostgreSQL). */
         Rate logins();
+
+        /**
+         * Per-instance rate buckets (sends, typing, control frames) kept at once; the least recently used
+         * beyond this is forgotten (its client starts again with a full bucket), as is one idle 5 minutes.
+         */
+        @WithDefault("100000")
+        int localBuckets();
 
         /** Failed logins for one username from one address before that address is locked out of it. */
         @WithDefault("5")

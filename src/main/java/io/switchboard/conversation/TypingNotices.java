@@ -6,7 +6,6 @@ import org.jboss.logging.Logger;
 
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
@@ -35,9 +34,7 @@ public class TypingNotices {
         if (!"start".equals(state) && !"stop".equals(state)) {
             throw new ApiException(ErrorCode.INVALID_STATE, "state is start or stop");
         }
-        if (!limiter.tryAcquire(RateLimiter.Action.typing, caller.key())) {
-            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.typing));
-        }
+        limiter.acquire(RateLimiter.Action.typing, caller.key());
         conversations.visibleTo(caller, conversationId).await().atMost(STORE_TIMEOUT);
         events.publishNow(new Event.Typing(conversationId, caller.author(), "start".equals(state)))
                 .await().atMost(STORE_TIMEOUT);

@@ -59,9 +59,11 @@ public class Agents {
         if (username == null || password == null) {
             throw new ApiException(ErrorCode.MISSING_CREDENTIALS, "username and password are required");
         }
-        if (!limiter.tryAcquire(RateLimiter.Action.login, ip)) {
+        try {
+            limiter.acquire(RateLimiter.Action.login, ip);
+        } catch (RateLimitedException e) {
             LOG.warnf("rate limited: login ip=%s", ip);
-            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.login));
+            throw e;
         }
         guard.check(username, ip);
         // A username that no account can have is a miss, without a database round trip with odd bytes.

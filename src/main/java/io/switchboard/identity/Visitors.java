@@ -31,9 +31,11 @@ public class Visitors {
     /** Creates a visitor; anonymous creation is rate limited per client IP. */
     @Transactional
     public VisitorSession create(String name, String email, String ip) {
-        if (!limiter.tryAcquire(RateLimiter.Action.visitor_creation, ip)) {
+        try {
+            limiter.acquire(RateLimiter.Action.visitor_creation, ip);
+        } catch (RateLimitedException e) {
             LOG.warnf("rate limited: visitor creation ip=%s", ip);
-            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.visitor_creation));
+            throw e;
         }
         Visitor visitor = new Visitor();
         visitor.displayName = cleanName(name).orElseGet(names::visitorName);

@@ -52,9 +52,11 @@ public class Messages {
      * safe on the event loop. Throws at once for invalid input, rate limits and a full write queue.
      */
     public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
-        if (!limiter.tryAcquire(RateLimiter.Action.send, caller.key())) {
+        try {
+            limiter.acquire(RateLimiter.Action.send, caller.key());
+        } catch (RateLimitedException e) {
             LOG.warnf("rate limited: sends identity=%s", caller.key());
-            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(RateLimiter.Action.send));
+            throw e;
         }
         validateText(text);
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;

@@ -1,39 +1,125 @@
 package io.switchboard.security;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 
+import org.jboss.logging.Logger;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Token buckets per action and key (an identity, or a client IP). State is per instance: with N replicas a
- * client gets at most N times the rate, which is still a bound.
+ * Token buckets (Bucket4j) per action and key (an identity, or a client address). The limits that stop
+ * abuse of the whole service — visitor creation and login attempts per address — are shared by every
+ * replica through PostgreSQL (table {@code rate_bucket}, one short transaction per attempt; rows expire once
+ * their bucket would be full again). The per-message limits (sends, typing, control frames) stay per
+ * instance, in memory: they are checked for every frame, and a client holds its connection on one replica,
+ * so N replicas give a client at most N times the rate only if it spreads its connections. Their buckets
+ * live in a Caffeine cache bounded by {@code local-buckets} and forgotten after 5 idle minutes.
  */
 @ApplicationScoped
 public class RateLimiter {
 
+    private static final Logger LOG = Logger.getLogger(RateLimiter.class);
+    private static final int PURGE_BATCH = 1000;
+    /** {@code rate_bucket.id} is at most this long; a longer key is stored as its hash. */
+    static final int MAX_ID = 128;
+
     public enum Action {
-        send, typing, control, visitor_creation, login
+        send(false), typing(false), control(false), visitor_creation(true), login(true);
+
+        /** Counted in PostgreSQL, across replicas. */
+        final boolean shared;
+
+        Action(boolean shared) {
+            this.shared = shared;
+        }
     }
 
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final SwitchboardConfig config;
+    private final Cache<String, Bucket> local;
+    private final PostgreSQLSelectForUpdateBasedProxyManager<String> sharedBuckets;
 
     @Inject
-    SwitchboardConfig config;
-
-    /** Takes one token; false when the caller is over its rate. */
-    public boolean tryAcquire(Action action, String key) {
-        SwitchboardConfig.Limits.Rate rate = rate(action);
-        Bucket bucket = buckets.computeIfAbsent(action + "|" + key, k -> new Bucket(rate.burst()));
-        return bucket.tryTake(rate.perSecond(), rate.burst());
+    RateLimiter(SwitchboardConfig config, DataSource dataSource) {
+        this(config, dataSource, config.limits().localBuckets());
     }
 
-    /** Seconds until one token is back: the Retry-After of a refusal. */
-    public long retryAfterSeconds(Action action) {
-        return Math.max(1, (long) Math.ceil(1.0 / rate(action).perSecond()));
+    /** Another instance's limiter on the same store (tests: a second replica, a small local budget). */
+    RateLimiter(SwitchboardConfig config, DataSource dataSource, int localBuckets) {
+        this.config = config;
+        this.local = Caffeine.newBuilder().maximumSize(localBuckets)
+                .expireAfterAccess(Duration.ofMinutes(5)).build();
+        this.sharedBuckets = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+                .primaryKeyMapper(PrimaryKeyMapper.STRING).table("rate_bucket").idColumn("id")
+                .stateColumn("state").expiresAtColumn("expires_at")
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                .build();
+    }
+
+    /** Takes one token, or throws {@code 429 rate_limited} with the seconds until one is back (not logged here). */
+    public void acquire(Action action, String key) {
+        ConsumptionProbe probe = probe(action, key);
+        if (!probe.isConsumed()) {
+            throw RateLimitedException.rateLimited(
+                    Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L)));
+        }
+    }
+
+    private ConsumptionProbe probe(Action action, String key) {
+        String id = action.name() + "|" + key;
+        if (!action.shared) {
+            return local.get(id, k -> Bucket.builder().addLimit(bandwidth(action)).build()).tryConsumeAndReturnRemaining(1);
+        }
+        // The limit is part of the row's id: a bucket keeps the configuration it was created with, so a
+        // changed limit starts new buckets (the old rows expire) instead of being ignored until then.
+        SwitchboardConfig.Limits.Rate rate = rate(action);
+        String prefix = action.name() + "|" + rate.perSecond() + "/" + rate.burst() + "|";
+        String row = prefix.length() + key.length() <= MAX_ID ? prefix + key : prefix + "sha256:" + sha256(key);
+        BucketConfiguration configuration = BucketConfiguration.builder().addLimit(bandwidth(action)).build();
+        // Its own short transaction, whatever the caller is in: an attempt counts even if the caller rolls back.
+        return QuarkusTransaction.suspendingExisting().call(
+                () -> sharedBuckets.builder().build(row, () -> configuration).tryConsumeAndReturnRemaining(1));
+    }
+
+    /** Entries in the local cache (for the test that overfills it). */
+    long localBucketCount() {
+        local.cleanUp();
+        return local.estimatedSize();
+    }
+
+    private Bandwidth bandwidth(Action action) {
+        SwitchboardConfig.Limits.Rate rate = rate(action);
+        Duration perToken = Duration.ofNanos(Math.max(1, (long) (1_000_000_000L / rate.perSecond())));
+        return Bandwidth.builder().capacity(rate.burst()).refillGreedy(1, perToken).build();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private SwitchboardConfig.Limits.Rate rate(Action action) {
@@ -46,34 +132,15 @@ public class RateLimiter {
         };
     }
 
-    /** Forget buckets that have been full for a while, so memory follows active clients only. */
-    @Scheduled(every = "60s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void evictIdle() {
-        long cutoff = System.nanoTime() - 300_000_000_000L;
-        buckets.values().removeIf(b -> b.idleSince(cutoff));
-    }
-
-    private static final class Bucket {
-        private double tokens;
-        private long refilledAt = System.nanoTime();
-
-        Bucket(int burst) {
-            this.tokens = burst;
-        }
-
-        synchronized boolean tryTake(double perSecond, int burst) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * perSecond);
-            refilledAt = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return true;
+    /** Shared buckets whose clients came back to a full bucket are deleted (bounded work per round). */
+    @Scheduled(every = "60s", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void purgeExpired() {
+        try {
+            for (int round = 0; round < 100 && sharedBuckets.removeExpired(PURGE_BATCH) >= PURGE_BATCH; round++) {
+                // keep going while whole batches are removed
             }
-            return false;
-        }
-
-        synchronized boolean idleSince(long cutoff) {
-            return refilledAt < cutoff;
+        } catch (RuntimeException e) {
+            LOG.warnf("rate buckets not purged: %s", e.getClass().getSimpleName());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.switchboard.live;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,10 @@ import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.switchboard.support.Api;
 import io.switchboard.support.AppInstance;
@@ -25,6 +29,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * Two real replicas (the packaged jar, started twice) on one PostgreSQL: what is sent to one reaches
  * listeners on the other, through LISTEN/NOTIFY and nothing else.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoInstancesIT {
 
     static EmbeddedPostgres postgres;
@@ -125,5 +130,28 @@ class TwoInstancesIT {
             assertEquals(big, visitorOnA.received().get(0).text());
             assertEquals("and a small one", visitorOnA.received().get(1).text());
         }
+    }
+
+    /**
+     * The per-address visitor-creation limit (production: burst 30, 0.5/s) is one budget across replicas: an
+     * address alternating between two gets the burst once, not once per replica. Last: it spends the budget.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void anAddressGetsOneVisitorCreationBudgetAcrossReplicas() {
+        int created = 0;
+        int limited = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < 70; i++) {
+            int status = (i % 2 == 0 ? a : b).api().request("POST", "/api/visitors", null, "{}").statusCode();
+            if (status == 201) {
+                created++;
+            } else if (status == 429) {
+                limited++;
+            }
+        }
+        double refilled = (System.nanoTime() - start) / 1e9 * 0.5;
+        assertTrue(limited > 0, "nothing was limited: " + created + " created");
+        assertTrue(created <= 30 + Math.ceil(refilled), created + " visitors created from one address on two replicas");
     }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -24,12 +25,15 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.switchboard.api.RateLimitedException;
+import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.live.LiveConnection;
 import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.RawWebSocket;
 import io.switchboard.support.WsClient;
+import jakarta.inject.Inject;
 
 @QuarkusTest
 @TestProfile(AbuseLimitsProfile.class)
@@ -38,6 +42,53 @@ class AbuseLimitsTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    RateLimiter limiter;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @Inject
+    DataSource dataSource;
+
+    /**
+     * Another replica's limiter shares nothing with this one but PostgreSQL: visitor creations and login
+     * attempts from one address are counted once across both (per instance, each allowed a full burst).
+     */
+    @Test
+    void visitorCreationAndLoginLimitsHoldAcrossReplicas() {
+        RateLimiter otherReplica = new RateLimiter(config, dataSource, 1000);
+        for (RateLimiter.Action action : List.of(RateLimiter.Action.visitor_creation, RateLimiter.Action.login)) {
+            String address = "198.51.100." + System.nanoTime() % 250;
+            int allowed = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < 80; i++) {
+                try {
+                    (i % 2 == 0 ? limiter : otherReplica).acquire(action, address);
+                    allowed++;
+                } catch (RateLimitedException e) {
+                    assertTrue(e.retryAfterSeconds() >= 1);
+                }
+            }
+            SwitchboardConfig.Limits.Rate rate = action == RateLimiter.Action.login ? config.limits().logins()
+                    : config.limits().visitorCreation();
+            double refilled = (System.nanoTime() - start) / 1e9 * rate.perSecond();
+            assertTrue(allowed <= rate.burst() + Math.ceil(refilled), action + ": " + allowed + " allowed on two replicas; "
+                    + "the limit is " + rate.burst() + " plus " + refilled + " refilled");
+            assertTrue(allowed >= rate.burst(), action + ": only " + allowed + " allowed");
+        }
+    }
+
+    /** Per-instance buckets (sends, typing, control) are a bounded cache: 10,000 identities leave at most 100. */
+    @Test
+    void perInstanceBucketsAreBounded() {
+        RateLimiter small = new RateLimiter(config, dataSource, 100);
+        for (int i = 0; i < 10_000; i++) {
+            small.acquire(RateLimiter.Action.send, "visitor:" + i);
+        }
+        assertTrue(small.localBucketCount() <= 100, small.localBucketCount() + " buckets kept");
+    }
 
     @Test
     void aBurstOverTheSendLimitIsRateLimitedWithRetryAfter() {

@@ -82,9 +82,7 @@ public class WebSocketProtocol {
 
     /** Refuses the frame with 429 rate_limited when its caller is over the rate of {@code action}. */
     private void limited(ClientSession session, RateLimiter.Action action) {
-        if (!limiter.tryAcquire(action, session.caller().key())) {
-            throw RateLimitedException.rateLimited(limiter.retryAfterSeconds(action));
-        }
+        limiter.acquire(action, session.caller().key());
     }
 
     /** Acknowledged once its batch is committed; refused at once when invalid, rate limited or overloaded. */
