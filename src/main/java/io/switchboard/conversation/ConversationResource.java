@@ -3,6 +3,12 @@ package io.switchboard.conversation;
 import java.util.List;
 import java.util.Optional;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -30,6 +36,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /** Conversations over REST: visitors start and read their own; agents list, read and manage all. */
+@Tag(name = "conversations")
 @Path("/api/conversations")
 public class ConversationResource {
 
@@ -62,6 +69,7 @@ public class ConversationResource {
     @GET
     @Path("/{id}/queue")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Operation(operationId = "getQueuePosition", summary = "The conversation's place in the waiting queue")
     public Uni<QueuePosition> queue(@PathParam("id") String id) {
         long conversationId = Params.conversationId(id);
         return reader.visibleTo(callers.current(), conversationId).flatMap(c -> reader.queuePosition(conversationId));
@@ -71,6 +79,7 @@ public class ConversationResource {
     @POST
     @Path("/{id}/read")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Operation(operationId = "markRead", summary = "Move the caller's read cursor forward")
     public ReadReceipt read(@PathParam("id") String id, ReadMark mark) {
         if (mark == null || mark.seq() == null) {
             throw new ApiException(ErrorCode.INVALID_CURSOR, "a body {\"seq\": N} is required");
@@ -82,6 +91,7 @@ public class ConversationResource {
     @GET
     @Path("/{id}/reads")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Operation(operationId = "listReads", summary = "Every participant's read cursor")
     public List<ReadReceipt> reads(@PathParam("id") String id) {
         return receipts.of(callers.current(), Params.conversationId(id));
     }
@@ -90,6 +100,8 @@ public class ConversationResource {
     @POST
     @Path("/{id}/typing")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @APIResponse(responseCode = "204", description = "relayed to the conversation's other listeners")
+    @Operation(operationId = "setTyping", summary = "Typing started or stopped, for clients without a WebSocket")
     public Response typing(@PathParam("id") String id, TypingState state) {
         typing.announce(callers.current(), Params.conversationId(id), state == null ? null : state.state());
         return Response.noContent().build();
@@ -101,6 +113,11 @@ public class ConversationResource {
      */
     @POST
     @Blocking
+    @APIResponse(responseCode = "200", description = "the caller's current conversation",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ConversationStart.class)))
+    @APIResponse(responseCode = "201", description = "a visitor was created too: `session` carries its token (also set as the `sb_visitor` cookie)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ConversationStart.class)))
+    @Operation(operationId = "startConversation", summary = "The visitor's current conversation, created if needed (and the visitor, without a token)")
     public Uni<Response> start(@Context HttpServerRequest http) {
         Caller caller = identity.getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
         if (caller instanceof Caller.AgentCaller) {
@@ -122,6 +139,7 @@ public class ConversationResource {
      */
     @GET
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Operation(operationId = "listConversations", summary = "Conversations, newest activity first (visitors: their own)")
     public Uni<ConversationPage> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
             @QueryParam("page") String page, @QueryParam("size") String size) {
         Caller caller = callers.current();
@@ -137,6 +155,7 @@ public class ConversationResource {
     @GET
     @Path("/{id}")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
+    @Operation(operationId = "getConversation", summary = "One conversation")
     public Uni<ConversationView> get(@PathParam("id") String id) {
         return reader.visibleTo(callers.current(), Params.conversationId(id));
     }
@@ -145,6 +164,7 @@ public class ConversationResource {
     @Path("/{id}/status")
     @RolesAllowed(Roles.AGENT)
     @Blocking
+    @Operation(operationId = "changeStatus", summary = "Set the status: waiting, open or resolved")
     public Uni<ConversationView> status(@PathParam("id") String id, StatusChange change) {
         long conversationId = Params.conversationId(id);
         ConversationStatus status = Optional.ofNullable(change).flatMap(c -> ConversationStatus.parse(c.status()))
@@ -158,6 +178,7 @@ public class ConversationResource {
     @Path("/{id}/claim")
     @RolesAllowed(Roles.AGENT)
     @Blocking
+    @Operation(operationId = "claimConversation", summary = "Take a conversation: assigned to the caller and open")
     public Uni<ConversationView> claim(@PathParam("id") String id) {
         long conversationId = Params.conversationId(id);
         conversations.claim(callers.agent(), conversationId);
@@ -168,6 +189,7 @@ public class ConversationResource {
     @Path("/{id}/assign")
     @RolesAllowed(Roles.AGENT)
     @Blocking
+    @Operation(operationId = "assignConversation", summary = "Assign, transfer or unassign a conversation")
     public Uni<ConversationView> assign(@PathParam("id") String id, Assignment assignment) {
         long conversationId = Params.conversationId(id);
         conversations.assign(callers.agent(), conversationId, assignment == null ? null : assignment.agentId());

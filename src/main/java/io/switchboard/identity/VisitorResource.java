@@ -1,5 +1,12 @@
 package io.switchboard.identity;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,6 +27,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /** Anonymous visitor identities: no sign-up, just a token. */
+@Tag(name = "visitors")
 @Path("/api/visitors")
 public class VisitorResource {
 
@@ -42,7 +50,12 @@ public class VisitorResource {
     /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response create(String body, @Context HttpServerRequest http) {
+    @APIResponse(responseCode = "201", description = "the new visitor and its token (also set as the `sb_visitor` cookie)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = VisitorSession.class)))
+    @Operation(operationId = "createVisitor", summary = "Create a visitor and its token")
+    public Response create(@RequestBody(required = false, description = "optional: a bare POST creates an anonymous visitor",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = VisitorDetails.class))) String body,
+            @Context HttpServerRequest http) {
         VisitorDetails details = parse(body);
         VisitorSession session = visitors.create(details == null ? null : details.name(),
                 details == null ? null : details.email(), ClientAddress.of(http));
@@ -64,6 +77,7 @@ public class VisitorResource {
     @GET
     @Path("/me")
     @RolesAllowed(Roles.VISITOR)
+    @Operation(operationId = "getCurrentVisitor", summary = "The visitor this token belongs to")
     public VisitorView me() {
         return visitors.find(callers.current().id());
     }
@@ -71,6 +85,7 @@ public class VisitorResource {
     @PATCH
     @Path("/me")
     @RolesAllowed(Roles.VISITOR)
+    @Operation(operationId = "updateCurrentVisitor", summary = "Set the visitor's name and e-mail")
     public VisitorView update(VisitorDetails details) {
         return visitors.update(callers.current().id(), details == null ? null : details.name(),
                 details == null ? null : details.email());

@@ -1,5 +1,11 @@
 package io.switchboard.live.transport;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
 
 import io.switchboard.api.ClientAddress;
@@ -27,6 +33,7 @@ import jakarta.ws.rs.sse.Sse;
  * {@code presence} frames, so the console's lists stay live on SSE and iframe too. An open feed counts as
  * the agent being connected.
  */
+@Tag(name = "streams")
 @Path("/api/feed")
 @RolesAllowed(Roles.AGENT)
 public class FeedTransport {
@@ -40,6 +47,9 @@ public class FeedTransport {
     @GET
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @APIResponse(responseCode = "200", description = "conversation, activity and presence frames as events; never ends on its own",
+            content = @Content(mediaType = "text/event-stream", schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "streamFeed", summary = "The agents' feed as Server-Sent Events")
     public RestMulti<OutboundSseEvent> events(@Context Sse sse, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {
         return SseTransport.respond(streams.open(callers.current(), callers.tokenHash(), ClientAddress.of(request),
@@ -49,6 +59,9 @@ public class FeedTransport {
     @GET
     @Path("/iframe-stream")
     @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
+    @APIResponse(responseCode = "200", description = "an HTML document of script calls, one per frame",
+            content = @Content(mediaType = "text/html", schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "streamFeedIframe", summary = "The agents' feed as an iframe stream")
     public RestMulti<String> iframe(@QueryParam("callback") String callback, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {
         return iframe.open(callers.current(), null, 0, callback, request, response);

@@ -5,6 +5,12 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.regex.Pattern;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
 
 import io.smallrye.common.annotation.Blocking;
@@ -39,6 +45,7 @@ import jakarta.ws.rs.core.MediaType;
  * after a bounded size or time a {@code reconnect} frame with the cursor, then the end of the document, so
  * the client reopens the frame and the document cannot grow without bound.
  */
+@Tag(name = "streams")
 @Path("/api/conversations/{id}/iframe-stream")
 public class IframeStreamTransport {
 
@@ -58,6 +65,9 @@ public class IframeStreamTransport {
     @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Blocking
+    @APIResponse(responseCode = "200", description = "an HTML document of script calls, one per frame; ends with a reconnect frame",
+            content = @Content(mediaType = "text/html", schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "streamIframe", summary = "A conversation's frames as an iframe stream (forever frame)")
     public RestMulti<String> stream(@PathParam("id") String id, @QueryParam("after") String after,
             @QueryParam("callback") String callback, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {

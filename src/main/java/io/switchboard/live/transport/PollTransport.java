@@ -5,6 +5,12 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
@@ -25,6 +31,7 @@ import io.switchboard.live.Sink;
 import io.switchboard.live.Transport;
 import io.switchboard.message.MessageReader;
 import io.switchboard.message.Messages;
+import io.switchboard.message.SendResult;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -42,6 +49,7 @@ import jakarta.ws.rs.core.Response;
  * ({@code ?after=&wait=}, a live connection while it waits). Polls read the store by cursor, so a message
  * committed between two polls is in the next answer.
  */
+@Tag(name = "messages")
 @Path("/api/conversations/{id}/messages")
 @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
 public class PollTransport {
@@ -63,6 +71,11 @@ public class PollTransport {
      * sent. Waits for its batch without holding a thread.
      */
     @POST
+    @APIResponse(responseCode = "201", description = "stored and committed",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SendResult.class)))
+    @APIResponse(responseCode = "200", description = "this clientMsgId was sent before: the original, with `duplicate: true`",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SendResult.class)))
+    @Operation(operationId = "sendMessage", summary = "Send a message, exactly once per clientMsgId")
     public Uni<Response> send(@PathParam("id") String id, SendRequest request) {
         if (request == null) {
             throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body with text (and clientMsgId) is required");
@@ -73,6 +86,7 @@ public class PollTransport {
     }
 
     @GET
+    @Operation(operationId = "readMessages", summary = "Messages by cursor: long-poll (after and wait), short poll (after), history (before)")
     public Uni<List<MessageView>> read(@PathParam("id") String id, @QueryParam("after") String after,
             @QueryParam("before") String before, @QueryParam("wait") String wait, @QueryParam("limit") String limit,
             @Context HttpServerRequest http) {

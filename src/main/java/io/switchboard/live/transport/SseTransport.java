@@ -4,6 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
 
 import io.smallrye.common.annotation.Blocking;
@@ -38,6 +44,7 @@ import jakarta.ws.rs.sse.Sse;
  * JSON; {@code message} events carry the seq as {@code id}, so a browser's EventSource resumes by itself
  * with {@code Last-Event-ID}. A comment heartbeat keeps proxies from closing the stream.
  */
+@Tag(name = "streams")
 @Path("/api/conversations/{id}/events")
 public class SseTransport {
 
@@ -51,6 +58,9 @@ public class SseTransport {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Blocking
+    @APIResponse(responseCode = "200", description = "one event per frame (see the AsyncAPI document, /asyncapi.yaml); never ends on its own",
+            content = @Content(mediaType = "text/event-stream", schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "streamEvents", summary = "A conversation's frames as Server-Sent Events")
     public RestMulti<OutboundSseEvent> stream(@PathParam("id") String id, @QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context HttpServerRequest request,
             @Context HttpServerResponse response) {
