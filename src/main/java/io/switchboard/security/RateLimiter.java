@@ -22,6 +22,7 @@ import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
@@ -38,6 +39,10 @@ import jakarta.inject.Inject;
  * live in a Caffeine cache bounded by {@code local-buckets} and forgotten after 5 idle minutes.
  */
 @ApplicationScoped
+// Caffeine picks its cache and node classes by name from the settings (strong keys and values, maximum size,
+// expire after access): the native image must keep them.
+@RegisterForReflection(classNames = { "com.github.benmanes.caffeine.cache.SSMSA",
+        "com.github.benmanes.caffeine.cache.PSAMS" })
 public class RateLimiter {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
