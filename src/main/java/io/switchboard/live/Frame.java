@@ -60,7 +60,6 @@ public sealed interface Frame {
         public String type() { return "unsubscribed"; }
     }
 
-    /** The conversation's status or assignee changed (or it was created). */
     /**
      * Sent once on every subscribe (resume, a stream's start): the conversation as it stands and every
      * participant's read cursor. {@code conversation} and {@code read} frames that follow are changes since,
@@ -70,6 +69,7 @@ public sealed interface Frame {
         public String type() { return "state"; }
     }
 
+    /** The conversation's status or assignee changed (or it was created). */
     record Conversation(ConversationView conversation) implements Frame {
         public String type() { return "conversation"; }
     }
