@@ -1,0 +1,165 @@
+package io.switchboard.live.transport;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * RFC 6455's "fail the WebSocket connection", which Vert.x does not do: its frame decoder is built with
+ * {@code closeOnProtocolViolation(false)} and a violation drops TCP without a Close frame, and it decodes
+ * invalid UTF-8 in text frames to U+FFFD instead of refusing it. This handler sits right after the frame
+ * decoder of every {@code /ws/} connection and answers
+ * <ul>
+ * <li>a frame the decoder refuses — reserved bits without an extension, reserved opcodes, broken
+ * fragmentation, invalid close codes, control frames too long or fragmented, a frame over the frame limit —
+ * with a Close frame carrying the code the decoder names (1002, 1009), and</li>
+ * <li>a text message that is not valid UTF-8 (overlong forms, surrogates, code points above U+10FFFF, stray
+ * or truncated sequences, checked across fragments) with Close 1007 (§8.1),</li>
+ * </ul>
+ * then closes the connection. The frame never reaches the application. State per connection: one decoder
+ * and at most 3 carried-over bytes.
+ */
+@ApplicationScoped
+public class ProtocolViolations {
+
+    static final String NAME = "switchboard-ws-protocol-violations";
+
+    void register(@Observes Router router) {
+        // Before the upgrade: the handler is placed before Vert.x's own, so after the handshake it sits right
+        // behind the frame decoder (which replaces the HTTP codec near the head of the pipeline).
+        router.route("/ws/*").order(Integer.MIN_VALUE + 1).handler(rc -> {
+            String upgrade = rc.request().getHeader(HttpHeaders.UPGRADE);
+            if (upgrade != null && upgrade.equalsIgnoreCase("websocket")
+                    && rc.request().connection() instanceof ConnectionBase connection) {
+                ChannelPipeline pipeline = connection.channelHandlerContext().pipeline();
+                if (pipeline.get(NAME) == null && pipeline.get("handler") != null) {
+                    pipeline.addBefore("handler", NAME, new Guard());
+                }
+            }
+            rc.next();
+        });
+    }
+
+    /** One per connection. */
+    static final class Guard extends ChannelInboundHandlerAdapter {
+
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final CharBuffer sink = CharBuffer.allocate(1024);
+        /** Bytes of a sequence cut by a fragment's end; empty is limit 0. */
+        private final ByteBuffer carry = ByteBuffer.allocate(8).limit(0);
+        private boolean inText;
+        private boolean failed;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (failed) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame || msg instanceof ContinuationWebSocketFrame && inText) {
+                WebSocketFrame frame = (WebSocketFrame) msg;
+                if (msg instanceof TextWebSocketFrame) {
+                    utf8.reset();
+                    carry.clear().limit(0);
+                    inText = true;
+                }
+                boolean last = frame.isFinalFragment();
+                if (!valid(frame.content(), last)) {
+                    frame.release();
+                    fail(ctx, WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "invalid UTF-8 in a text message");
+                    return;
+                }
+                if (last) {
+                    inText = false;
+                }
+            } else if (msg instanceof BinaryWebSocketFrame) {
+                inText = false; // a binary message starts: its continuations are not text
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof CorruptedWebSocketFrameException corrupted) {
+                    fail(ctx, corrupted.closeStatus(), corrupted.getMessage());
+                    return;
+                }
+            }
+            super.exceptionCaught(ctx, cause);
+        }
+
+        private void fail(ChannelHandlerContext ctx, WebSocketCloseStatus status, String reason) {
+            if (failed) {
+                return;
+            }
+            failed = true;
+            String text = reason == null || reason.length() > 120 ? status.reasonText() : reason;
+            ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** Feeds one fragment to the decoder; bytes of a sequence cut by the fragment's end wait for the next. */
+        private boolean valid(ByteBuf content, boolean last) {
+            ByteBuffer in = joined(content);
+            while (true) {
+                sink.clear();
+                CoderResult result = utf8.decode(in, sink, last);
+                if (result.isError()) {
+                    return false;
+                }
+                if (result.isOverflow()) {
+                    continue;
+                }
+                break;
+            }
+            if (last) {
+                sink.clear();
+                if (utf8.flush(sink).isError() || in.hasRemaining()) {
+                    return false;
+                }
+                return true;
+            }
+            if (in.remaining() > 3) { // an incomplete sequence is at most 3 bytes
+                return false;
+            }
+            carry.clear();
+            carry.put(in);
+            carry.flip();
+            return true;
+        }
+
+        private ByteBuffer joined(ByteBuf content) {
+            ByteBuffer fresh = content.nioBuffer();
+            if (!carry.hasRemaining()) {
+                return fresh;
+            }
+            ByteBuffer both = ByteBuffer.allocate(carry.remaining() + fresh.remaining());
+            both.put(carry).put(fresh).flip();
+            carry.clear().limit(0);
+            return both;
+        }
+    }
+}
