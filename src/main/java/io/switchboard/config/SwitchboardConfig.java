@@ -103,6 +103,14 @@ public interface SwitchboardConfig {
         @WithDefault("60s")
         Duration writeStallTimeout();
 
+        /**
+         * An SSE or iframe client whose replay (a resume from an old cursor, written at the client's pace)
+         * made no progress for this long has stopped reading: its connection is closed at once (TCP; it
+         * resumes from its cursor). Checked every half of it.
+         */
+        @WithDefault("10s")
+        Duration replayStallTimeout();
+
         /** Message sends per identity. */
         Rate sends();
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.RawWebSocket;
 import io.switchboard.support.Receiver;
+import io.switchboard.support.SseClient;
 import io.switchboard.support.WsClient;
 import jakarta.inject.Inject;
 
@@ -140,6 +142,45 @@ class SlowConsumerDrillTest {
                     return true; // reset by the server
                 }
             });
+        }
+    }
+
+    /**
+     * An SSE client that resumes from 0 and never reads: the replay stalls, and within
+     * {@code replay-stall-timeout} (10 s) its connection is closed at the TCP level, not left ESTABLISHED with
+     * its backlog until the write-stall teardown (60 s): its next writes fail. It resumes without loss.
+     */
+    @Test
+    void anSseClientThatStopsReadingDuringAReplayIsCutOffWithinTheStallTimeout() throws Exception {
+        Chat chat = Chat.start(base);
+        int stored = 2_000;
+        sendConcurrently(chat.api(), chat.api().agentToken(), chat.id(), stored, "m".repeat(3900));
+        int before = registry.count(Transport.sse);
+        try (Socket raw = new Socket()) {
+            raw.setReceiveBufferSize(2048);
+            raw.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            raw.getOutputStream().write(("GET /api/conversations/" + chat.id() + "/events?after=0 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: text/event-stream\r\nAuthorization: Bearer " + chat.visitorToken() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.count(Transport.sse) == before + 1);
+            long opened = System.nanoTime();
+            long stall = config.limits().replayStallTimeout().toSeconds();
+            await().atMost(Duration.ofSeconds(stall + 20)).until(() -> registry.count(Transport.sse) == before);
+            System.out.printf("SSE client that stopped reading during a replay: dropped after %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened));
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    raw.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII)); // ignored between requests
+                    raw.getOutputStream().flush();
+                    return false;
+                } catch (IOException e) {
+                    return true; // the server closed the connection
+                }
+            });
+        }
+        try (Receiver again = SseClient.following(base, chat.visitorToken(), chat.id(), 0)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= stored);
+            assertEquals(LongStream.rangeClosed(1, stored).boxed().toList(), again.seqs());
         }
     }
 

@@ -2,7 +2,9 @@ package io.switchboard.live.transport;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
@@ -56,6 +58,7 @@ public class EventStream {
     @Inject ClientSessions sessions;
     @Inject SwitchboardConfig config;
     @Inject Vertx vertx;
+    @Inject CurrentVertxRequest request;
 
     /**
      * Admits the client (throwing 429 or 503 before the response starts), then streams a conversation from
@@ -63,7 +66,8 @@ public class EventStream {
      */
     public <T> Multi<T> open(Caller caller, String tokenHash, String ip, Transport transport, Long conversationId,
             long after, Duration heartbeat, HttpServerResponse response, Encoder<T> encoder) {
-        StreamSink<T> sink = new StreamSink<>(encoder, response, config.limits().maxPendingEvents());
+        StreamSink<T> sink = new StreamSink<>(encoder, response, request.getCurrent().request().connection(),
+                config.limits().maxPendingEvents());
         ClientSession session = sessions.open(caller, tokenHash, ip, transport, sink);
         Multi<T> items = Multi.createFrom().<T> emitter(emitter -> {
             sink.attach(emitter, session, after);
@@ -72,7 +76,13 @@ public class EventStream {
             } else {
                 session.resume(conversationId, after);
             }
-            long beat = vertx.setPeriodic(heartbeat.toMillis(), t -> sink.heartbeat(heartbeat.multipliedBy(2)));
+            // One timer per stream: it ticks often enough to see a stalled replay within replay-stall-timeout,
+            // and sends a heartbeat every `heartbeat`.
+            Duration stall = config.limits().replayStallTimeout();
+            long tick = Math.max(100, Math.min(heartbeat.toMillis(), stall.toMillis() / 2));
+            long ticksPerBeat = Math.max(1, heartbeat.toMillis() / tick);
+            AtomicLong ticks = new AtomicLong();
+            long beat = vertx.setPeriodic(tick, t -> sink.tick(stall, ticks.incrementAndGet() % ticksPerBeat == 0));
             long deadline = encoder.lifetime() == null ? -1
                     : vertx.setTimer(encoder.lifetime().toMillis(), t -> sink.end(encoder.reopen()));
             emitter.onTermination(() -> {

@@ -25,7 +25,6 @@ import io.vertx.core.Vertx;
 final class SocketSink extends GatedSink {
 
     private static final Logger LOG = Logger.getLogger(SocketSink.class);
-    private static final Duration STALL = Duration.ofSeconds(10);
 
     private final WebSocketConnection connection;
     private final String identity;
@@ -53,10 +52,11 @@ final class SocketSink extends GatedSink {
     void watch(Runnable endSession) {
         this.endSession = endSession;
         long idle = limits.idleTimeout().toMillis();
-        timer = vertx.setPeriodic(Math.max(1000, idle / 4), t -> {
+        Duration stall = limits.replayStallTimeout();
+        timer = vertx.setPeriodic(Math.max(500, Math.min(idle / 4, stall.toMillis() / 2)), t -> {
             if (System.nanoTime() - lastFrameAt > idle * 1_000_000L) {
                 close(LiveConnection.IDLE, "idle: send a ping at least every " + limits.idleTimeout().toSeconds() + " s");
-            } else if (gate.stalledLongerThan(STALL)) {
+            } else if (gate.stalledLongerThan(stall)) {
                 drop("stopped reading during a replay");
             }
         });

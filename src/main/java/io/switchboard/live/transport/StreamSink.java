@@ -6,11 +6,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
+import io.netty.channel.ChannelOption;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.switchboard.live.ClientSession;
 import io.switchboard.live.Frame;
 import io.switchboard.live.GatedSink;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * A never-ending HTTP response (SSE, iframe) as a {@link Sink}, with its budget: a client that stops reading
@@ -23,6 +26,7 @@ final class StreamSink<T> extends GatedSink {
 
     private final EventStream.Encoder<T> encoder;
     private final HttpServerResponse response;
+    private final HttpConnection connection;
     private final int max;
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
@@ -31,9 +35,10 @@ final class StreamSink<T> extends GatedSink {
     private ClientSession session;
     private boolean finished;
 
-    StreamSink(EventStream.Encoder<T> encoder, HttpServerResponse response, int max) {
+    StreamSink(EventStream.Encoder<T> encoder, HttpServerResponse response, HttpConnection connection, int max) {
         this.encoder = encoder;
         this.response = response;
+        this.connection = connection;
         this.max = max;
     }
 
@@ -63,15 +68,21 @@ final class StreamSink<T> extends GatedSink {
         }
     }
 
-    /** Not under this sink's lock: a drop closes the session, whose subscription may be delivering to it. */
-    void heartbeat(Duration stall) {
+    /**
+     * The stream's timer: drops a client whose replay stalled longer than {@code stall}, and writes a heartbeat
+     * when {@code beat}. Not under this sink's lock: a drop closes the session, whose subscription may be
+     * delivering to it.
+     */
+    void tick(Duration stall, boolean beat) {
         if (gate.stalledLongerThan(stall)) {
             drop("stopped reading during a replay");
             return;
         }
-        synchronized (this) {
-            if (!finished) {
-                emit(encoder.heartbeat());
+        if (beat) {
+            synchronized (this) {
+                if (!finished) {
+                    emit(encoder.heartbeat());
+                }
             }
         }
     }
@@ -108,7 +119,18 @@ final class StreamSink<T> extends GatedSink {
         }
         LOG.warnf("dropping slow stream consumer identity=%s (%s)", session.caller().key(), why);
         session.close();
-        response.close();
+        // The TCP connection itself, at once: Vert.x closes gracefully (flush first), and a client that does
+        // not read never lets the flush end (the socket stayed ESTABLISHED with its backlog).
+        if (connection instanceof ConnectionBase base) {
+            // SO_LINGER 0: the kernel drops the unsent backlog and resets the connection, instead of keeping
+            // the socket (and megabytes of send buffer) for a peer that does not read.
+            base.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            // From the head of the pipeline: Vert.x's handler at the tail turns a close into "flush, then close",
+            // and the flush never ends for a client that does not read.
+            base.channel().pipeline().firstContext().close();
+        } else {
+            response.close();
+        }
     }
 
     private void emit(T item) {
