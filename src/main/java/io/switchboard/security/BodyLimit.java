@@ -5,7 +5,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.switchboard.api.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -36,6 +38,27 @@ public class BodyLimit {
                 return;
             }
             rc.next();
+        });
+        // A body without a declared length (chunked): read here, within the limit, so that going over it is
+        // answered with the error body too (Quarkus' own reader would answer an empty 413). The REST layer
+        // then reads the buffered body.
+        BodyHandler chunked = BodyHandler.create(false).setBodyLimit(max).setHandleFileUploads(false);
+        router.route("/api/*").order(Integer.MIN_VALUE + 2).handler(rc -> {
+            HttpMethod method = rc.request().method();
+            if (rc.request().getHeader(HttpHeaders.CONTENT_LENGTH) == null && method != HttpMethod.GET
+                    && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS && !rc.request().isEnded()) {
+                chunked.handle(rc);
+            } else {
+                rc.next();
+            }
+        }).failureHandler(rc -> {
+            if (rc.statusCode() == 413 && !rc.response().headWritten()) {
+                rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .putHeader(HttpHeaders.CONNECTION, "close")
+                        .endHandler(v -> rc.request().connection().close()).end(TOO_LARGE);
+            } else {
+                rc.next();
+            }
         });
     }
 
