@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +58,15 @@ class LogHygieneTest {
             ws.awaitFrame(f -> "long".equals(f.path("ref").asText(null)));
         }
         chat.send(agent, "log-2-" + chat.id(), secretText + "-reply");
+        // An oversize chunked body to an endpoint anyone can reach: answered 413, never an ERROR with a stack
+        // trace (each one logged ~11 KB, a cheap way to flood the log).
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] huge = ("{\"name\":\"" + "x".repeat(70_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(413, http.send(HttpRequest.newBuilder(base.resolve("api/visitors")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge))).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
 
         Path log = Path.of("target", "test-logs", "quarkus.log");
         assertTrue(Files.exists(log), "the test log is captured at " + log);
@@ -70,6 +83,9 @@ class LogHygieneTest {
                 Api.ADMIN_PASSWORD)) {
             assertFalse(content.contains(secret), "the log contains a secret: " + secret.substring(0, 8) + "…");
         }
+        assertFalse(content.lines().anyMatch(l -> l.contains("ERROR") && (l.contains("Request too large")
+                || l.contains("payload"))), "an oversize body was logged as an error");
+        assertFalse(content.contains("java.io.IOException: Request too large"), "an oversize body logged a stack trace");
         Matcher tokens = TOKEN.matcher(content);
         assertFalse(tokens.find(), () -> "the log contains a token-shaped string near: "
                 + content.substring(Math.max(0, tokens.start() - 80), Math.min(content.length(), tokens.end())));
