@@ -5,7 +5,7 @@
 #     -e QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://db:5432/switchboard \
 #     -e QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://db:5432/switchboard \
 #     -e QUARKUS_DATASOURCE_USERNAME=switchboard -e QUARKUS_DATASOURCE_PASSWORD=secret \
-#     -e SWITCHBOARD_AGENTS_ADMIN_PASSWORD=change-me \
+#     -e SWITCHBOARD_AGENTS_ADMIN_PASSWORD='<12 or more characters, not a placeholder>' \
 #     switchboard:0.1.0
 #
 # Stage 1 compiles the native executable with the official Mandrel builder image; the embedded

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.awaitility.Awaitility;
 
@@ -38,6 +39,13 @@ public final class AppInstance implements AutoCloseable {
      * ({@code -Dnative}), otherwise the JVM jar.
      */
     public static AppInstance start(String name, int dbPort) {
+        AppInstance instance = launch(name, dbPort, Map.of());
+        instance.awaitReady();
+        return instance;
+    }
+
+    /** Starts the packaged application with extra environment variables, without waiting for it. */
+    public static AppInstance launch(String name, int dbPort, Map<String, String> env) {
         boolean nativeBuild = Boolean.getBoolean("switchboard.native");
         String artifact = nativeBuild ? System.getProperty("native.image.path")
                 : System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar");
@@ -71,9 +79,8 @@ public final class AppInstance implements AutoCloseable {
             // The drills push one agent's traffic far beyond a person's send rate.
             builder.environment().put("SWITCHBOARD_LIMITS_SENDS_PER_SECOND", "100000");
             builder.environment().put("SWITCHBOARD_LIMITS_SENDS_BURST", "100000");
-            AppInstance instance = new AppInstance(name, port, builder.start(), log);
-            instance.awaitReady();
-            return instance;
+            builder.environment().putAll(env);
+            return new AppInstance(name, port, builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
