@@ -1,9 +1,9 @@
 package io.switchboard.live;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.mutiny.Uni;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.event.Event;
 import io.vertx.core.Vertx;
@@ -29,7 +31,7 @@ import jakarta.inject.Inject;
  */
 @ApplicationScoped
 @Readiness
-public class PgFanout implements HealthCheck {
+public class PgFanout implements AsyncHealthCheck {
 
     private static final Logger LOG = Logger.getLogger(PgFanout.class);
 
@@ -46,6 +48,8 @@ public class PgFanout implements HealthCheck {
 
     @ConfigProperty(name = "quarkus.datasource.password")
     Optional<String> password;
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
     private volatile PgSubscriber subscriber;
     private volatile boolean listening;
@@ -96,9 +100,21 @@ public class PgFanout implements HealthCheck {
         }
     }
 
+    /**
+     * Readiness: the LISTEN connection is up and PostgreSQL answers on it within {@code READY_TIMEOUT}. It asks
+     * on this dedicated connection, never through the shared pools: under load a pool's queue reached seconds,
+     * and a check waiting in it took every replica out of the Service at once. (Quarkus' own datasource
+     * checks, which used the pools, are off.)
+     */
     @Override
-    public HealthCheckResponse call() {
-        return HealthCheckResponse.named("fanout-listen").status(listening && subscriber != null && !subscriber.closed())
-                .build();
+    public Uni<HealthCheckResponse> call() {
+        PgSubscriber pg = subscriber;
+        if (!listening || pg == null || pg.closed() || pg.actualConnection() == null) {
+            return Uni.createFrom().item(HealthCheckResponse.down("fanout-listen"));
+        }
+        return Uni.createFrom().completionStage(() -> pg.actualConnection().query("select 1").execute().toCompletionStage())
+                .ifNoItem().after(READY_TIMEOUT).fail()
+                .map(rows -> HealthCheckResponse.up("fanout-listen"))
+                .onFailure().recoverWithItem(f -> HealthCheckResponse.down("fanout-listen"));
     }
 }
