@@ -3,6 +3,7 @@ package io.switchboard.deploy;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,12 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -46,6 +52,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.identity.AdminPassword;
 
 /**
  * Validates k8s/ offline and strictly: every document parses into the Kubernetes model with unknown fields
@@ -135,8 +142,8 @@ class KubernetesManifestsTest {
 
     @Test
     void everyManifestParsesStrictlyAndEveryFileIsListed() throws Exception {
-        assertEquals(12, resources.size());
-        Set<String> listed = new java.util.HashSet<>();
+        assertEquals(11, resources.size());
+        Set<String> listed = new HashSet<>();
         kustomization.get("resources").forEach(r -> listed.add(r.asText()));
         try (var files = Files.list(DIR)) {
             Set<String> present = files.map(p -> p.getFileName().toString())
@@ -145,17 +152,73 @@ class KubernetesManifestsTest {
         }
     }
 
+    /**
+     * Rendered from a copy of k8s/ with the example's secrets.env in place (what the README tells an operator
+     * to create): the generated Secret carries a content hash in its name and every reference follows it.
+     */
     @Test
     void kustomizeRendersTheManifestsWhenKubectlIsInstalled() throws Exception {
         File kubectl = List.of("/usr/bin/kubectl", "/usr/local/bin/kubectl").stream().map(File::new)
                 .filter(File::canExecute).findFirst().orElse(null);
         org.junit.jupiter.api.Assumptions.assumeTrue(kubectl != null, "kubectl is not installed");
-        Process process = new ProcessBuilder(kubectl.getPath(), "kustomize", DIR.toString()).redirectErrorStream(true).start();
+        Path copy = Files.createTempDirectory("switchboard-k8s");
+        try (var files = Files.list(DIR)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        Files.copy(DIR.resolve("secrets.env.example"), copy.resolve("secrets.env"),
+                StandardCopyOption.REPLACE_EXISTING);
+        String rendered = kustomize(kubectl, copy);
+        assertTrue(rendered.contains("namespace: switchboard"));
+        assertTrue(rendered.contains("registry.example.com/switchboard/switchboard:0.1.0"));
+        Matcher hashed = Pattern.compile("name: (switchboard-secrets-[a-z0-9]{6,})").matcher(rendered);
+        assertTrue(hashed.find(), "the generated Secret's name has a content hash");
+        String name = hashed.group(1);
+        assertFalse(rendered.replace(name, "").contains("switchboard-secrets"), "a reference still names the unhashed Secret");
+        if (!Files.exists(DIR.resolve("secrets.env"))) { // an operator's own file makes the real directory render
+            Process bare = new ProcessBuilder(kubectl.getPath(), "kustomize", DIR.toString()).redirectErrorStream(true).start();
+            String output = new String(bare.getInputStream().readAllBytes());
+            assertTrue(bare.waitFor(60, TimeUnit.SECONDS));
+            assertNotEquals(0, bare.exitValue(), "rendered without secrets.env: " + output);
+            assertTrue(output.contains("secrets.env"), output);
+        }
+    }
+
+    private static String kustomize(File kubectl, Path dir) throws Exception {
+        Process process = new ProcessBuilder(kubectl.getPath(), "kustomize", dir.toString()).redirectErrorStream(true).start();
         String rendered = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), rendered);
-        assertTrue(rendered.contains("namespace: switchboard"));
-        assertTrue(rendered.contains("registry.example.com/switchboard/switchboard:0.1.0"));
+        return rendered;
+    }
+
+    /**
+     * The repository ships no secret values: no Secret manifest, a generator reading a file git ignores, an
+     * example whose keys are the ones the manifests use — and whose admin password the app refuses, so
+     * applying the example unchanged fails at start instead of running with a known password.
+     */
+    @Test
+    void noSecretValuesAreShippedAndTheExampleIsRefused() throws Exception {
+        assertTrue(resources.stream().noneMatch(r -> r instanceof Secret), "a Secret manifest is in the base");
+        JsonNode generator = kustomization.get("secretGenerator").get(0);
+        assertEquals("switchboard-secrets", generator.get("name").asText());
+        assertEquals("secrets.env", generator.get("envs").get(0).asText());
+        assertTrue(Files.readString(Path.of(".gitignore")).lines().anyMatch(l -> l.strip().equals("k8s/secrets.env")),
+                "git ignores k8s/secrets.env");
+        Map<String, String> example = exampleSecrets();
+        assertEquals(Set.of("QUARKUS_DATASOURCE_PASSWORD", "SWITCHBOARD_AGENTS_ADMIN_PASSWORD"), example.keySet());
+        assertTrue(AdminPassword.weakness(example.get("SWITCHBOARD_AGENTS_ADMIN_PASSWORD")).isPresent());
+    }
+
+    static Map<String, String> exampleSecrets() throws Exception {
+        Map<String, String> values = new TreeMap<>();
+        for (String line : Files.readAllLines(DIR.resolve("secrets.env.example"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            }
+        }
+        return values;
     }
 
     @Test
@@ -183,7 +246,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void crossReferencesHold() {
+    void crossReferencesHold() throws Exception {
         Deployment deployment = one(Deployment.class, "switchboard");
         Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
         Service service = one(Service.class, "switchboard");
@@ -205,13 +268,22 @@ class KubernetesManifestsTest {
         assertTrue(annotations.keySet().stream().noneMatch(k -> k.contains("affinity")), "no sticky sessions");
 
         Set<String> configMaps = names(ConfigMap.class);
-        Set<String> secrets = names(Secret.class);
+        Set<String> secrets = new HashSet<>(names(Secret.class));
+        kustomization.path("secretGenerator").forEach(g -> secrets.add(g.get("name").asText()));
         for (EnvFromSource source : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom()) {
             if (source.getConfigMapRef() != null) {
                 assertTrue(configMaps.contains(source.getConfigMapRef().getName()));
             }
             if (source.getSecretRef() != null) {
                 assertTrue(secrets.contains(source.getSecretRef().getName()));
+            }
+        }
+        Set<String> secretKeys = exampleSecrets().keySet();
+        for (var env : one(StatefulSet.class, "switchboard-postgres").getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getEnv()) {
+            if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+                assertTrue(secrets.contains(env.getValueFrom().getSecretKeyRef().getName()), env.getName());
+                assertTrue(secretKeys.contains(env.getValueFrom().getSecretKeyRef().getKey()), env.getName());
             }
         }
         ConfigMap config = one(ConfigMap.class, "switchboard-config");
