@@ -143,6 +143,7 @@ class KubernetesManifestsTest {
     @Test
     void everyManifestParsesStrictlyAndEveryFileIsListed() throws Exception {
         assertEquals(11, resources.size());
+        assertTrue(resources.stream().noneMatch(r -> r instanceof Namespace), "the namespace is created once, outside the kustomization");
         Set<String> listed = new HashSet<>();
         kustomization.get("resources").forEach(r -> listed.add(r.asText()));
         try (var files = Files.list(DIR)) {
@@ -209,6 +210,39 @@ class KubernetesManifestsTest {
         Map<String, String> example = exampleSecrets();
         assertEquals(Set.of("QUARKUS_DATASOURCE_PASSWORD", "SWITCHBOARD_AGENTS_ADMIN_PASSWORD"), example.keySet());
         assertTrue(AdminPassword.weakness(example.get("SWITCHBOARD_AGENTS_ADMIN_PASSWORD")).isPresent());
+    }
+
+    /**
+     * The in-cluster database survives what a cluster does to it: crash recovery (a startup probe holds the
+     * liveness probe off for up to 10 minutes), drains (a budget that makes them wait) and `kubectl delete -k`
+     * (the volume is retained, and the namespace is not part of the kustomization).
+     */
+    @Test
+    void theInClusterDatabaseSurvivesRecoveryDrainsAndDelete() {
+        StatefulSet postgres = one(StatefulSet.class, "switchboard-postgres");
+        Container container = postgres.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Probe startup = container.getStartupProbe();
+        assertNotNull(startup, "no startup probe: liveness could kill crash recovery");
+        assertTrue(startup.getPeriodSeconds() * startup.getFailureThreshold() >= 300);
+        assertNotNull(container.getLivenessProbe());
+        assertEquals("Retain", postgres.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
+        assertEquals("Retain", postgres.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
+        PodDisruptionBudget budget = one(PodDisruptionBudget.class, "switchboard-postgres");
+        assertTrue(postgres.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                .containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
+        assertEquals(0, budget.getSpec().getMaxUnavailable().getIntVal());
+    }
+
+    /** The app spreads over nodes and zones, and drains one pod at a time. */
+    @Test
+    void theAppSpreadsAndDrainsOnePodAtATime() {
+        var pod = one(Deployment.class, "switchboard").getSpec().getTemplate();
+        Set<String> keys = pod.getSpec().getTopologySpreadConstraints().stream().map(c -> c.getTopologyKey())
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("kubernetes.io/hostname", "topology.kubernetes.io/zone"), keys);
+        pod.getSpec().getTopologySpreadConstraints().forEach(c -> assertTrue(pod.getMetadata().getLabels().entrySet()
+                .containsAll(c.getLabelSelector().getMatchLabels().entrySet())));
+        assertEquals(1, one(PodDisruptionBudget.class, "switchboard").getSpec().getMaxUnavailable().getIntVal());
     }
 
     static Map<String, String> exampleSecrets() throws Exception {
