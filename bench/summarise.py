@@ -79,6 +79,12 @@ for k in KINDS:
 lines.append('')
 
 
+def delivery_cells(d):
+    """The cells every fixed-rate scenario row ends with: rate, counts, and the three latencies."""
+    return (f"{d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
+            f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |")
+
+
 def kind_col(k):
     return f'| {k} ' if len(KINDS) > 1 else ''
 
@@ -99,8 +105,7 @@ if any(chat.values()):
             d = chat[k].get(t)
             if not d:
                 continue
-            lines.append(f"{kind_col(k)}| {t} | {d['conversations']} | {d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
-                         f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |".replace('|| ', '| '))
+            lines.append(f"{kind_col(k)}| {t} | {d['conversations']} | {delivery_cells(d)}".replace('|| ', '| '))
     lines.append('')
     lines.append('The iframe stream is not in this table: Gatling cannot read a never-ending HTML response '
                  'incrementally. It shares the SSE delivery path (one Sink per connection over the same LiveHub).')
@@ -204,8 +209,7 @@ if any(http.values()):
         for t in ['sse', 'longpoll']:
             d = http[k].get(t)
             if d:
-                lines.append(f"{kind_col(k)}| {t} | {d['rateTarget']} | {d['sent']} | {d['received']} / {d['expected']} | "
-                             f"{d['duplicates']} | {d['errors']} | {lat(d, 'persisted')} | {lat(d, 'own')} | {lat(d, 'cross')} |")
+                lines.append(f"{kind_col(k)}| {t} | {delivery_cells(d)}")
     lines.append('')
 
 

@@ -10,7 +10,6 @@ import org.jboss.logging.Logger;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.event.Event;
@@ -59,12 +58,7 @@ public class Agents {
         if (username == null || password == null) {
             throw new ApiException(ErrorCode.MISSING_CREDENTIALS, "username and password are required");
         }
-        try {
-            limiter.acquire(RateLimiter.Action.login, ip);
-        } catch (RateLimitedException e) {
-            LOG.warnf("rate limited: login ip=%s", ip);
-            throw e;
-        }
+        limiter.acquire(RateLimiter.Action.login, ip);
         guard.check(username, ip);
         // A username that no account can have is a miss, without a database round trip with odd bytes.
         Optional<Agent> agent = username.length() <= 64 && Text.storable(username)

@@ -1,12 +1,9 @@
 package io.switchboard.identity;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
+import io.switchboard.api.Sha256;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -36,12 +33,7 @@ public class Tokens {
     }
 
     public static String hash(String token) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Sha256.hex(token);
     }
 
     /** Cheap shape check before any database look-up: prefix plus 43 base64url characters. */

@@ -6,7 +6,6 @@ import org.jboss.logging.Logger;
 
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,12 +30,7 @@ public class Visitors {
     /** Creates a visitor; anonymous creation is rate limited per client IP. */
     @Transactional
     public VisitorSession create(String name, String email, String ip) {
-        try {
-            limiter.acquire(RateLimiter.Action.visitor_creation, ip);
-        } catch (RateLimitedException e) {
-            LOG.warnf("rate limited: visitor creation ip=%s", ip);
-            throw e;
-        }
+        limiter.acquire(RateLimiter.Action.visitor_creation, ip);
         Visitor visitor = new Visitor();
         visitor.displayName = cleanName(name).orElseGet(names::visitorName);
         visitor.email = cleanEmail(email).orElse(null);

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
@@ -52,12 +51,7 @@ public class Messages {
      * safe on the event loop. Throws at once for invalid input, rate limits and a full write queue.
      */
     public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
-        try {
-            limiter.acquire(RateLimiter.Action.send, caller.key());
-        } catch (RateLimitedException e) {
-            LOG.warnf("rate limited: sends identity=%s", caller.key());
-            throw e;
-        }
+        limiter.acquire(RateLimiter.Action.send, caller.key());
         validateText(text);
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
         if (!CLIENT_MSG_ID.matcher(id).matches()) {

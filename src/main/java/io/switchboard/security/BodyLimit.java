@@ -7,6 +7,7 @@ import io.switchboard.api.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -32,9 +33,7 @@ public class BodyLimit {
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
             String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (declared != null && tooLong(declared, max)) {
-                rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .putHeader(HttpHeaders.CONNECTION, "close")
-                        .endHandler(v -> rc.request().connection().close()).end(TOO_LARGE);
+                refuse(rc);
                 return;
             }
             rc.next();
@@ -53,13 +52,18 @@ public class BodyLimit {
             }
         }).failureHandler(rc -> {
             if (rc.statusCode() == 413 && !rc.response().headWritten()) {
-                rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .putHeader(HttpHeaders.CONNECTION, "close")
-                        .endHandler(v -> rc.request().connection().close()).end(TOO_LARGE);
+                refuse(rc);
             } else {
                 rc.next();
             }
         });
+    }
+
+    /** 413 with the error body, and the connection closed: the rest of the body is not read. */
+    private static void refuse(RoutingContext rc) {
+        rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .endHandler(v -> rc.request().connection().close()).end(TOO_LARGE);
     }
 
     private static boolean tooLong(String declared, long max) {

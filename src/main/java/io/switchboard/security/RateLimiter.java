@@ -1,10 +1,6 @@
 package io.switchboard.security;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
@@ -25,6 +21,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import io.switchboard.api.RateLimitedException;
+import io.switchboard.api.Sha256;
 import io.switchboard.config.SwitchboardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,13 +48,16 @@ public class RateLimiter {
     static final int MAX_ID = 128;
 
     public enum Action {
-        send(false), typing(false), control(false), visitor_creation(true), login(true);
+        send(false, true), typing(false, false), control(false, false), visitor_creation(true, true), login(true, true);
 
         /** Counted in PostgreSQL, across replicas. */
         final boolean shared;
+        /** A refusal is logged (at most once per request). */
+        final boolean logged;
 
-        Action(boolean shared) {
+        Action(boolean shared, boolean logged) {
             this.shared = shared;
+            this.logged = logged;
         }
     }
 
@@ -82,25 +82,31 @@ public class RateLimiter {
                 .build();
     }
 
-    /** Takes one token, or throws {@code 429 rate_limited} with the seconds until one is back (not logged here). */
+    /**
+     * Takes one token, or throws {@code 429 rate_limited} with the seconds until one is back. Refusals of the
+     * HTTP-facing actions are logged; frame refusals are not (a flooding client would flood the log too; they
+     * count towards closing its connection instead).
+     */
     public void acquire(Action action, String key) {
         ConsumptionProbe probe = probe(action, key);
         if (!probe.isConsumed()) {
+            if (action.logged) {
+                LOG.warnf("rate limited: %s key=%s", action, key);
+            }
             throw RateLimitedException.rateLimited(
                     Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L)));
         }
     }
 
     private ConsumptionProbe probe(Action action, String key) {
-        String id = action.name() + "|" + key;
         if (!action.shared) {
-            return local.get(id, k -> Bucket.builder().addLimit(bandwidth(action)).build()).tryConsumeAndReturnRemaining(1);
+            return local.get(action.name() + "|" + key, k -> Bucket.builder().addLimit(bandwidth(action)).build()).tryConsumeAndReturnRemaining(1);
         }
         // The limit is part of the row's id: a bucket keeps the configuration it was created with, so a
         // changed limit starts new buckets (the old rows expire) instead of being ignored until then.
         SwitchboardConfig.Limits.Rate rate = rate(action);
         String prefix = action.name() + "|" + rate.perSecond() + "/" + rate.burst() + "|";
-        String row = prefix.length() + key.length() <= MAX_ID ? prefix + key : prefix + "sha256:" + sha256(key);
+        String row = prefix.length() + key.length() <= MAX_ID ? prefix + key : prefix + "sha256:" + Sha256.hex(key);
         BucketConfiguration configuration = BucketConfiguration.builder().addLimit(bandwidth(action)).build();
         // Its own short transaction, whatever the caller is in: an attempt counts even if the caller rolls back.
         return QuarkusTransaction.suspendingExisting().call(
@@ -117,14 +123,6 @@ public class RateLimiter {
         SwitchboardConfig.Limits.Rate rate = rate(action);
         Duration perToken = Duration.ofNanos(Math.max(1, (long) (1_000_000_000L / rate.perSecond())));
         return Bandwidth.builder().capacity(rate.burst()).refillGreedy(1, perToken).build();
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private SwitchboardConfig.Limits.Rate rate(Action action) {

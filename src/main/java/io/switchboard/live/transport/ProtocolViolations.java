@@ -124,23 +124,17 @@ public class ProtocolViolations {
         /** Feeds one fragment to the decoder; bytes of a sequence cut by the fragment's end wait for the next. */
         private boolean valid(ByteBuf content, boolean last) {
             ByteBuffer in = joined(content);
-            while (true) {
+            CoderResult result;
+            do { // the characters are not kept: the scratch buffer is reused until the input is consumed
                 sink.clear();
-                CoderResult result = utf8.decode(in, sink, last);
-                if (result.isError()) {
-                    return false;
-                }
-                if (result.isOverflow()) {
-                    continue;
-                }
-                break;
+                result = utf8.decode(in, sink, last);
+            } while (result.isOverflow());
+            if (result.isError()) {
+                return false;
             }
             if (last) {
                 sink.clear();
-                if (utf8.flush(sink).isError() || in.hasRemaining()) {
-                    return false;
-                }
-                return true;
+                return !utf8.flush(sink).isError() && !in.hasRemaining();
             }
             if (in.remaining() > 3) { // an incomplete sequence is at most 3 bytes
                 return false;
