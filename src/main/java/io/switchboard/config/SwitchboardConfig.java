@@ -73,6 +73,13 @@ public interface SwitchboardConfig {
         int maxPendingEvents();
 
         /**
+         * Frames read from one WebSocket and not yet taken by the endpoint (each waits as a task on the event
+         * loop); at this many the server stops reading the socket until half are taken (TCP back-pressure).
+         */
+        @WithDefault("64")
+        int inboundDispatch();
+
+        /**
          * Frames a WebSocket client sent that are not handled yet; one more closes it (1008). A burst (a
          * reconnect's resumes, pipelined sends) fits; a client that keeps sending faster than it is answered
          * does not.
@@ -119,7 +126,8 @@ public interface SwitchboardConfig {
 
         /**
          * Frames that make the server read the store or change shared state: resume (a visibility check, a
-         * state snapshot and a catch-up read each) and presence. Per identity; the burst covers a console
+         * state snapshot and a catch-up read each), presence and read receipts (a write each, announced when
+         * the cursor moves). Per identity; the burst covers a console
          * reconnecting with every conversation it follows.
          */
         Rate control();

@@ -13,6 +13,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
@@ -98,9 +99,29 @@ public class RateLimiter {
         }
     }
 
+    /**
+     * Throws {@code 429 rate_limited} when {@code action} has no token left for {@code key}, without taking
+     * one: a frame is refused before any work, and the call that does the work takes the token. Per-instance
+     * actions only (the shared ones would cost a transaction to ask).
+     */
+    public void requireAvailable(Action action, String key) {
+        if (action.shared) {
+            throw new IllegalArgumentException(action + " is counted in PostgreSQL: acquire it instead");
+        }
+        EstimationProbe probe = localBucket(action, key).estimateAbilityToConsume(1);
+        if (!probe.canBeConsumed()) {
+            throw RateLimitedException.rateLimited(
+                    Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L)));
+        }
+    }
+
+    private Bucket localBucket(Action action, String key) {
+        return local.get(action.name() + "|" + key, k -> Bucket.builder().addLimit(bandwidth(action)).build());
+    }
+
     private ConsumptionProbe probe(Action action, String key) {
         if (!action.shared) {
-            return local.get(action.name() + "|" + key, k -> Bucket.builder().addLimit(bandwidth(action)).build()).tryConsumeAndReturnRemaining(1);
+            return localBucket(action, key).tryConsumeAndReturnRemaining(1);
         }
         // The limit is part of the row's id: a bucket keeps the configuration it was created with, so a
         // changed limit starts new buckets (the old rows expire) instead of being ignored until then.

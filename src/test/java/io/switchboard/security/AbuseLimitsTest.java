@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -144,6 +146,20 @@ class AbuseLimitsTest {
             ws.awaitFrame(f -> f.get("type").asText().equals("error") && f.get("code").asText().equals("rate_limited"));
             assertTrue(ws.frames().stream().filter(f -> f.get("type").asText().equals("subscribed")).count() >= 20,
                     "the burst (20) is served");
+        }
+    }
+
+    @Test
+    void readFramesShareTheControlRate() {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
+            // Each read writes a cursor: a client repeating one (which moves nothing) still costs the store.
+            for (int i = 0; i < 40; i++) {
+                ws.send(Json.object().put("type", "read").put("ref", "r" + i).put("conversationId", chat.id()).put("seq", 0));
+            }
+            JsonNode refused = ws.awaitFrame(f -> f.get("type").asText().equals("error"));
+            assertEquals("rate_limited", refused.get("code").asText(), refused.toString());
+            assertTrue(Integer.parseInt(refused.get("ref").asText().substring(1)) >= 20, "the burst (20) is served: " + refused);
         }
     }
 

@@ -139,7 +139,11 @@ public final class WsClient implements Receiver {
     }
 
     public JsonNode awaitFrame(Predicate<JsonNode> match) {
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> frames.stream().anyMatch(match));
+        return awaitFrame(match, Duration.ofSeconds(20));
+    }
+
+    public JsonNode awaitFrame(Predicate<JsonNode> match, Duration atMost) {
+        Awaitility.await().atMost(atMost).until(() -> frames.stream().anyMatch(match));
         return frames.stream().filter(match).findFirst().orElseThrow();
     }
 

@@ -20,11 +20,13 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.switchboard.config.SwitchboardConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 /**
  * RFC 6455's "fail the WebSocket connection", which Vert.x does not do: its frame decoder is built with
@@ -38,13 +40,28 @@ import jakarta.enterprise.event.Observes;
  * <li>a text message that is not valid UTF-8 (overlong forms, surrogates, code points above U+10FFFF, stray
  * or truncated sequences, checked across fragments) with Close 1007 (§8.1),</li>
  * </ul>
- * then closes the connection. The frame never reaches the application. State per connection: one decoder
- * and at most 3 carried-over bytes.
+ * then closes the connection. The frame never reaches the application.
+ * <p>
+ * It is also the first stage of the inbound budget: websockets-next hands every frame to the endpoint as a
+ * task on the connection's event loop, and the decoder keeps reading and queuing such tasks however far the
+ * loop is behind (a client sending tiny frames as fast as it can made a 256 MiB heap run out). The guard
+ * counts the frames it passed on and, once {@code inbound-dispatch} of them wait for the endpoint, stops
+ * reading the socket (TCP back-pressure) until half have been taken: after each read it queues a marker on
+ * the same event loop, behind the endpoint's tasks for that read, which counts them as taken. What reached
+ * the endpoint is bounded next by {@link Inbound}. State per connection: one decoder, at most 3
+ * carried-over bytes, two counters.
  */
 @ApplicationScoped
 public class ProtocolViolations {
 
     static final String NAME = "switchboard-ws-protocol-violations";
+
+    private final int dispatchLimit;
+
+    @Inject
+    ProtocolViolations(SwitchboardConfig config) {
+        this.dispatchLimit = config.limits().inboundDispatch();
+    }
 
     void register(@Observes Router router) {
         // Before the upgrade: the handler is placed before Vert.x's own, so after the handshake it sits right
@@ -55,7 +72,7 @@ public class ProtocolViolations {
                     && rc.request().connection() instanceof ConnectionBase connection) {
                 ChannelPipeline pipeline = connection.channelHandlerContext().pipeline();
                 if (pipeline.get(NAME) == null && pipeline.get("handler") != null) {
-                    pipeline.addBefore("handler", NAME, new Guard());
+                    pipeline.addBefore("handler", NAME, new Guard(dispatchLimit));
                 }
             }
             rc.next();
@@ -70,14 +87,33 @@ public class ProtocolViolations {
         private final CharBuffer sink = CharBuffer.allocate(1024);
         /** Bytes of a sequence cut by a fragment's end; empty is limit 0. */
         private final ByteBuffer carry = ByteBuffer.allocate(8).limit(0);
+        private final int dispatchLimit;
         private boolean inText;
         private boolean failed;
+        /** Frames passed on whose endpoint task has not run yet (event loop only). */
+        private int dispatched;
+        /** Frames passed on since the last marker was queued. */
+        private int sinceMarker;
+        /** Reading was stopped by this guard (Vert.x's own back-pressure uses the same switch). */
+        private boolean paused;
+
+        Guard(int dispatchLimit) {
+            this.dispatchLimit = dispatchLimit;
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
             if (failed) {
                 ReferenceCountUtil.release(msg);
                 return;
+            }
+            if (msg instanceof WebSocketFrame) {
+                dispatched++;
+                sinceMarker++;
+                if (dispatched >= dispatchLimit && ctx.channel().config().isAutoRead()) {
+                    paused = true;
+                    ctx.channel().config().setAutoRead(false);
+                }
             }
             if (msg instanceof TextWebSocketFrame || msg instanceof ContinuationWebSocketFrame && inText) {
                 WebSocketFrame frame = (WebSocketFrame) msg;
@@ -99,6 +135,25 @@ public class ProtocolViolations {
                 inText = false; // a binary message starts: its continuations are not text
             }
             super.channelRead(ctx, msg);
+        }
+
+        /** After a read: a marker behind the endpoint's tasks for its frames counts them as taken. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            if (sinceMarker > 0) {
+                int taken = sinceMarker;
+                sinceMarker = 0;
+                ctx.executor().execute(() -> taken(ctx, taken));
+            }
+            super.channelReadComplete(ctx);
+        }
+
+        private void taken(ChannelHandlerContext ctx, int frames) {
+            dispatched -= frames;
+            if (paused && dispatched <= dispatchLimit / 2) {
+                paused = false;
+                ctx.channel().config().setAutoRead(true);
+            }
         }
 
         @Override

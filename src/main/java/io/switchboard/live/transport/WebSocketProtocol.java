@@ -64,9 +64,15 @@ public class WebSocketProtocol {
                     session.unsubscribe(id);
                     session.send(new Frame.Unsubscribed(ref, id));
                 }
-                case "typing" -> typing.announce(session.caller(), session.conversationOf(frame.conversationId()), frame.state());
-                case "read" -> receipts.markRead(session.caller(), session.conversationOf(frame.conversationId()),
-                        frame.requireSeq());
+                case "typing" -> {
+                    // Refused before the store is asked which conversation is meant; the notice takes the token.
+                    limiter.requireAvailable(RateLimiter.Action.typing, session.caller().key());
+                    typing.announce(session.caller(), session.conversationOf(frame.conversationId()), frame.state());
+                }
+                case "read" -> {
+                    limited(session, RateLimiter.Action.control);
+                    receipts.markRead(session.caller(), session.conversationOf(frame.conversationId()), frame.requireSeq());
+                }
                 case "presence" -> {
                     limited(session, RateLimiter.Action.control);
                     presence.setAvailability(session.caller(), frame.state()).await().atMost(STORE_TIMEOUT);
