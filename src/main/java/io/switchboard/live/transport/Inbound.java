@@ -3,6 +3,7 @@ package io.switchboard.live.transport;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.jboss.logging.Logger;
 
@@ -10,7 +11,8 @@ import io.vertx.core.Vertx;
 
 /**
  * The frames one WebSocket client sent that are not handled yet: taken off the socket on the event loop,
- * handled one at a time and in order on a worker thread, and bounded: per connection
+ * handled one at a time and in order on a worker thread (or at once on the event loop, when nothing waits
+ * and the frame cannot block), and bounded: per connection
  * ({@code inbound-frames}, {@code inbound-bytes}) and for all connections together
  * ({@code inbound-bytes-total}, the {@code total} shared by every Inbound). A client that sends faster than
  * its frames can be handled fills it, and is then closed (1008) instead of making the server queue for it:
@@ -26,11 +28,14 @@ final class Inbound {
     private final AtomicLong total;
     private final long maxTotal;
     private final Vertx vertx;
+    private final Predicate<String> now;
     private final Consumer<String> handler;
     private long bytes;
     private boolean handling;
 
-    Inbound(int maxFrames, long maxBytes, AtomicLong total, long maxTotal, Vertx vertx, Consumer<String> handler) {
+    Inbound(int maxFrames, long maxBytes, AtomicLong total, long maxTotal, Vertx vertx, Predicate<String> now,
+            Consumer<String> handler) {
+        this.now = now;
         this.maxFrames = maxFrames;
         this.maxBytes = maxBytes;
         this.total = total;
@@ -39,8 +44,20 @@ final class Inbound {
         this.handler = handler;
     }
 
-    /** False when the frame does not fit in the budget: the client must be stopped. */
+    /**
+     * On the connection's event loop. When nothing of this connection waits or is being handled, {@code now}
+     * may handle the frame at once (true; order holds: every earlier frame is done). Otherwise the frame is
+     * queued for a worker. False when it does not fit in the budget: the client must be stopped.
+     */
     boolean offer(String frame) {
+        boolean idle;
+        synchronized (this) {
+            // Only this thread starts a worker, so "idle" stays true while now runs.
+            idle = !handling && frames.isEmpty();
+        }
+        if (idle && now.test(frame)) {
+            return true;
+        }
         synchronized (this) {
             if (frames.size() >= maxFrames || bytes + frame.length() > maxBytes) {
                 return false;

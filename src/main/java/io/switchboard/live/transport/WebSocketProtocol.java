@@ -24,8 +24,10 @@ import jakarta.inject.Inject;
 
 /**
  * What each WebSocket client frame does: decode it, call the session or a domain service, answer with a
- * frame. One frame at a time per connection, on a worker thread (see {@link Inbound}), so blocking calls
- * are allowed; a send is answered when its batch commits, without holding the thread. Every refusal is an
+ * frame. One frame at a time per connection, in order: a send naming its conversation on the event loop
+ * when nothing of the connection waits before it (it never blocks: refused or queued for the group commit),
+ * everything else on a worker thread (see {@link Inbound}), where blocking calls are allowed. A send is
+ * answered when its batch commits, without holding a thread. Every refusal is an
  * {@code error} frame echoing the frame's {@code ref}. See docs/protocol.md.
  */
 @ApplicationScoped
@@ -42,11 +44,47 @@ public class WebSocketProtocol {
     @Inject ObjectMapper json;
     @Inject RateLimiter limiter;
 
+    /** On a worker thread: any frame. */
     void handle(ClientSession session, SocketSink sink, String text) {
-        String ref = null;
+        ClientFrame frame = parsed(session, sink, text);
+        if (frame != null) {
+            dispatch(session, sink, frame);
+        }
+    }
+
+    /**
+     * On the event loop, when none of the connection's earlier frames is still waiting (so order holds):
+     * handles the frame at once if nothing it needs can block — a {@code send} that names its conversation
+     * (validated, rate limited and queued for the group commit, or refused {@code overloaded} at once), or a
+     * frame that does not parse — and returns true; anything else is left for a worker (false).
+     */
+    boolean handleNow(ClientSession session, SocketSink sink, String text) {
+        ClientFrame frame = parsed(session, sink, text);
+        if (frame == null) {
+            return true;
+        }
+        if (!frame.type().equals("send") || frame.conversationId() == null && !session.caller().isAgent()) {
+            return false; // a visitor's send without conversationId looks its conversation up in the store
+        }
+        dispatch(session, sink, frame);
+        return true;
+    }
+
+    /** The frame, or null when it was refused as malformed. */
+    private ClientFrame parsed(ClientSession session, SocketSink sink, String text) {
         try {
-            ClientFrame frame = ClientFrame.parse(text, json);
-            ref = frame.ref();
+            return ClientFrame.parse(text, json);
+        } catch (ClientFrame.FrameException e) {
+            refuse(session, sink, e.ref, e);
+        } catch (RuntimeException e) {
+            refuse(session, sink, null, e);
+        }
+        return null;
+    }
+
+    private void dispatch(ClientSession session, SocketSink sink, ClientFrame frame) {
+        String ref = frame.ref();
+        try {
             switch (frame.type()) {
                 case "ping" -> session.send(new Frame.Pong(ref));
                 case "send" -> send(session, sink, frame);

@@ -68,7 +68,8 @@ public class WebSocketTransport {
             return;
         }
         Inbound inbound = new Inbound(config.limits().inboundFrames(), config.limits().inboundBytes(), inboundTotal,
-                config.limits().inboundBytesTotal(), vertx, text -> handle(connection, text));
+                config.limits().inboundBytesTotal(), vertx,
+                text -> text != BINARY && protocol.handleNow(session, sink, text), text -> handle(connection, text));
         connection.userData().put(LIVE, new Live(session, sink, inbound));
         sink.watch(() -> close(connection));
         session.send(new Frame.Hello(caller.author()));
@@ -77,7 +78,10 @@ public class WebSocketTransport {
         }
     }
 
-    /** On the event loop: the frame joins the connection's bounded inbound queue, or the client is closed. */
+    /**
+     * On the event loop: the frame is handled at once when it can be (see WebSocketProtocol.handleNow), else
+     * joins the connection's bounded inbound queue, or the client is closed.
+     */
     public void receive(WebSocketConnection connection, String text) {
         Live live = connection.userData().get(LIVE);
         if (live == null) {
