@@ -298,6 +298,13 @@ public interface SwitchboardConfig {
         /** The PostgreSQL NOTIFY channel shared by every replica. */
         @WithDefault("switchboard_events")
         String channel();
+
+        /**
+         * Where the LISTEN connection goes (a reactive URL, {@code postgresql://host:port/db}); defaults to
+         * {@code quarkus.datasource.reactive.url}. Set it to the database itself when the pools go through a
+         * transaction-mode pooler (PgBouncer), which cannot keep a LISTEN: one connection per replica.
+         */
+        Optional<String> listenUrl();
     }
 
     interface EmbeddedDb {

@@ -55,7 +55,8 @@ public class PgFanout implements AsyncHealthCheck {
     private volatile boolean listening;
 
     void start(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""));
+        String url = config.fanout().listenUrl().orElse(reactiveUrl);
+        PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""));
         username.ifPresent(options::setUser);
         password.ifPresent(options::setPassword);
         PgSubscriber pg = PgSubscriber.subscriber(vertx, options)

@@ -53,6 +53,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.identity.AdminPassword;
+import io.switchboard.support.ConnectionBudget;
 
 /**
  * Validates k8s/ offline and strictly: every document parses into the Kubernetes model with unknown fields
@@ -243,6 +244,28 @@ class KubernetesManifestsTest {
         pod.getSpec().getTopologySpreadConstraints().forEach(c -> assertTrue(pod.getMetadata().getLabels().entrySet()
                 .containsAll(c.getLabelSelector().getMatchLabels().entrySet())));
         assertEquals(1, one(PodDisruptionBudget.class, "switchboard").getSpec().getMaxUnavailable().getIntVal());
+    }
+
+    /**
+     * Every pod the HPA may run, plus the one a rollout adds, fits the in-cluster database's
+     * max_connections with the headroom README states, and README gives the same figures.
+     */
+    @Test
+    void theConnectionBudgetFitsTheDatabase() throws Exception {
+        Deployment deployment = one(Deployment.class, "switchboard");
+        int surge = deployment.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal();
+        int pods = one(HorizontalPodAutoscaler.class, "switchboard").getSpec().getMaxReplicas() + surge;
+        Map<String, String> config = one(ConfigMap.class, "switchboard-config").getData();
+        assertFalse(config.keySet().stream().anyMatch(k -> k.endsWith("_MAX_SIZE")),
+                "the ConfigMap changes a pool size: the budget below would not hold");
+        List<String> args = one(StatefulSet.class, "switchboard-postgres").getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getArgs();
+        int maxConnections = Integer.parseInt(args.get(args.indexOf("-c") + 1).replace("max_connections=", ""));
+        assertTrue(ConnectionBudget.maxConnectionsFor(pods) <= maxConnections, pods + " pods x "
+                + ConnectionBudget.perReplica() + " + " + ConnectionBudget.HEADROOM + " > max_connections " + maxConnections);
+        String readme = Files.readString(Path.of("README.md"));
+        assertTrue(readme.contains("(replicas + 1) × " + ConnectionBudget.perReplica() + " + " + ConnectionBudget.HEADROOM),
+                "README's formula states " + ConnectionBudget.perReplica() + " connections per replica");
     }
 
     static Map<String, String> exampleSecrets() throws Exception {

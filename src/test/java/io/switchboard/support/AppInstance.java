@@ -39,7 +39,12 @@ public final class AppInstance implements AutoCloseable {
      * ({@code -Dnative}), otherwise the JVM jar.
      */
     public static AppInstance start(String name, int dbPort) {
-        AppInstance instance = launch(name, dbPort, Map.of());
+        return start(name, dbPort, Map.of());
+    }
+
+    /** Starts the packaged application with extra environment variables, and waits until it is ready. */
+    public static AppInstance start(String name, int dbPort, Map<String, String> env) {
+        AppInstance instance = launch(name, dbPort, env);
         instance.awaitReady();
         return instance;
     }
