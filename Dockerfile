@@ -1,7 +1,7 @@
 # Switchboard, native executable in a minimal image.
 #
 #   docker build -t switchboard:0.1.0 .
-#   docker run --rm -p 8080:8080 \
+#   docker run --rm -p 8080:8080 -p 127.0.0.1:9000:9000 \
 #     -e QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://db:5432/switchboard \
 #     -e QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://db:5432/switchboard \
 #     -e QUARKUS_DATASOURCE_USERNAME=switchboard -e QUARKUS_DATASOURCE_PASSWORD=secret \
@@ -28,6 +28,6 @@ FROM quay.io/quarkus/ubi9-quarkus-micro-image:2.0
 WORKDIR /work
 RUN chown 1001 /work && chmod "g+rwX" /work && chown 1001:root /work
 COPY --from=build --chown=1001:root --chmod=0755 /code/target/*-runner /work/application
-EXPOSE 8080
+EXPOSE 8080 9000
 USER 1001
 ENTRYPOINT ["./application", "-Dquarkus.http.host=0.0.0.0"]

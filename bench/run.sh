@@ -29,6 +29,9 @@ ROOT=$(pwd)
 BENCH=$ROOT/bench
 PORT=${BENCH_PORT:-18080}
 BASE=http://127.0.0.1:$PORT
+# Health and metrics answer on the management port only.
+MANAGEMENT_PORT=${BENCH_MANAGEMENT_PORT:-19000}
+MANAGEMENT=http://127.0.0.1:$MANAGEMENT_PORT
 WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 KIND=${BENCH_SERVER:-jvm}
 STEPS=" ${BENCH_STEPS:-chat ramp overload http idle startup} "
@@ -82,10 +85,12 @@ DATASOURCE=(-Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$DB_PORT/
   -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres)
 
 LIMITS=(-Dswitchboard.limits.sends.per-second=1000000 -Dswitchboard.limits.sends.burst=1000000
+  -Dswitchboard.limits.control.per-second=1000000 -Dswitchboard.limits.control.burst=1000000
   -Dswitchboard.limits.visitor-creation.per-second=1000000 -Dswitchboard.limits.visitor-creation.burst=1000000
   -Dswitchboard.limits.logins.per-second=1000000 -Dswitchboard.limits.logins.burst=1000000
   -Dswitchboard.limits.connections-per-identity=1000000 -Dswitchboard.limits.connections-per-ip=1000000
-  -Dswitchboard.agents.admin.password=switchboard-bench -Dswitchboard.limits.idle-timeout=30m)
+  -Dswitchboard.agents.admin.password=switchboard-bench -Dswitchboard.limits.idle-timeout=30m
+  -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port=$MANAGEMENT_PORT)
 
 wait_ready() { # url timeout-seconds
   for _ in $(seq 1 $(( $2 * 20 ))); do
@@ -109,7 +114,7 @@ else
 fi
 SERVER=$!
 trap 'kill $SERVER $DB 2>/dev/null || true; wait $SERVER $DB 2>/dev/null || true' EXIT
-wait_ready "$BASE/q/health/ready" 120
+wait_ready "$MANAGEMENT/q/health/ready" 120
 OPTS=$([ "$KIND" = native ] && echo "$NATIVE_OPTS" || echo "$JVM_OPTS")
 echo "service pid $SERVER ($KIND: $OPTS), PostgreSQL on port $DB_PORT"
 echo "{\"kind\":\"$KIND\",\"options\":\"$OPTS\",\"client\":\"$CLIENT\"}" > "$RAW/server.json"
@@ -120,7 +125,7 @@ gatling() { # simulation, then -D settings
       -Dbench.base="$BASE" "$@" ) || echo "simulation $simulation failed (see above)"
 }
 
-metrics() { curl -fs "$BASE/q/metrics" > "$1" || true; }
+metrics() { curl -fs "$MANAGEMENT/q/metrics" > "$1" || true; }
 
 lean() { # the lean WebSocket chat client, then -D settings
   java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
@@ -144,7 +149,7 @@ pg_cpu() {
 
 if [ "$MODE" = soak ]; then
   say "soak: ${SOAK_MINUTES:-10} minutes"
-  gatling SoakSimulation -Dbench.minutes="${SOAK_MINUTES:-10}" -Dbench.server-pid=$SERVER -Dbench.out="$RAW/soak.json"
+  gatling SoakSimulation -Dbench.minutes="${SOAK_MINUTES:-10}" -Dbench.server-pid=$SERVER -Dbench.management="$MANAGEMENT" -Dbench.out="$RAW/soak.json"
   python3 "$BENCH/summarise.py" "$BENCH/results/raw" - "$BENCH/results" soak
   exit 0
 fi

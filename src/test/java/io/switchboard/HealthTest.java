@@ -25,21 +25,24 @@ class HealthTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Test
     void readinessIsDownWhilePostgresIsUnreachableAndUpAgainWhenItIsBack() throws Exception {
         assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
         Chat chat = Chat.start(base);
         chat.send(chat.visitorToken(), "before", "before the outage");
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().get(management.resolve("/q/health/ready")).then().statusCode(200).body("status", equalTo("UP"));
 
         try (WsClient subscriber = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             subscriber.awaitFrame(f -> f.get("type").asText().equals("message"));
             EmbeddedPostgresResource.stopDatabase();
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                        .until(() -> given().get("/q/health/ready").statusCode() == 503);
-                given().get("/q/health/ready").then().body("status", equalTo("DOWN"));
-                given().get("/q/health/live").then().statusCode(200);
+                        .until(() -> given().get(management.resolve("/q/health/ready")).statusCode() == 503);
+                given().get(management.resolve("/q/health/ready")).then().body("status", equalTo("DOWN"));
+                given().get(management.resolve("/q/health/live")).then().statusCode(200);
                 // A send during the outage gets a clear, retryable error — never a false "ok".
                 HttpResponse<String> during = chat.api().send(chat.visitorToken(), chat.id(), "during", "during the outage");
                 assertEquals(503, during.statusCode(), during.body());
@@ -48,8 +51,8 @@ class HealthTest {
                 EmbeddedPostgresResource.startDatabaseAgain();
             }
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> given().get("/q/health/ready").statusCode() == 200);
-            given().get("/q/health/ready").then().body("status", equalTo("UP"));
+                    .until(() -> given().get(management.resolve("/q/health/ready")).statusCode() == 200);
+            given().get(management.resolve("/q/health/ready")).then().body("status", equalTo("UP"));
 
             // The LISTEN connection re-subscribed: a subscriber from before the outage hears new messages,
             // and the retried send is stored exactly once.

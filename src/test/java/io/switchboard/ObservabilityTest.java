@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,18 +21,33 @@ class ObservabilityTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Test
     void metricsExposeConnectionsPerTransportPersistedMessagesLatencyAndFanOut() {
         Chat chat = Chat.start(base);
         try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             chat.send(chat.visitorToken(), "metric-1", "count me");
             ws.awaitFrame(f -> f.get("type").asText().equals("message"));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/metrics").then().statusCode(200)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(management.resolve("/q/metrics")).then().statusCode(200)
                     .body(containsString("switchboard_connections{transport=\"websocket\"}"))
                     .body(containsString("switchboard_connections{transport=\"longpoll\"}"))
                     .body(containsString("switchboard_messages_persisted_total"))
                     .body(containsString("switchboard_delivery_latency_seconds_count{transport=\"websocket\"}"))
+                    // histogram buckets, which add up across replicas (a quantile would not)
+                    .body(containsString("switchboard_delivery_latency_seconds_bucket{transport=\"websocket\",le=\"0.1\"}"))
+                    .body(containsString("switchboard_messages_batch_size_bucket{le=\"10.0\"}"))
                     .body(containsString("switchboard_fanout_events_total")));
+        }
+    }
+
+    /** Health and metrics answer on the management port only: the public port (the ingress's) has neither. */
+    @Test
+    void healthAndMetricsAnswerOnTheManagementPortOnly() {
+        for (String path : List.of("q/health/ready", "q/health/live", "q/health/started", "q/metrics")) {
+            given().get(base + path).then().statusCode(404);
+            given().get(management.resolve("/" + path)).then().statusCode(200);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
@@ -47,6 +48,9 @@ public class LiveHub {
     private final Presence presence;
     private final SwitchboardConfig config;
 
+    private static final Duration[] LATENCY_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+            .map(Duration::ofMillis).toArray(Duration[]::new);
+
     @Inject
     LiveHub(MessageReader reader, ConversationReader conversations, ConnectionRegistry registry, Presence presence,
             SwitchboardConfig config, MeterRegistry meters) {
@@ -58,7 +62,8 @@ public class LiveHub {
         for (Transport t : Transport.values()) {
             latency.put(t, Timer.builder("switchboard.delivery.latency")
                     .description("From a message's commit-side timestamp to its hand-off to a live connection")
-                    .tag("transport", t.name()).publishPercentiles(0.5, 0.95, 0.99).register(meters));
+                    // Histogram buckets (le), not client-side percentiles: they add up across replicas.
+                    .tag("transport", t.name()).serviceLevelObjectives(LATENCY_BUCKETS).register(meters));
         }
         this.received = Counter.builder("switchboard.fanout.events")
                 .description("Events received from PostgreSQL LISTEN/NOTIFY").register(meters);

@@ -56,7 +56,8 @@ class MessageWriter {
         this.overloaded = Counter.builder("switchboard.messages.overloaded")
                 .description("Sends refused because the write queue was full or too slow").register(meters);
         this.batches = DistributionSummary.builder("switchboard.messages.batch.size")
-                .description("Sends committed together in one transaction").publishPercentiles(0.5, 0.99).register(meters);
+                .description("Sends committed together in one transaction")
+                .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500).register(meters);
     }
 
     void start(@Observes StartupEvent event) {

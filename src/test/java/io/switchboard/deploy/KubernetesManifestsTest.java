@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,6 +52,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.identity.AdminPassword;
 import io.switchboard.support.ConnectionBudget;
@@ -62,6 +64,9 @@ import io.switchboard.support.ConnectionBudget;
  */
 @QuarkusTest
 class KubernetesManifestsTest {
+
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
 
     private static final Path DIR = Path.of("k8s");
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
@@ -285,6 +290,12 @@ class KubernetesManifestsTest {
         var pod = deployment.getSpec().getTemplate().getSpec();
         Container container = pod.getContainers().get(0);
         assertEquals(8080, container.getPorts().get(0).getContainerPort());
+        assertEquals(9000, container.getPorts().stream().filter(p -> p.getName().equals("management")).findFirst()
+                .orElseThrow().getContainerPort(), "the management port, where the probes go");
+        assertEquals("9000", deployment.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"));
+        assertTrue(one(Service.class, "switchboard").getSpec().getPorts().stream()
+                .noneMatch(p -> p.getTargetPort().getStrVal() != null && p.getTargetPort().getStrVal().equals("management")),
+                "the Service never exposes the management port");
         assertTrue(pod.getSecurityContext().getRunAsNonRoot());
         assertTrue(container.getSecurityContext().getReadOnlyRootFilesystem());
         assertFalse(container.getSecurityContext().getAllowPrivilegeEscalation());
@@ -294,8 +305,8 @@ class KubernetesManifestsTest {
         for (Probe probe : List.of(container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe())) {
             String path = probe.getHttpGet().getPath();
             assertTrue(path.startsWith("/q/health/"), path);
-            assertEquals("http", probe.getHttpGet().getPort().getStrVal());
-            given().get(path).then().statusCode(200);
+            assertEquals("management", probe.getHttpGet().getPort().getStrVal());
+            given().get(management.resolve(path)).then().statusCode(200);
         }
         // The pod template's labels satisfy the Deployment's own selector.
         assertTrue(pod != null && deployment.getSpec().getTemplate().getMetadata().getLabels().entrySet()

@@ -66,8 +66,10 @@ class StartupFiguresIT {
         } else {
             command.add(ProcessHandle.current().info().command().orElse("java"));
         }
-        command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.http.port=" + AppInstance.freePort());
         command.add("-Dquarkus.http.host=127.0.0.1");
+        command.add("-Dquarkus.management.port=" + port); // health answers here: the first response counted
+        command.add("-Dquarkus.management.host=127.0.0.1");
         if (!nativeBuild) {
             command.add("-jar");
             command.add(artifact.toString());

@@ -47,6 +47,9 @@ class DatabaseRestartDrillTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Test
     void aDatabaseRestartUnderTrafficLosesNothingAcknowledgedAndRefusesTheRestClearly() throws Exception {
         assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
@@ -85,14 +88,14 @@ class DatabaseRestartDrillTest {
             long stopped = System.nanoTime();
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> given().get("/q/health/ready").statusCode() == 503);
+                        .until(() -> given().get(management.resolve("/q/health/ready")).statusCode() == 503);
                 await().atMost(Duration.ofSeconds(30)).until(() -> refused.get() > 0);
                 LockSupport.parkNanos(Math.max(0, Duration.ofSeconds(5).toNanos() - (System.nanoTime() - stopped)));
             } finally {
                 EmbeddedPostgresResource.startDatabaseAgain();
             }
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                    .until(() -> given().get(management.resolve("/q/health/ready")).statusCode() == 200);
             int afterRecovery = acknowledged.size();
             await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= afterRecovery + 20);
             running.set(false);

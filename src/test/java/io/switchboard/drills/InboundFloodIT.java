@@ -125,7 +125,7 @@ class InboundFloodIT {
         }
 
         assertTrue(app.process().isAlive(), "the instance survived; see target/it-logs/flooded.log");
-        assertEquals(200, api.get(null, "/q/health/ready").statusCode(), "readiness stays UP");
+        assertEquals(200, new Api(app.management()).get(null, "/q/health/ready").statusCode(), "readiness stays UP");
         boolean collected = forceCollection();
         long heap = heapInUse();
         latencies.sort(null);
@@ -219,7 +219,7 @@ class InboundFloodIT {
     /** The instance's heap in use, as its metrics report it. */
     private static long heapInUse() {
         long used = 0;
-        for (String line : app.api().get(null, "/q/metrics").body().split("\n")) {
+        for (String line : new Api(app.management()).get(null, "/q/metrics").body().split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
                 used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

@@ -63,6 +63,9 @@ class OverloadDrillTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Inject
     DataSource database;
 
@@ -222,7 +225,7 @@ class OverloadDrillTest {
     }
 
     private int queuedSends() {
-        return (int) Metrics.gauge(base, "switchboard_messages_write_queue");
+        return (int) Metrics.gauge(management, "switchboard_messages_write_queue");
     }
 
     private static List<Long> seqs(Chat chat) {

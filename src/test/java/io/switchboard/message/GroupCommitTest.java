@@ -46,6 +46,9 @@ class GroupCommitTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Inject
     DataSource database;
 
@@ -190,7 +193,7 @@ class GroupCommitTest {
     }
 
     private int queued() {
-        return (int) Metrics.gauge(base, "switchboard_messages_write_queue");
+        return (int) Metrics.gauge(management, "switchboard_messages_write_queue");
     }
 
     private static void update(Connection connection, String sql, Object... params) throws Exception {

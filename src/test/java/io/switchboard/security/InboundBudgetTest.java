@@ -43,6 +43,9 @@ class InboundBudgetTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Test
     void aClientFloodingSmallFramesIsClosedWith1008() throws Exception {
         Chat chat = Chat.start(base);
@@ -84,7 +87,7 @@ class InboundBudgetTest {
     }
 
     private void stillServes(Chat chat) {
-        assertEquals(200, new Api(base).get(null, "/q/health/ready").statusCode());
+        assertEquals(200, new Api(management).get(null, "/q/health/ready").statusCode());
         try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             ws.sendMessage(chat.id(), "after-" + chat.id(), "still served");
             await().atMost(Duration.ofSeconds(10)).until(() -> ws.received().size() == 1);

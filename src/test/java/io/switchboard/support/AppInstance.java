@@ -24,12 +24,14 @@ public final class AppInstance implements AutoCloseable {
 
     private final String name;
     private final int port;
+    private final int managementPort;
     private final Process process;
     private final Path log;
 
-    private AppInstance(String name, int port, Process process, Path log) {
+    private AppInstance(String name, int port, int managementPort, Process process, Path log) {
         this.name = name;
         this.port = port;
+        this.managementPort = managementPort;
         this.process = process;
         this.log = log;
     }
@@ -58,6 +60,7 @@ public final class AppInstance implements AutoCloseable {
             throw new IllegalStateException("package the application first: " + artifact + " is missing");
         }
         int port = freePort();
+        int managementPort = freePort();
         try {
             Path logs = Files.createDirectories(Path.of("target", "it-logs"));
             Path log = logs.resolve(name + ".log");
@@ -70,6 +73,8 @@ public final class AppInstance implements AutoCloseable {
             command.add("-Xmx256m"); // the k8s memory limit's heap, on the JVM and the native executable alike
             command.add("-Dquarkus.http.port=" + port);
             command.add("-Dquarkus.http.host=127.0.0.1");
+            command.add("-Dquarkus.management.port=" + managementPort);
+            command.add("-Dquarkus.management.host=127.0.0.1");
             if (!nativeBuild) {
                 command.add("-jar");
                 command.add(artifact);
@@ -85,7 +90,7 @@ public final class AppInstance implements AutoCloseable {
             builder.environment().put("SWITCHBOARD_LIMITS_SENDS_PER_SECOND", "100000");
             builder.environment().put("SWITCHBOARD_LIMITS_SENDS_BURST", "100000");
             builder.environment().putAll(env);
-            return new AppInstance(name, port, builder.start(), log);
+            return new AppInstance(name, port, managementPort, builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -98,7 +103,7 @@ public final class AppInstance implements AutoCloseable {
                 throw new IllegalStateException(name + " exited; see " + log);
             }
             try {
-                return http.send(HttpRequest.newBuilder(base().resolve("/q/health/ready")).build(),
+                return http.send(HttpRequest.newBuilder(management().resolve("/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
             } catch (IOException e) {
                 return false;
@@ -108,6 +113,11 @@ public final class AppInstance implements AutoCloseable {
 
     public URI base() {
         return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    /** Health and metrics: the management port, not the public one. */
+    public URI management() {
+        return URI.create("http://127.0.0.1:" + managementPort + "/");
     }
 
     public Api api() {

@@ -38,6 +38,8 @@ import io.gatling.javaapi.core.Simulation;
 public class SoakSimulation extends Simulation {
 
     private final String base = Fixture.setting("base", "http://127.0.0.1:8080");
+    /** Health and metrics: the management port. */
+    private final String management = Fixture.setting("management", "http://127.0.0.1:9000");
     private final int minutes = Fixture.setting("minutes", 10);
     private final int conversations = Fixture.setting("conversations", 30);
     private final String pid = Fixture.setting("server-pid", "");
@@ -126,7 +128,7 @@ public class SoakSimulation extends Simulation {
     private long openConnections() {
         try {
             String metrics = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/q/metrics")).build(),
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(management + "/q/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             long open = 0;
             for (String line : metrics.split("\n")) {
