@@ -84,7 +84,8 @@ public class ProtocolViolations {
 
         private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        private final CharBuffer sink = CharBuffer.allocate(1024);
+        /** Scratch for the decoder (the characters are not kept): small, since every connection has one. */
+        private final CharBuffer sink = CharBuffer.allocate(128);
         /** Bytes of a sequence cut by a fragment's end; empty is limit 0. */
         private final ByteBuffer carry = ByteBuffer.allocate(8).limit(0);
         private final int dispatchLimit;
