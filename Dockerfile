@@ -25,6 +25,17 @@ COPY --chown=quarkus:quarkus src src
 RUN ./mvnw -B package -Dnative -DskipTests
 
 FROM quay.io/quarkus/ubi9-quarkus-micro-image:2.0
+# OCI labels; the build passes what it knows: docker build --build-arg VERSION=0.1.0
+#   --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="switchboard" \
+      org.opencontainers.image.description="Real-time customer-service chat: one PostgreSQL store, every push transport" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="quay.io/quarkus/ubi9-quarkus-micro-image:2.0"
 WORKDIR /work
 RUN chown 1001 /work && chmod "g+rwX" /work && chown 1001:root /work
 COPY --from=build --chown=1001:root --chmod=0755 /code/target/*-runner /work/application
