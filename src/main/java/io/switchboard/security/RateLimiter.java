@@ -94,8 +94,7 @@ public class RateLimiter {
             if (action.logged) {
                 LOG.warnf("rate limited: %s key=%s", action, key);
             }
-            throw RateLimitedException.rateLimited(
-                    Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L)));
+            throw refused(probe.getNanosToWaitForRefill());
         }
     }
 
@@ -110,9 +109,13 @@ public class RateLimiter {
         }
         EstimationProbe probe = localBucket(action, key).estimateAbilityToConsume(1);
         if (!probe.canBeConsumed()) {
-            throw RateLimitedException.rateLimited(
-                    Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L)));
+            throw refused(probe.getNanosToWaitForRefill());
         }
+    }
+
+    /** 429 with the whole seconds (at least 1) until a token is back, for Retry-After. */
+    private static RateLimitedException refused(long nanosToWait) {
+        return RateLimitedException.rateLimited(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(nanosToWait + 999_999_999L)));
     }
 
     private Bucket localBucket(Action action, String key) {
