@@ -18,7 +18,7 @@
   const OPEN_TIMEOUT_MS = 10000;
 
   /** Error codes that mean "not now" rather than "never", with the HTTP status they stand for. */
-  const RETRY_LATER = { rate_limited: 429, overloaded: 503, store_unavailable: 503, draining: 503 };
+  const RETRY_LATER = { rate_limited: 429, overloaded: 503, store_unavailable: 503, draining: 503, instance_full: 503 };
 
   class ApiError extends Error {
     constructor(status, code, message) {
@@ -372,7 +372,7 @@
         }
       }
       this.attempt = wasOpen ? 0 : (this.attempt || 0) + 1;
-      const slow = code === 1008 || code === 4429 ? 4 : 1;
+      const slow = code === 1008 || code === 4429 || code === 1013 ? 4 : 1;
       const ceiling = Math.min(this.backoff.max, this.backoff.min * Math.pow(2, this.attempt)) * slow;
       const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2); // jitter: never in lockstep
       this.setState('reconnecting', { retryIn: delay });

@@ -61,6 +61,7 @@ public enum ErrorCode {
     INTERNAL_ERROR(500, "an unexpected failure; it is logged"),
     OVERLOADED(503, "the service is shedding load: nothing was stored; retry after a jittered pause"),
     STORE_UNAVAILABLE(503, "PostgreSQL is unreachable: nothing was stored; retry shortly"),
+    INSTANCE_FULL(503, "this replica holds as many live connections as its memory allows: connect again after `Retry-After` to reach another", 1013),
     DRAINING(503, "the instance is shutting down: connect again to reach another replica", 1001);
 
     private final int status;

@@ -60,6 +60,14 @@ public interface SwitchboardConfig {
         @WithDefault("100")
         int subscriptionsPerConnection();
 
+        /**
+         * Live connections (every transport) this replica holds at once; the next is refused with
+         * {@code instance_full} (503, WebSocket close 1013) and the client reconnects, through the Service, to
+         * another replica. Sized so that the pod stays inside its memory limit (README, Deploy).
+         */
+        @WithDefault("10000")
+        int connectionsPerInstance();
+
         /** Live connections one client IP may hold. */
         @WithDefault("500")
         int connectionsPerIp();

@@ -26,8 +26,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Every live client connection on this instance, whatever its transport. Enforces the per-identity and
- * per-IP connection limits, closes an agent's connections when its token expires or is revoked (on any
+ * Every live client connection on this instance, whatever its transport. Enforces the per-instance,
+ * per-identity and per-IP connection limits, closes an agent's connections when its token expires or is revoked (on any
  * replica, through the fan-out), and feeds the per-transport connection gauges.
  */
 @ApplicationScoped
@@ -39,6 +39,8 @@ public class ConnectionRegistry {
     private final Map<String, AtomicInteger> perIdentity = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Map<Transport, AtomicInteger> perTransport = new EnumMap<>(Transport.class);
+    /** Admitted and not yet released, on every transport: what the per-instance cap counts. */
+    private final AtomicInteger total = new AtomicInteger();
 
     private final SwitchboardConfig config;
     private final Vertx vertx;
@@ -69,12 +71,20 @@ public class ConnectionRegistry {
             throw new ApiException(ErrorCode.DRAINING,
                     "this instance is shutting down; reconnect to reach another one");
         }
+        if (total.incrementAndGet() > config.limits().connectionsPerInstance()) {
+            total.decrementAndGet();
+            LOG.warnf("connection refused: this instance holds its maximum of %d live connections",
+                    config.limits().connectionsPerInstance());
+            throw new RateLimitedException(ErrorCode.INSTANCE_FULL,
+                    "this replica holds its maximum of live connections; reconnect to reach another one", 5);
+        }
         AtomicInteger byIdentity = perIdentity.computeIfAbsent(identity, k -> new AtomicInteger());
         AtomicInteger byIp = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
         if (byIdentity.incrementAndGet() > config.limits().connectionsPerIdentity()
                 | byIp.incrementAndGet() > config.limits().connectionsPerIp()) {
             byIdentity.decrementAndGet();
             byIp.decrementAndGet();
+            total.decrementAndGet();
             LOG.warnf("connection refused: too many connections identity=%s ip=%s transport=%s", identity, ip, transport);
             throw new RateLimitedException(ErrorCode.TOO_MANY_CONNECTIONS, "too many open connections for this client", 5);
         }
@@ -94,6 +104,7 @@ public class ConnectionRegistry {
             return;
         }
         all.remove(connection);
+        total.decrementAndGet();
         perTransport.get(connection.transport).decrementAndGet();
         decrement(perIdentity, connection.identity);
         decrement(perIp, connection.ip);

@@ -61,10 +61,10 @@ public class WebSocketTransport {
         try {
             session = sessions.open(caller, tokenHash, ClientAddress.of(connection.handshakeRequest().remoteAddress()),
                     Transport.websocket, sink);
-        } catch (ApiException e) { // 429 too_many_connections, 503 draining: an error frame, then the close code
+        } catch (ApiException e) { // too_many_connections, instance_full, draining: an error frame, then its close code
             sink.send(new Frame.Error(null, e.code(), e.getMessage()));
-            sink.close(e instanceof RateLimitedException ? LiveConnection.TOO_MANY_CONNECTIONS : LiveConnection.GOING_AWAY,
-                    e.code());
+            int closes = e.errorCode().closes();
+            sink.close(closes != 0 ? closes : LiveConnection.GOING_AWAY, e.code());
             return;
         }
         Inbound inbound = new Inbound(config.limits().inboundFrames(), config.limits().inboundBytes(), inboundTotal,
