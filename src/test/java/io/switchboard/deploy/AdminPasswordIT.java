@@ -1,10 +1,12 @@
 package io.switchboard.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -12,7 +14,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.switchboard.support.AppInstance;
+import io.switchboard.support.Json;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -33,6 +38,25 @@ class AdminPasswordIT {
     static void stop() throws Exception {
         if (postgres != null) {
             postgres.close();
+        }
+    }
+
+    /** In production (as AppInstance runs it) every log line is a JSON object a collector can parse, the access log too. */
+    @Test
+    void productionLogsAreJsonLines() throws Exception {
+        try (AppInstance app = AppInstance.start("json-logs", postgres.getPort())) {
+            assertEquals(401, app.api().get(null, "/api/visitors/me?access_token=secret-token-value").statusCode());
+            app.api().newVisitor();
+            app.terminate();
+            List<String> lines = app.log().lines().filter(l -> !l.isBlank()).toList();
+            assertTrue(lines.size() >= 5, "log lines: " + lines.size());
+            for (String line : lines) {
+                JsonNode record = Json.parse(line);
+                assertTrue(record.hasNonNull("level") && record.hasNonNull("message") && record.hasNonNull("loggerName"), line);
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.contains("io.quarkus.http.access-log") && l.contains("/api/visitors")),
+                    "the access log is in JSON too");
+            assertFalse(app.log().contains("secret-token-value"), "a token reached the log");
         }
     }
 
