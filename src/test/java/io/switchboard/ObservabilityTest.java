@@ -42,6 +42,21 @@ class ObservabilityTest {
         }
     }
 
+    /** Both connection pools are measured: what the connection budget (README, Deploy) is sized and watched by. */
+    @Test
+    void metricsExposeBothConnectionPools() {
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "pool-1", "use both pools");
+        given().get(management.resolve("/q/metrics")).then().statusCode(200)
+                // JDBC (Agroal): in use, idle, callers waiting for a connection
+                .body(containsString("agroal_active_count{datasource=\"default\"}"))
+                .body(containsString("agroal_available_count{datasource=\"default\"}"))
+                .body(containsString("agroal_awaiting_count{datasource=\"default\"}"))
+                // reactive (Vert.x SQL pool): in use, and how long requests waited in its queue
+                .body(containsString("sql_pool_active{pool_name=\"__vertx.DEFAULT\",pool_type=\"sql\"}"))
+                .body(containsString("sql_pool_queue_delay_seconds_count{pool_name=\"__vertx.DEFAULT\",pool_type=\"sql\"}"));
+    }
+
     /** Health and metrics answer on the management port only: the public port (the ingress's) has neither. */
     @Test
     void healthAndMetricsAnswerOnTheManagementPortOnly() {

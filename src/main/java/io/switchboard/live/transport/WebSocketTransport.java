@@ -12,7 +12,6 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ClientAddress;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.RateLimitedException;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
 import io.switchboard.live.ClientSession;
