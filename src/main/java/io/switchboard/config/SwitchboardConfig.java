@@ -68,6 +68,13 @@ public interface SwitchboardConfig {
         @WithDefault("10000")
         int connectionsPerInstance();
 
+        /**
+         * A live connection older than this (spread over its last 20 %) is closed with 1001, and its client
+         * reconnects — through the Service, to any replica — and resumes from its cursor: replicas added by a
+         * scale-out get their share of long-lived clients. Unset: connections live as long as their clients.
+         */
+        Optional<Duration> maxConnectionAge();
+
         /** Live connections one client IP may hold. */
         @WithDefault("500")
         int connectionsPerIp();

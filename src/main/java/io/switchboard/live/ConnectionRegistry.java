@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -46,12 +48,21 @@ public class ConnectionRegistry {
     private final Vertx vertx;
     private final CallerLookup callers;
     private volatile boolean draining;
+    private final long maxAgeMillis;
+    private final Counter retiredCount;
 
     @Inject
     ConnectionRegistry(SwitchboardConfig config, Vertx vertx, MeterRegistry registry, CallerLookup callers) {
         this.config = config;
         this.vertx = vertx;
         this.callers = callers;
+        this.maxAgeMillis = config.limits().maxConnectionAge().map(Duration::toMillis).orElse(0L);
+        this.retiredCount = Counter.builder("switchboard.connections.retired")
+                .description("Connections closed for reaching the maximum connection age").register(registry);
+        if (maxAgeMillis > 0) {
+            // Checked 20 times per age (at most every 30 s): a connection is closed within 5 % of its age.
+            vertx.setPeriodic(Math.max(250, Math.min(30_000, maxAgeMillis / 20)), id -> retireOld());
+        }
         for (Transport t : Transport.values()) {
             AtomicInteger count = new AtomicInteger();
             perTransport.put(t, count);
@@ -88,7 +99,7 @@ public class ConnectionRegistry {
             LOG.warnf("connection refused: too many connections identity=%s ip=%s transport=%s", identity, ip, transport);
             throw new RateLimitedException(ErrorCode.TOO_MANY_CONNECTIONS, "too many open connections for this client", 5);
         }
-        LiveConnection connection = new LiveConnection(identity, tokenHash, ip, transport, expiresAt, closer);
+        LiveConnection connection = new LiveConnection(identity, tokenHash, ip, transport, expiresAt, retireAt(), closer);
         all.add(connection);
         perTransport.get(transport).incrementAndGet();
         if (expiresAt != null) {
@@ -97,6 +108,34 @@ public class ConnectionRegistry {
                     t -> connection.close(LiveConnection.TOKEN_REVOKED, "token expired"));
         }
         return connection;
+    }
+
+    /**
+     * With a maximum connection age, each connection is retired between 80 and 100 % of it (spread, so that
+     * the connections a deploy opened together do not all come back at once).
+     */
+    private long retireAt() {
+        return maxAgeMillis <= 0 ? Long.MAX_VALUE
+                : System.currentTimeMillis() + maxAgeMillis - ThreadLocalRandom.current().nextLong(maxAgeMillis / 5 + 1);
+    }
+
+    /**
+     * Closes the connections past their age (1001: clients reconnect, through the Service, to any replica and
+     * resume from their cursors), so that replicas added by a scale-out get their share of long-lived clients.
+     */
+    void retireOld() {
+        long now = System.currentTimeMillis();
+        int retired = 0;
+        for (LiveConnection connection : all) {
+            if (connection.retireAt <= now) {
+                connection.close(LiveConnection.GOING_AWAY, "connection age limit: reconnect");
+                retired++;
+            }
+        }
+        if (retired > 0) {
+            retiredCount.increment(retired);
+            LOG.debugf("retired %d connections past the maximum connection age", retired);
+        }
     }
 
     public void release(LiveConnection connection) {

@@ -27,16 +27,20 @@ public final class LiveConnection {
     final String ip;
     final Transport transport;
     final Instant expiresAt;
+    /** When the maximum connection age retires it (epoch milliseconds; never when there is no maximum). */
+    final long retireAt;
     private final Closer closer;
     volatile long expiryTimer = -1;
     private volatile boolean released;
 
-    LiveConnection(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt, Closer closer) {
+    LiveConnection(String identity, String tokenHash, String ip, Transport transport, Instant expiresAt, long retireAt,
+            Closer closer) {
         this.identity = identity;
         this.tokenHash = tokenHash;
         this.ip = ip;
         this.transport = transport;
         this.expiresAt = expiresAt;
+        this.retireAt = retireAt;
         this.closer = closer;
     }
 

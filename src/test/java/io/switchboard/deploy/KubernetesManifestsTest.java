@@ -115,7 +115,9 @@ class KubernetesManifestsTest {
             new Variant("default", ".", List.of()),
             new Variant("managed-postgres", "overlays/managed-postgres", List.of()),
             new Variant("ingress-nginx", "variants/ingress-nginx", List.of("in-cluster-postgres", "ingress-nginx")),
-            new Variant("pod-monitor", "variants/pod-monitor", List.of("in-cluster-postgres", "gateway-api", "pod-monitor")));
+            new Variant("pod-monitor", "variants/pod-monitor", List.of("in-cluster-postgres", "gateway-api", "pod-monitor")),
+            new Variant("connection-autoscaling", "variants/connection-autoscaling",
+                    List.of("in-cluster-postgres", "gateway-api", "connection-autoscaling")));
 
     static ObjectMapper strict;
     static File kubectl;
@@ -490,6 +492,24 @@ class KubernetesManifestsTest {
             assertEquals("management", probe.getHttpGet().getPort().getStrVal());
             given().get(management.resolve(path)).then().statusCode(200);
         }
+    }
+
+    /**
+     * Scaling on connections: the HPA's per-pod target is a metric the app publishes (ObservabilityTest checks
+     * switchboard_connections) and sits below the per-pod cap, so pods scale out before they refuse clients;
+     * connections age out so that new pods get load.
+     */
+    @Test
+    void theConnectionAutoscalerTargetsAMetricTheAppPublishesBelowTheCap() {
+        var metrics = one("connection-autoscaling", HorizontalPodAutoscaler.class, "switchboard").getSpec().getMetrics();
+        var pods = metrics.stream().filter(m -> m.getType().equals("Pods")).findFirst().orElseThrow().getPods();
+        assertEquals("switchboard_connections", pods.getMetric().getName());
+        Map<String, String> config = one(ConfigMap.class, "switchboard-config").getData();
+        int cap = Integer.parseInt(config.get("SWITCHBOARD_LIMITS_CONNECTIONS_PER_INSTANCE"));
+        int target = pods.getTarget().getAverageValue().getNumericalAmount().intValue();
+        assertTrue(target > 0 && target < cap, "target " + target + " per pod, cap " + cap);
+        assertTrue(metrics.stream().anyMatch(m -> m.getType().equals("Resource")), "CPU still counts");
+        assertNotNull(config.get("SWITCHBOARD_LIMITS_MAX_CONNECTION_AGE"), "connections age out so that new pods get load");
     }
 
     /** Every pod of every variant meets the "restricted" Pod Security Standard (the namespace enforces it). */
