@@ -1,10 +1,12 @@
+# syntax=docker/dockerfile:1
 # Switchboard, native executable in a minimal image.
 #
 #   docker build -t switchboard:0.1.0 .
 #   docker run --rm -p 8080:8080 -p 127.0.0.1:9000:9000 \
 #     -e QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://db:5432/switchboard \
 #     -e QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://db:5432/switchboard \
-#     -e QUARKUS_DATASOURCE_USERNAME=switchboard -e QUARKUS_DATASOURCE_PASSWORD=secret \
+#     -e QUARKUS_DATASOURCE_USERNAME=switchboard_app -e QUARKUS_DATASOURCE_PASSWORD=… \
+#     -e QUARKUS_FLYWAY_USERNAME=switchboard_owner -e QUARKUS_FLYWAY_PASSWORD=… \
 #     -e SWITCHBOARD_AGENTS_ADMIN_PASSWORD='<12 or more characters, not a placeholder>' \
 #     switchboard:0.1.0
 #
@@ -17,12 +19,14 @@ WORKDIR /code
 USER root
 RUN chown quarkus /code
 USER quarkus
-# Dependencies first, so this layer is cached until pom.xml changes.
+# Dependencies first, so this layer is cached until pom.xml changes; and the local Maven repository in a
+# BuildKit cache mount, so that what go-offline cannot foresee (plugins' own dependencies, resolved when
+# they run) is downloaded once, not on every source change.
 COPY --chown=quarkus:quarkus mvnw pom.xml ./
 COPY --chown=quarkus:quarkus .mvn .mvn
-RUN ./mvnw -B -q dependency:go-offline -Dnative
+RUN --mount=type=cache,target=/home/quarkus/.m2,uid=1001,gid=0 ./mvnw -B -q dependency:go-offline -Dnative
 COPY --chown=quarkus:quarkus src src
-RUN ./mvnw -B package -Dnative -DskipTests
+RUN --mount=type=cache,target=/home/quarkus/.m2,uid=1001,gid=0 ./mvnw -B package -Dnative -DskipTests
 
 FROM quay.io/quarkus/ubi9-quarkus-micro-image:2.0
 # OCI labels; the build passes what it knows: docker build --build-arg VERSION=0.1.0
