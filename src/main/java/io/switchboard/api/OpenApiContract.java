@@ -124,7 +124,7 @@ public class OpenApiContract implements OASFilter {
         }
         errors.put("429", "over a rate or connection limit (or locked out of a login): wait `Retry-After` seconds");
         errors.put("500", "an unexpected failure");
-        errors.put("503", "overloaded, store unavailable or shutting down: retry after `Retry-After` seconds");
+        errors.put("503", "overloaded, store unavailable, this replica full, or shutting down: retry after `Retry-After` seconds");
         if (operation.getResponses() == null) {
             operation.setResponses(OASFactory.createAPIResponses());
         }
