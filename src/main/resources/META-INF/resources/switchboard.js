@@ -16,6 +16,12 @@
 
   const ORDER = ['websocket', 'sse', 'longpoll', 'iframe', 'poll'];
   const OPEN_TIMEOUT_MS = 10000;
+  // A WebSocket that has carried nothing for IDLE_PING_MS is pinged; without an answer within PONG_DEADLINE_MS
+  // (any frame counts) the link is dead — a network that vanished without a FIN, a laptop lid, a NAT that
+  // forgot us — and the client reconnects: noticed within ~10 s, instead of the TCP timeout's minutes.
+  const IDLE_PING_MS = 5000;
+  const PONG_DEADLINE_MS = 4000;
+  const LIVENESS_CHECK_MS = 1000;
 
   /** Error codes that mean "not now" rather than "never", with the HTTP status they stand for. */
   const RETRY_LATER = { rate_limited: 429, overloaded: 503, store_unavailable: 503, draining: 503, instance_full: 503 };
@@ -83,6 +89,24 @@
       this.state = 'idle';
       this.timer = null;
       this.stopped = true;
+      // The browser knows some things before the socket does: offline means the link is gone; back online
+      // or back in view (timers were throttled), check now.
+      if (typeof global.addEventListener === 'function') {
+        global.addEventListener('offline', () => this.linkLost());
+        global.addEventListener('online', () => this.retryNow());
+      }
+      if (global.document && typeof global.document.addEventListener === 'function') {
+        global.document.addEventListener('visibilitychange', () => {
+          if (global.document.visibilityState === 'visible') {
+            if (this.link && this.link.checkNow) this.link.checkNow(); else this.retryNow();
+          }
+        });
+      }
+    }
+
+    /** The link cannot work (the browser went offline, or it stopped answering): drop it and reconnect. */
+    linkLost() {
+      if (this.link && this.link.abandon) this.link.abandon();
     }
 
     // ---- events -------------------------------------------------------------------------------------
@@ -422,6 +446,8 @@
     }
 
     frame(data) {
+      this.lastFrame = Date.now(); // anything the server sends proves the link works
+      this.pingSent = 0;
       let f;
       try {
         f = JSON.parse(data);
@@ -435,7 +461,9 @@
           this.open = true;
           c.me = { role: f.role, id: f.id, name: f.name };
           c.follows.forEach((follow, id) => this.subscribe(id, follow.cursor));
-          this.ping = setInterval(() => this.write({ type: 'ping' }), 25000);
+          this.lastFrame = Date.now();
+          this.pingSent = 0;
+          this.ping = setInterval(() => this.check(false), LIVENESS_CHECK_MS);
           c.emit('hello', c.me);
           c.opened(this);
           break;
@@ -454,6 +482,33 @@
           c.emit(f.type, f);
           break;
         default: break;
+      }
+    }
+
+    /** Pings a quiet link (or any link, when {@code now}); a ping unanswered past the deadline means it is dead. */
+    check(now) {
+      if (!this.open || this.done) return;
+      const t = Date.now();
+      if (this.pingSent) {
+        if (t - this.pingSent > PONG_DEADLINE_MS) this.abandon();
+        return;
+      }
+      if (now || t - this.lastFrame > IDLE_PING_MS) {
+        this.pingSent = t;
+        this.write({ type: 'ping' });
+      }
+    }
+
+    checkNow() { this.check(true); }
+
+    /** Gives up on this socket at once (its close handshake may never complete) and lets the client reconnect. */
+    abandon() {
+      const socket = this.socket;
+      this.finish(undefined);
+      if (socket) {
+        socket.onmessage = null;
+        socket.onclose = null;
+        try { socket.close(); } catch (e) { /* already closed */ }
       }
     }
 
@@ -829,5 +884,31 @@
     poll: class extends HttpLink { constructor(c) { super(c, 'poll'); } }
   };
 
-  global.Switchboard = { Client, ApiError, TRANSPORTS: ORDER.slice(), newClientMsgId };
+  /**
+   * Puts a message's element where the store's order says, so that every screen shows the same order
+   * whatever arrived first: confirmed messages (data-seq) by seq, pending ones (no seq yet) after the last
+   * confirmed one, in the order they were written (data-state "sending" or "failed"); other elements (notices)
+   * keep their place. Call it for a new element and whenever one learns its seq.
+   */
+  function placeBySeq(list, li) {
+    const seq = li.dataset.seq ? Number(li.dataset.seq) : null;
+    let before = null;
+    for (const other of list.children) {
+      if (other === li) continue;
+      if (other.dataset.seq) {
+        if (seq !== null && Number(other.dataset.seq) > seq) { before = other; break; }
+      } else if (seq !== null && (other.dataset.state === 'sending' || other.dataset.state === 'failed')) {
+        before = other; // the first pending one: confirmed messages go above it
+        break;
+      } // anything else (a notice) keeps its place
+    }
+    if (seq === null) before = null; // pending: at the end
+    if (before) {
+      if (li.nextSibling !== before) list.insertBefore(li, before);
+    } else if (list.lastChild !== li) {
+      list.appendChild(li);
+    }
+  }
+
+  global.Switchboard = { Client, ApiError, TRANSPORTS: ORDER.slice(), newClientMsgId, placeBySeq };
 })(window);

@@ -220,7 +220,6 @@
       client.on('read', r => this.receipt(r));
       client.on('conversation', c => this.changed(c));
       client.on('unauthorized', () => this.forget());
-      window.addEventListener('online', () => client.retryNow());
       return client;
     }
 
@@ -352,9 +351,9 @@
         if (!mine) li.appendChild(el('span', 'sbw-author', m.author.name));
         li.appendChild(el('span', 'sbw-text', m.text));
         if (mine) li.appendChild(el('span', 'sbw-state'));
-        this.list.appendChild(li);
       }
       li.dataset.seq = m.seq;
+      window.Switchboard.placeBySeq(this.list, li);
       li.title = new Date(m.sentAt).toLocaleString(lang);
       if (mine) this.state(li, m.seq <= this.agentRead ? t('read') : t('sent'), m.seq <= this.agentRead ? 'read' : 'sent');
       this.scroll();
@@ -380,6 +379,7 @@
       const li = this.elements.get(s.clientMsgId);
       if (li && li.dataset.state === 'sending') {
         li.dataset.seq = s.seq;
+        window.Switchboard.placeBySeq(this.list, li);
         this.state(li, t('sent'), 'sent');
       }
     }

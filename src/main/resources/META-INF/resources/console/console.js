@@ -334,10 +334,10 @@
         li.appendChild(el('span', 'author', m.author.name));
         li.appendChild(el('span', 'text', m.text));
         if (m.author.kind === 'agent') li.appendChild(el('span', 'state'));
-        $('messages').appendChild(li);
       }
       this.pending.delete(m.clientMsgId);
       li.dataset.seq = m.seq;
+      window.Switchboard.placeBySeq($('messages'), li);
       li.title = new Date(m.sentAt).toLocaleString();
       this.paintState(li);
       $('messages').scrollTop = $('messages').scrollHeight;
@@ -398,6 +398,7 @@
       const li = this.pending.get(s.clientMsgId);
       if (li && !li.dataset.seq) {
         li.dataset.seq = s.seq;
+        window.Switchboard.placeBySeq($('messages'), li);
         this.paintState(li);
       }
     }

@@ -21,6 +21,9 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean up = true;
     private volatile boolean blockUpgrades;
+    /** A network that stops carrying packets without telling anyone: nothing is forwarded, nothing is closed. */
+    private volatile boolean stalled;
+    private final Object resumed = new Object();
     private volatile boolean closed;
 
     public TcpProxy(int targetPort) {
@@ -51,6 +54,30 @@ public final class TcpProxy implements AutoCloseable {
         up = true;
     }
 
+    /**
+     * Stops carrying bytes in both directions without closing anything (no FIN, no RST): like a Wi-Fi that
+     * dropped or a NAT that forgot the flow. New connections are accepted and hang. {@link #resume()} carries
+     * on where it stopped, as TCP's retransmissions would.
+     */
+    public void stall() {
+        stalled = true;
+    }
+
+    public void resume() {
+        synchronized (resumed) {
+            stalled = false;
+            resumed.notifyAll();
+        }
+    }
+
+    private void awaitNotStalled() throws InterruptedException {
+        synchronized (resumed) {
+            while (stalled && !closed) {
+                resumed.wait(200);
+            }
+        }
+    }
+
     /** Like a proxy that does not speak WebSocket: any request asking for an upgrade is reset. */
     public void blockUpgrades(boolean block) {
         blockUpgrades = block;
@@ -64,6 +91,7 @@ public final class TcpProxy implements AutoCloseable {
                     reset(client);
                     continue;
                 }
+                awaitNotStalled();
                 Socket upstream = new Socket("127.0.0.1", target);
                 open.add(client);
                 open.add(upstream);
@@ -73,6 +101,9 @@ public final class TcpProxy implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -87,11 +118,14 @@ public final class TcpProxy implements AutoCloseable {
                             .toLowerCase(java.util.Locale.ROOT).contains("\r\nupgrade: websocket")) {
                         break;
                     }
+                    awaitNotStalled();
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException e) {
                 // one side went away: take the other down too
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 reset(from);
                 reset(to);
@@ -115,6 +149,7 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        resume();
         cut();
         try {
             server.close();

@@ -223,6 +223,96 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    /**
+     * A link that silently stops carrying anything (no FIN, no RST: a dropped Wi-Fi, a NAT that forgot the
+     * flow) is noticed within seconds, not after the TCP timeout: the widget says it is reconnecting, a
+     * message typed meanwhile waits in the outbox, and everything arrives once when the network is back.
+     * (Before the pong deadline it stayed "online" for 85-90 s; #14, defect 4.)
+     */
+    @Test
+    @Order(4)
+    void aLinkThatSilentlyStopsIsNoticedWithinSecondsAndRecovers() {
+        Agent agent = newAgent(new Api(base), "Sven"); // an agent online: the widget shows the chat, not the offline form
+        try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "");
+                Browser visitor = new Browser(420, 760)) {
+            visitor.open("http://localhost:" + proxy.port() + "/demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("before the stall" + Keys.ENTER);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")), t -> t.equals(List.of("Delivered")));
+            long conversation = conversationOf(visitor);
+
+            proxy.stall();
+            long stalled = System.nanoTime();
+            eventually(Duration.ofSeconds(20), () -> hostData(visitor, "state"), "reconnecting"::equals);
+            long noticedMs = (System.nanoTime() - stalled) / 1_000_000;
+            System.out.printf("a silently dead link was noticed after %d ms%n", noticedMs);
+            visitor.inWidget(".sbw-input").sendKeys("during the stall" + Keys.ENTER);
+            proxy.resume();
+
+            eventually(Duration.ofSeconds(40), () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    t -> t.size() == 2 && t.stream().allMatch("Delivered"::equals));
+            assertEquals("online", hostData(visitor, "state"));
+            assertEquals(List.of("before the stall", "during the stall"), storedTexts(new Api(base), conversation),
+                    "stored once each, in order");
+        }
+    }
+
+    /**
+     * Messages that cross (each side writes while the other's message is on its way) show in the store's
+     * order on both screens: a side's own pending bubble stays below the last confirmed message and moves
+     * into place when it is acknowledged. (Each side appended its own bubble at once and never moved it, so
+     * the two screens disagreed and a reload changed the order; #14, defect 1.)
+     */
+    @Test
+    @Order(4)
+    void crossingMessagesShowInTheStoresOrderOnBothScreens() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Cora");
+        try (TcpProxy visitorLink = new TcpProxy(base.getPort()); TcpProxy agentLink = new TcpProxy(base.getPort());
+                Browser console = console("http://localhost:" + agentLink.port() + "/", agent, "");
+                Browser visitor = new Browser(420, 760)) {
+            String page = "http://localhost:" + visitorLink.port() + "/demo.html";
+            visitor.open(page);
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("first" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            openFromWaitingList(console, conversation);
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("first")::equals);
+
+            // The visitor writes while the agent's answer is on its way to it: stored answer, then question.
+            visitorLink.stall();
+            visitor.inWidget(".sbw-input").sendKeys("question" + Keys.ENTER);
+            console.find("#reply").sendKeys("answer" + Keys.ENTER);
+            eventually(WAIT, () -> storedTexts(api, conversation), List.of("first", "answer")::equals);
+            visitorLink.resume();
+            List<String> order = List.of("first", "answer", "question");
+            eventually(WAIT, () -> storedTexts(api, conversation), order::equals);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), order::equals);
+            eventually(WAIT, () -> texts(console, "#messages .text"), order::equals);
+
+            // And the other way round: the agent writes while the visitor's next message is on its way.
+            agentLink.stall();
+            console.find("#reply").sendKeys("second answer" + Keys.ENTER);
+            visitor.inWidget(".sbw-input").sendKeys("another" + Keys.ENTER);
+            eventually(WAIT, () -> storedTexts(api, conversation), List.of("first", "answer", "question", "another")::equals);
+            agentLink.resume();
+            List<String> all = List.of("first", "answer", "question", "another", "second answer");
+            eventually(WAIT, () -> storedTexts(api, conversation), all::equals);
+            eventually(WAIT, () -> texts(console, "#messages .text"), all::equals);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), all::equals);
+
+            visitor.open(page); // a reload shows the same order
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-text")), all::equals);
+        }
+    }
+
+    private static List<String> storedTexts(Api api, long conversation) {
+        List<String> texts = new ArrayList<>();
+        Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body())
+                .forEach(m -> texts.add(m.get("text").asText()));
+        return texts;
+    }
+
     // ---- 4: two agents on one conversation --------------------------------------------------------------
     @Test
     @Order(5)
@@ -354,8 +444,13 @@ class WidgetAndConsoleBrowserTest {
 
     /** A console logged in as {@code agent} in its own browser. */
     private Browser console(Agent agent, String query) {
+        return console(base.toString(), agent, query);
+    }
+
+    /** A console served from {@code origin} (e.g. through a proxy), logged in as {@code agent}. */
+    private Browser console(String origin, Agent agent, String query) {
         Browser browser = new Browser();
-        browser.open(base + "console/" + query);
+        browser.open(origin + "console/" + query);
         eventually(WAIT, () -> browser.find("#username"), WebElement::isDisplayed).sendKeys(agent.username);
         browser.find("#password").sendKeys(agent.password + Keys.ENTER);
         try {
