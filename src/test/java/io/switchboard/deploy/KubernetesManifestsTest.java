@@ -628,7 +628,10 @@ class KubernetesManifestsTest {
             }
             assertEquals("switchboard", one(v, HorizontalPodAutoscaler.class, "switchboard").getSpec().getScaleTargetRef().getName());
             // The datasource: the in-cluster Service, or the external address the egress policy allows.
-            Map<String, String> config = configMaps.get("switchboard-config");
+            ConfigMap settings = one(v, ConfigMap.class, "switchboard-config");
+            assertTrue(settings.getMetadata().getName().matches("switchboard-config-[a-z0-9]{10}"),
+                    v + ": the settings' ConfigMap is named by its content, so a change rolls the pods");
+            Map<String, String> config = settings.getData();
             URI jdbc = URI.create(config.get("QUARKUS_DATASOURCE_JDBC_URL").substring("jdbc:".length()));
             URI reactive = URI.create(config.get("QUARKUS_DATASOURCE_REACTIVE_URL"));
             assertEquals(jdbc.getHost(), reactive.getHost(), v);
@@ -737,8 +740,10 @@ class KubernetesManifestsTest {
         return parsed.get(variant).stream().filter(type::isInstance).map(type::cast).toList();
     }
 
+    /** By name; a generated ConfigMap or Secret by the name before kustomize's content hash. */
     private static <T extends HasMetadata> T one(String variant, Class<T> type, String name) {
-        return of(variant, type).stream().filter(r -> r.getMetadata().getName().equals(name)).findFirst()
+        return of(variant, type).stream().filter(r -> r.getMetadata().getName().equals(name)
+                || r.getMetadata().getName().matches(java.util.regex.Pattern.quote(name) + "-[a-z0-9]{10}")).findFirst()
                 .orElseThrow(() -> new AssertionError(variant + ": no " + type.getSimpleName() + " " + name));
     }
 
