@@ -245,10 +245,11 @@
     /**
      * Queues a message and returns its clientMsgId at once. It is sent when a transport is up and retried
      * (same clientMsgId, so never stored twice) until the service acknowledges it: 'sent' then fires.
-     * A message the service refuses for good fires 'sendfailed' with the error.
+     * A message the service refuses for good fires 'sendfailed' with the error. {@code clientMsgId}: one the
+     * caller chose before (a message written before its conversation existed), else a new one.
      */
-    send(conversationId, text) {
-      const item = { conversationId: Number(conversationId), clientMsgId: newClientMsgId(), text, inflight: false };
+    send(conversationId, text, clientMsgId) {
+      const item = { conversationId: Number(conversationId), clientMsgId: clientMsgId || newClientMsgId(), text, inflight: false };
       this.outbox.push(item);
       this.persist();
       this.flush();

@@ -65,6 +65,9 @@
   }
 
   const TOKEN_KEY = 'switchboard.visitor.' + base;
+  // Messages written before the visitor and its conversation exist (the first message, offline, rate
+  // limited…): kept across reloads and sent, in order and with their clientMsgId, once the conversation does.
+  const EARLY_KEY = TOKEN_KEY + '.early';
 
   class Widget {
     constructor() {
@@ -196,6 +199,13 @@
     }
 
     async init() {
+      // Messages written before the last reload, before there was a conversation: still on their way.
+      this.early().forEach(item => {
+        const li = this.pendingElement(item.text);
+        li.dataset.clientMsgId = item.clientMsgId;
+        this.elements.set(item.clientMsgId, li);
+      });
+      window.addEventListener('online', () => this.sendEarly());
       if (this.token) {
         this.client = this.newClient();
         try {
@@ -207,6 +217,7 @@
       }
       await this.checkAgents();
       setInterval(() => this.checkAgents(), 30000);
+      this.sendEarly();
     }
 
     newClient() {
@@ -267,11 +278,23 @@
       if (this.conversation) return this.conversation;
       const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
       if (this.token) headers.Authorization = 'Bearer ' + this.token;
-      const response = await fetch(base + '/api/conversations', { method: 'POST', headers, credentials: 'omit' });
-      const body = await response.json();
+      let response;
+      let body;
+      try {
+        response = await fetch(base + '/api/conversations', { method: 'POST', headers, credentials: 'omit' });
+        body = await response.json();
+      } catch (e) {
+        const offline = new Error(t('reconnecting'));
+        offline.transient = true; // the network, or an answer that was not ours (a proxy's error page)
+        throw offline;
+      }
       if (!response.ok) {
         if (response.status === 401) this.forget();
-        throw new Error(body.message || body.error);
+        const error = new Error(body.message || body.error);
+        // Not now (rate limited, overloaded, shutting down, a token that just expired) or never.
+        error.transient = response.status === 401 || response.status === 429 || response.status >= 500;
+        error.retryAfter = Number(response.headers.get('Retry-After')) * 1000 || 0;
+        throw error;
       }
       if (body.session) {
         this.token = body.session.token;
@@ -285,9 +308,11 @@
     }
 
     async open(conversation) {
+      // Opened only once its history is here: a failure leaves no half-open conversation behind (the next
+      // attempt asks for it again).
+      const history = await this.client.request('GET', '/api/conversations/' + conversation.id + '/messages?limit=50');
       this.conversation = conversation;
       this.host.dataset.conversationId = conversation.id;
-      const history = await this.client.request('GET', '/api/conversations/' + conversation.id + '/messages?limit=50');
       history.forEach(m => this.show(m));
       const last = history.length ? history[history.length - 1].seq : 0;
       // Messages written before a reload that never reached the service are still queued: show them as
@@ -318,11 +343,76 @@
       this.input.value = '';
       this.stopTyping();
       const pending = this.pendingElement(text);
-      this.ensureConversation().then(c => {
-        const id = this.client.send(c.id, text);
+      if (this.conversation && this.client && this.early().length === 0) {
+        const id = this.client.send(this.conversation.id, text);
         pending.dataset.clientMsgId = id;
         this.elements.set(id, pending);
-      }, error => this.state(pending, t('failed', { reason: error.message }), 'failed'));
+        return;
+      }
+      // No conversation yet (or earlier messages still wait for it): the message joins the early queue
+      // (persisted), which keeps the order.
+      const id = window.Switchboard.newClientMsgId();
+      pending.dataset.clientMsgId = id;
+      this.elements.set(id, pending);
+      this.early().push({ clientMsgId: id, text });
+      this.saveEarly();
+      this.sendEarly();
+    }
+
+    early() {
+      if (!this.earlyQueue) {
+        try {
+          this.earlyQueue = JSON.parse(localStorage.getItem(EARLY_KEY)) || [];
+        } catch (e) {
+          this.earlyQueue = [];
+        }
+      }
+      return this.earlyQueue;
+    }
+
+    saveEarly() {
+      try {
+        if (this.early().length) localStorage.setItem(EARLY_KEY, JSON.stringify(this.early()));
+        else localStorage.removeItem(EARLY_KEY);
+      } catch (e) {
+        // storage full or disabled: the queue still lives in memory
+      }
+    }
+
+    /**
+     * Creates the visitor and conversation (retrying what is only "not now": the network, a rate limit, an
+     * overloaded service, with jittered backoff) and hands the early messages to the client's outbox in order.
+     * Only a refusal for good (an origin that is not allowed…) marks them failed.
+     */
+    async sendEarly() {
+      if (this.earlyRunning || this.early().length === 0) return;
+      this.earlyRunning = true;
+      clearTimeout(this.earlyTimer);
+      try {
+        const conversation = await this.ensureConversation();
+        while (this.early().length) {
+          const item = this.early()[0];
+          this.client.send(conversation.id, item.text, item.clientMsgId);
+          this.early().shift();
+          this.saveEarly();
+        }
+        this.earlyAttempt = 0;
+      } catch (error) {
+        if (error.transient === false) {
+          this.early().splice(0).forEach(item => {
+            const li = this.elements.get(item.clientMsgId);
+            if (li) this.state(li, t('failed', { reason: error.message }), 'failed');
+          });
+          this.saveEarly();
+        } else {
+          this.earlyAttempt = (this.earlyAttempt || 0) + 1;
+          const ceiling = Math.min(30000, 1000 * Math.pow(2, this.earlyAttempt - 1));
+          const wait = Math.max(error.retryAfter || 0, ceiling / 2 + Math.random() * ceiling / 2); // jittered
+          this.earlyTimer = setTimeout(() => this.sendEarly(), wait);
+        }
+      } finally {
+        this.earlyRunning = false;
+      }
     }
 
     pendingElement(text) {

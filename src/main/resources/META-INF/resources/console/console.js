@@ -290,6 +290,7 @@
       this.renderCollision();
       $('typing').hidden = true;
       $('action-error').textContent = '';
+      $('transfer').value = ''; // a choice made for the last conversation never carries over
       $('messages').replaceChildren();
       $('empty').hidden = true;
       $('conversation').hidden = false;
@@ -319,9 +320,19 @@
       $('conversation-status').textContent = STATUS_LABEL[conv.status] || conv.status;
       $('conversation-status').dataset.status = conv.status;
       $('conversation-assignee').textContent = conv.assignee ? 'Assigned to ' + conv.assignee.name : 'Unassigned';
-      $('claim').disabled = conv.status === 'resolved' || (conv.assignee && conv.assignee.id === this.me.id);
-      $('resolve').disabled = conv.status === 'resolved';
-      $('reopen').disabled = conv.status !== 'resolved';
+      // The server's rule (Access.canWrite): a colleague's conversation is theirs; an admin may act on any.
+      const holder = conv.assignee && conv.assignee.id !== this.me.id ? conv.assignee : null;
+      const locked = !!holder && this.me.role !== 'admin';
+      $('claim').disabled = locked || conv.status === 'resolved' || (conv.assignee && conv.assignee.id === this.me.id);
+      $('resolve').disabled = locked || conv.status === 'resolved';
+      $('reopen').disabled = locked || conv.status !== 'resolved';
+      $('transfer').disabled = locked;
+      $('assign').disabled = locked;
+      $('reply').disabled = locked;
+      $('send').disabled = locked;
+      $('locked').hidden = !locked;
+      $('locked').textContent = locked
+        ? holder.name + ' has this conversation: only they or an admin can reply, assign, resolve or reopen it.' : '';
     }
 
     show(m) {

@@ -306,6 +306,33 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    /**
+     * A new visitor's first message, written while the network is down, is not lost: it waits as "Sending…"
+     * (the visitor and the conversation are created when the network is back) and arrives once. (It was
+     * marked failed at once and never sent; #14, defect 2.)
+     */
+    @Test
+    @Order(4)
+    void aNewVisitorsFirstMessageWaitsForTheNetworkInsteadOfFailing() throws Exception {
+        Agent agent = newAgent(new Api(base), "Nina");
+        try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "");
+                Browser visitor = new Browser(420, 760)) {
+            visitor.open("http://localhost:" + proxy.port() + "/demo.html");
+            openWidget(visitor);
+            WebElement input = eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
+            proxy.cut();
+            input.sendKeys("my very first message" + Keys.ENTER);
+            Thread.sleep(3_000); // several attempts to create the visitor fail meanwhile
+            assertEquals(List.of("Sending…"), texts(visitor.allInWidget(".sbw-mine .sbw-state")), "waiting, not failed");
+            assertNull(hostData(visitor, "conversationId"));
+            proxy.restore();
+
+            eventually(Duration.ofSeconds(40), () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    List.of("Delivered")::equals);
+            assertEquals(List.of("my very first message"), storedTexts(new Api(base), conversationOf(visitor)), "stored once");
+        }
+    }
+
     private static List<String> storedTexts(Api api, long conversation) {
         List<String> texts = new ArrayList<>();
         Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body())
@@ -351,6 +378,24 @@ class WidgetAndConsoleBrowserTest {
             assertEquals("", winning.find("#action-error").getText());
             String winnerName = winner == alice.id ? alice.name : bob.name;
             eventually(WAIT, () -> loser.find("#conversation-assignee").getText(), t -> t.equals("Assigned to " + winnerName));
+
+            // #14, defect 7: what the loser may not do is disabled, and the console says why; the winner may.
+            for (String control : List.of("#claim", "#resolve", "#reopen", "#transfer", "#assign", "#reply", "#send")) {
+                eventually(WAIT, () -> loser.find(control).isEnabled(), enabled -> !enabled);
+            }
+            eventually(WAIT, () -> loser.find("#locked").getText(),
+                    t -> t.equals(winnerName + " has this conversation: only they or an admin can reply, assign, resolve or reopen it."));
+            assertTrue(winning.find("#reply").isEnabled() && winning.find("#resolve").isEnabled());
+            assertTrue(!winning.find("#locked").isDisplayed());
+
+            // A choice in the Assign list belongs to the conversation it was made in.
+            Agent loserAgent = winner == alice.id ? bob : alice;
+            new org.openqa.selenium.support.ui.Select(winning.find("#transfer")).selectByValue(String.valueOf(loserAgent.id));
+            Chat next = Chat.start(base);
+            next.send(next.visitorToken(), "hello-" + next.id(), "Another question");
+            openFromWaitingList(winning, next.id());
+            eventually(WAIT, () -> texts(winning, "#messages .text"), List.of("Another question")::equals);
+            assertEquals("", winning.find("#transfer").getAttribute("value"), "the last conversation's choice carried over");
         }
     }
 
