@@ -22,6 +22,8 @@
   const IDLE_PING_MS = 5000;
   const PONG_DEADLINE_MS = 4000;
   const LIVENESS_CHECK_MS = 1000;
+  // An agent on long-poll or poll says it is here this often; the service counts it for 30 s.
+  const HERE_EVERY_MS = 10000;
 
   /** Error codes that mean "not now" rather than "never", with the HTTP status they stand for. */
   const RETRY_LATER = { rate_limited: 429, overloaded: 503, store_unavailable: 503, draining: 503, instance_full: 503 };
@@ -579,6 +581,11 @@
       }
       if (this.done) return;
       c.emit('hello', c.me);
+      if (c.role === 'agent' && !this.hasFeed()) {
+        // Long-poll and poll hold no connection between requests: say "here" (and online/away) every 10 s.
+        this.here();
+        this.hereTimer = setInterval(() => this.here(), HERE_EVERY_MS);
+      }
       if (this.hasFeed()) {
         // Agents on a streaming transport follow the feed too (lists, unread counts, presence).
         const feed = new RECEIVERS[this.name](this, FEED);
@@ -634,8 +641,14 @@
       this.client.request('POST', '/api/conversations/' + id + '/read', { seq }).catch(() => {});
     }
 
-    presence() {
-      // Presence follows live connections; availability can only be set over a WebSocket.
+    /** Agents: online or away, over REST (the stream, if any, carries the presence itself). */
+    presence(state) {
+      this.client.request('POST', '/api/presence/me', { state }).catch(() => {});
+    }
+
+    here() {
+      const state = this.client.availability;
+      this.client.request('POST', '/api/presence/me', state ? { state } : {}).catch(() => {});
     }
 
     /** One REST send at a time, in order; stops at the first failure and leaves the rest queued. */
@@ -663,6 +676,7 @@
 
     close() {
       this.done = true;
+      clearInterval(this.hereTimer);
       this.receivers.forEach(r => r.stop());
       this.receivers.clear();
     }

@@ -49,6 +49,9 @@ public class Presence {
     public record AgentPresence(long agentId, String name, String status) {
     }
 
+    /** The instance id under which agents on request-based transports are present ({@link #here}). */
+    static final String REQUESTS = "requests";
+
     private final String instance = UUID.randomUUID().toString();
     private final Map<Long, AtomicInteger> local = new ConcurrentHashMap<>();
 
@@ -93,6 +96,30 @@ public class Presence {
                         .execute(Tuple.of(agentId, instance)).subscribe().with(v -> announce(agentId), this::warn);
             }
         });
+    }
+
+    /**
+     * An agent on a request-based transport (long-poll, short poll) holds no connection between requests:
+     * its console says "here" every 10 s instead, and that counts like a connection for 30 s (the freshness
+     * every instance's rows have) under one shared pseudo-instance, so it does not matter which replica each
+     * request reaches. With {@code availability}, the agent's choice changes too. Announced when it makes the
+     * agent appear or changes their choice.
+     */
+    public Uni<AgentPresence> here(Caller caller, String availability) {
+        if (!caller.isAgent()) {
+            return Uni.createFrom().failure(ApiException.forbidden("only agents have a presence"));
+        }
+        Uni<Void> choice = availability == null ? Uni.createFrom().voidItem() : setAvailability(caller, availability);
+        return choice.chain(() -> pool.preparedQuery("""
+                insert into agent_presence (agent_id, instance_id, connections, seen_at) values ($1, $2, 1, now())
+                on conflict (agent_id, instance_id) do update set seen_at = now()
+                returning (xmax = 0) as arrived""").execute(Tuple.of(caller.id(), REQUESTS)))
+                .invoke(rows -> {
+                    if (availability == null && rows.iterator().next().getBoolean("arrived")) {
+                        announce(caller.id()); // (a changed choice was announced by setAvailability)
+                    }
+                })
+                .chain(() -> of(caller.id()));
     }
 
     /** An agent's own choice: online or away. */

@@ -5,11 +5,20 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.identity.Caller;
+import io.switchboard.identity.Callers;
+import io.switchboard.identity.Roles;
+import io.switchboard.security.RateLimiter;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 
-/** Public: whether anyone can answer now. The widget offers the "leave a message" form at zero. */
+/**
+ * Public: whether anyone can answer now (the widget offers the "leave a message" form at zero). Agents on
+ * request-based transports say they are here, and set online/away, over REST.
+ */
 @Tag(name = "presence")
 @Path("/api/presence")
 public class PresenceResource {
@@ -18,7 +27,28 @@ public class PresenceResource {
     public record Availability(long agentsOnline) {
     }
 
+    @RegisterForReflection
+    public record Here(String state) {
+    }
+
     @Inject Presence presence;
+    @Inject Callers callers;
+    @Inject RateLimiter limiter;
+
+    /**
+     * "I am here" from an agent without a live connection (long-poll, short poll), every 10 s: counts as
+     * connected for 30 s. {@code state} ({@code online} or {@code away}, optional) sets the agent's choice,
+     * on any transport. Rate limited with the other control actions.
+     */
+    @POST
+    @Path("/me")
+    @RolesAllowed(Roles.AGENT)
+    @Operation(operationId = "setMyPresence", summary = "An agent is here (request-based transports), optionally online or away")
+    public Uni<Presence.AgentPresence> here(Here here) {
+        Caller caller = callers.current();
+        limiter.acquire(RateLimiter.Action.control, caller.key());
+        return presence.here(caller, here == null ? null : here.state());
+    }
 
     @GET
     @Operation(operationId = "getAvailability", summary = "How many agents can answer now (the widget shows its offline form at 0)")

@@ -61,4 +61,48 @@ class PresenceTest {
         }
         given().get("/api/presence").then().statusCode(200).body("agentsOnline", notNullValue());
     }
+
+    /**
+     * An agent on long-poll or poll holds no connection: its "here" over REST makes it present (announced to
+     * the others) and sets online/away; the count the widget reads follows. (Such agents counted as offline
+     * and their Online/Away choice did nothing; #14, defect 3.)
+     */
+    @Test
+    void anAgentWithoutALiveConnectionIsPresentByRestAndSetsItsAvailabilityThere() {
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        String username = "rest" + System.nanoTime();
+        String name = "Rhea " + username;
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Json.object().put("username", username).put("name", name).put("password", "presence-pw").toString())
+                .post("/api/agents").then().statusCode(201);
+        String rhea = api.agentToken(username, "presence-pw");
+        org.junit.jupiter.api.Assertions.assertEquals("offline", statusOf(admin, name));
+
+        try (WsClient watcher = WsClient.connect(base, "agent", admin)) {
+            given().auth().oauth2(rhea).contentType(ContentType.JSON).body("{}").post("/api/presence/me")
+                    .then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("online"));
+            watcher.awaitFrame(f -> f.get("type").asText().equals("presence") && f.get("name").asText().equals(name)
+                    && f.get("status").asText().equals("online"));
+            org.junit.jupiter.api.Assertions.assertEquals("online", statusOf(admin, name));
+            org.junit.jupiter.api.Assertions.assertTrue(onlineCount() >= 1, "the widget's count includes her");
+
+            given().auth().oauth2(rhea).contentType(ContentType.JSON).body("{\"state\":\"away\"}").post("/api/presence/me")
+                    .then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("away"));
+            watcher.awaitFrame(f -> f.get("type").asText().equals("presence") && f.get("name").asText().equals(name)
+                    && f.get("status").asText().equals("away"));
+            org.junit.jupiter.api.Assertions.assertEquals("away", statusOf(admin, name));
+            given().auth().oauth2(rhea).contentType(ContentType.JSON).body("{\"state\":\"online\"}").post("/api/presence/me")
+                    .then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("online"));
+        }
+        given().auth().oauth2(rhea).contentType(ContentType.JSON).body("{\"state\":\"asleep\"}").post("/api/presence/me")
+                .then().statusCode(400).body("error", org.hamcrest.Matchers.equalTo("invalid_state"));
+        String visitor = api.newVisitor().token();
+        given().auth().oauth2(visitor).contentType(ContentType.JSON).body("{}").post("/api/presence/me").then().statusCode(403);
+        given().contentType(ContentType.JSON).body("{}").post("/api/presence/me").then().statusCode(401);
+    }
+
+    private static long onlineCount() {
+        return given().get("/api/presence").then().statusCode(200).extract().jsonPath().getLong("agentsOnline");
+    }
 }

@@ -333,6 +333,40 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    /**
+     * An agent whose console runs on long-poll (a proxy that allows neither WebSocket nor streaming) is
+     * online for visitors, and its Online/Away choice takes effect. (Such an agent counted as offline, so
+     * visitors got "We are away" while she worked, and the selector did nothing; #14, defect 3.)
+     */
+    @Test
+    @Order(1)
+    void anAgentOnLongPollIsOnlineForVisitorsAndCanGoAway() {
+        Api api = new Api(base);
+        eventually(Duration.ofSeconds(40), () -> Json.parse(api.get(null, "/api/presence").body()).get("agentsOnline").asLong(),
+                online -> online == 0);
+        Agent agent = newAgent(api, "Lena");
+        try (Browser console = console(agent, "?transport=longpoll"); Browser visitor = new Browser(420, 760)) {
+            assertEquals("longpoll", console.find("body").getAttribute("data-transport"));
+            eventually(WAIT, () -> agentStatus(api, agent), "online"::equals);
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed); // the chat, not the offline form
+
+            new org.openqa.selenium.support.ui.Select(console.find("#availability")).selectByValue("away");
+            eventually(WAIT, () -> agentStatus(api, agent), "away"::equals);
+            eventually(WAIT, () -> Json.parse(api.get(null, "/api/presence").body()).get("agentsOnline").asLong(), n -> n == 0);
+        }
+    }
+
+    private static String agentStatus(Api api, Agent agent) {
+        for (JsonNode p : Json.parse(api.get(api.agentToken(), "/api/agents/presence").body())) {
+            if (p.get("agentId").asLong() == agent.id) {
+                return p.get("status").asText();
+            }
+        }
+        return null;
+    }
+
     private static List<String> storedTexts(Api api, long conversation) {
         List<String> texts = new ArrayList<>();
         Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body())
