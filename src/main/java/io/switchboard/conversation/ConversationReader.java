@@ -20,7 +20,7 @@ public class ConversationReader {
 
     private static final String SELECT = """
             select c.id, c.visitor_id, v.display_name as visitor_name, c.status, c.assignee_id,
-                   a.display_name as assignee_name, c.last_seq, c.created_at, c.updated_at
+                   a.display_name as assignee_name, c.last_seq, c.created_at, c.updated_at, c.waiting_since
               from conversation c
               join visitor v on v.id = c.visitor_id
               left join agent a on a.id = c.assignee_id
@@ -72,7 +72,10 @@ public class ConversationReader {
                 });
     }
 
-    /** Conversations filtered by status and/or assignee (0 = unassigned), newest activity first. */
+    /**
+     * Conversations filtered by status and/or assignee (0 = unassigned): the waiting ones in queue order
+     * (longest waiting first), the others newest activity first.
+     */
     public Uni<ConversationPage> page(Optional<ConversationStatus> status, Optional<Long> assignee, Optional<Long> visitor,
             int page, int size) {
         List<String> where = new ArrayList<>();
@@ -97,7 +100,11 @@ public class ConversationReader {
         Tuple pageArgs = Tuple.from(toList(args));
         pageArgs.addInteger(size);
         pageArgs.addInteger(page * size);
-        String pageSql = SELECT + filter + " order by c.updated_at desc, c.id desc limit $" + (args.size() + 1)
+        // The waiting list in queue order (longest waiting first: what the widget tells each visitor, and the
+        // same for every agent); any other list by latest activity.
+        String order = status.filter(s -> s == ConversationStatus.waiting).isPresent() ? " order by c.waiting_since, c.id"
+                : " order by c.updated_at desc, c.id desc";
+        String pageSql = SELECT + filter + order + " limit $" + (args.size() + 1)
                 + " offset $" + (args.size() + 2);
         Uni<List<ConversationView>> items = pool.preparedQuery(pageSql).execute(pageArgs).map(ConversationReader::mapAll);
         Uni<Long> total = pool.preparedQuery("select count(*) from conversation c" + filter).execute(args)
@@ -128,6 +135,7 @@ public class ConversationReader {
                 assigneeId == null ? null : new ConversationView.Party(assigneeId, r.getString("assignee_name")),
                 r.getLong("last_seq"),
                 r.getOffsetDateTime("created_at").toInstant(),
-                r.getOffsetDateTime("updated_at").toInstant());
+                r.getOffsetDateTime("updated_at").toInstant(),
+                r.getOffsetDateTime("waiting_since").toInstant());
     }
 }

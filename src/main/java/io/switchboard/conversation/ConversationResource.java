@@ -139,7 +139,7 @@ public class ConversationResource {
      */
     @GET
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
-    @Operation(operationId = "listConversations", summary = "Conversations, newest activity first (visitors: their own)")
+    @Operation(operationId = "listConversations", summary = "Conversations: waiting ones longest waiting first, others newest activity first (visitors: their own)")
     public Uni<ConversationPage> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
             @QueryParam("page") String page, @QueryParam("size") String size) {
         Caller caller = callers.current();

@@ -7,7 +7,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /** A conversation as clients see it. */
 @RegisterForReflection
 public record ConversationView(long id, Party visitor, ConversationStatus status, Party assignee, long lastSeq,
-        Instant createdAt, Instant updatedAt) {
+        Instant createdAt, Instant updatedAt, Instant waitingSince) {
 
     /** A named participant: the visitor, or the assigned agent. */
     @RegisterForReflection

@@ -7,6 +7,8 @@
   'use strict';
   const $ = id => document.getElementById(id);
   const STATUS_LABEL = { waiting: 'Waiting', open: 'Open', resolved: 'Resolved' };
+  const PAGE = 100; // the API's largest page
+  const MAX_WAITING_PAGES = 10; // the console lists at most the 1,000 longest waiting (the count covers all)
   const HTTP_REFRESH_MS = 4000;
 
   function el(tag, className, text) {
@@ -21,6 +23,8 @@
       this.client = new window.Switchboard.Client({ role: 'agent' });
       this.me = null;
       this.conversations = new Map(); // id → ConversationView
+      this.waitingPages = 1;          // pages of the waiting list shown (Show more adds one)
+      this.waitingTotal = 0;          // the server's count of every waiting conversation
       this.myReads = new Map();       // id → my read cursor
       this.team = new Map();          // agentId → {name, status}
       this.current = null;            // open conversation id
@@ -38,6 +42,10 @@
         this.login($('username').value, $('password').value);
       });
       $('logout').addEventListener('click', () => this.logout());
+      $('waiting-more').addEventListener('click', () => {
+        this.waitingPages = Math.min(MAX_WAITING_PAGES, this.waitingPages + 1);
+        this.refresh();
+      });
       $('availability').addEventListener('change', e => this.client.presence(e.target.value));
       $('sound').checked = localStorage.getItem('switchboard.console.sound') === 'on';
       $('sound').addEventListener('change', e => localStorage.setItem('switchboard.console.sound', e.target.checked ? 'on' : 'off'));
@@ -148,15 +156,31 @@
     // ---- lists --------------------------------------------------------------------------------------
     async refresh() {
       try {
-        const [waiting, mine] = await Promise.all([
-          this.client.request('GET', '/api/conversations?status=waiting&size=100'),
-          this.client.request('GET', '/api/conversations?status=open&assignee=me&size=100')]);
-        waiting.items.concat(mine.items).forEach(conv => this.conversations.set(conv.id, conv));
-        await Promise.all(waiting.items.concat(mine.items).filter(conv => !this.myReads.has(conv.id)).map(conv => this.loadRead(conv.id)));
+        // The waiting list as the server orders it (longest waiting first, the same for every agent), as
+        // many pages as this agent has asked to see, and the server's count of all of them.
+        const pages = [];
+        for (let page = 0; page < this.waitingPages; page++) {
+          pages.push(this.client.request('GET', '/api/conversations?status=waiting&size=' + PAGE + '&page=' + page));
+        }
+        const [mine, ...waiting] = await Promise.all(
+          [this.client.request('GET', '/api/conversations?status=open&assignee=me&size=' + PAGE), ...pages]);
+        const waitingItems = waiting.flatMap(p => p.items);
+        this.waitingTotal = waiting[0].total;
+        // Those no longer waiting on the server leave the list (their live event may have been missed).
+        [...this.conversations.values()].filter(c => c.status === 'waiting' && !waitingItems.some(w => w.id === c.id))
+          .forEach(c => this.conversations.delete(c.id));
+        waitingItems.concat(mine.items).forEach(conv => this.conversations.set(conv.id, conv));
+        await Promise.all(waitingItems.concat(mine.items).filter(conv => !this.myReads.has(conv.id)).map(conv => this.loadRead(conv.id)));
         this.renderLists();
       } catch (e) {
         // the next refresh or live event catches up
       }
+    }
+
+    /** Conversations entered or left the queue: the server's order and count again, soon (coalesced). */
+    waitingChanged() {
+      clearTimeout(this.waitingTimer);
+      this.waitingTimer = setTimeout(() => this.refresh(), 300);
     }
 
     async loadRead(id) {
@@ -175,12 +199,17 @@
     }
 
     renderLists() {
-      const all = [...this.conversations.values()].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
-      const waiting = all.filter(c => c.status === 'waiting');
-      const mine = all.filter(c => c.status === 'open' && c.assignee && c.assignee.id === this.me.id);
+      const all = [...this.conversations.values()];
+      const waiting = all.filter(c => c.status === 'waiting')
+        .sort((a, b) => (a.waitingSince === b.waitingSince ? a.id - b.id : (a.waitingSince < b.waitingSince ? -1 : 1)));
+      const mine = all.filter(c => c.status === 'open' && c.assignee && c.assignee.id === this.me.id)
+        .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
       this.renderList($('waiting'), waiting);
       this.renderList($('mine'), mine);
-      $('waiting-count').textContent = String(waiting.length);
+      const total = Math.max(this.waitingTotal || 0, waiting.length);
+      $('waiting-count').textContent = String(total);
+      $('waiting-more').hidden = waiting.length >= total || this.waitingPages >= MAX_WAITING_PAGES;
+      $('waiting-more').textContent = 'Show more (' + (total - waiting.length) + ')';
       $('mine-count').textContent = String(mine.length);
     }
 
@@ -209,6 +238,9 @@
 
     upsert(conv) {
       const known = this.conversations.get(conv.id);
+      if ((known ? known.status : null) !== conv.status && (conv.status === 'waiting' || (known && known.status === 'waiting'))) {
+        this.waitingChanged();
+      }
       if (known && known.lastSeq > conv.lastSeq) conv = Object.assign({}, conv, { lastSeq: known.lastSeq });
       this.conversations.set(conv.id, conv);
       if (!this.myReads.has(conv.id)) this.myReads.set(conv.id, 0);

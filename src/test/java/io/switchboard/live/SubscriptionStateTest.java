@@ -40,7 +40,7 @@ class SubscriptionStateTest {
 
     private static Frame.Conversation change(long n) {
         return new Frame.Conversation(new ConversationView(7, new ConversationView.Party(1, "visitor"),
-                ConversationStatus.open, null, n, Instant.EPOCH, Instant.EPOCH));
+                ConversationStatus.open, null, n, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH));
     }
 
     @Test

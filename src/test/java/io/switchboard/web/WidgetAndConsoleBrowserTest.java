@@ -358,6 +358,46 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    /**
+     * The waiting list is the queue: longest waiting first (what the widget tells each visitor), counted by
+     * the server, the same for every agent, and paged past 100. (It was capped at 100, newest first, and
+     * its counter said 100 with 105 waiting; #14, defect 5.)
+     */
+    @Test
+    @Order(9)
+    void theWaitingListIsTheQueueInOrderCountedByTheServerAndPaged() {
+        Api api = new Api(base);
+        List<Long> created = new ArrayList<>();
+        for (int i = 0; i < 105; i++) {
+            created.add(api.conversation(api.newVisitor().token()));
+        }
+        JsonNode firstPage = Json.parse(api.get(api.agentToken(), "/api/conversations?status=waiting&size=100").body());
+        long total = firstPage.get("total").asLong();
+        List<Long> queueOrder = new ArrayList<>();
+        firstPage.get("items").forEach(c -> queueOrder.add(c.get("id").asLong()));
+        assertTrue(total >= 105 && queueOrder.size() == 100, total + " waiting");
+        Agent first = newAgent(api, "Quinn");
+        Agent second = newAgent(api, "Rosa");
+        try (Browser a = console(first, ""); Browser b = console(second, "")) {
+            for (Browser console : List.of(a, b)) {
+                eventually(WAIT, () -> console.find("#waiting-count").getText(), String.valueOf(total)::equals);
+                eventually(WAIT, () -> waitingIds(console), queueOrder::equals);
+            }
+            while (a.find("#waiting-more").isDisplayed()) {
+                int shown = waitingIds(a).size();
+                a.find("#waiting-more").click();
+                eventually(WAIT, () -> waitingIds(a).size(), n -> n > shown);
+            }
+            List<Long> all = waitingIds(a);
+            assertEquals(total, all.size(), "every waiting conversation can be reached");
+            assertEquals(created, all.subList(all.size() - created.size(), all.size()), "the newest wait last, in order");
+        }
+    }
+
+    private static List<Long> waitingIds(Browser console) {
+        return console.findAll("#waiting li").stream().map(li -> Long.parseLong(li.getAttribute("data-conversation-id"))).toList();
+    }
+
     private static String agentStatus(Api api, Agent agent) {
         for (JsonNode p : Json.parse(api.get(api.agentToken(), "/api/agents/presence").body())) {
             if (p.get("agentId").asLong() == agent.id) {
