@@ -44,6 +44,7 @@ public enum ErrorCode {
     ASSIGNED_TO_ANOTHER_AGENT(403, "replying to or transferring a conversation a colleague holds"),
     NOT_FOUND(404, "no such endpoint"),
     CONVERSATION_NOT_FOUND(404, "no such conversation, or not the caller's"),
+    VISITOR_NOT_FOUND(404, "no visitor with this id (an agent looking one up)"),
     METHOD_NOT_ALLOWED(405, "the endpoint does not take this method"),
     NOT_ACCEPTABLE(406, "the `Accept` header asks for a type the endpoint cannot write"),
     // 409: the state of things disagrees

@@ -6,7 +6,9 @@ import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Agent;
 import io.switchboard.identity.Caller;
+import io.switchboard.identity.VisitorChanged;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -37,6 +39,15 @@ public class Conversations {
     }
 
     /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
+    /**
+     * A visitor's name or e-mail changed: its conversations that are not resolved are announced again (in the
+     * same transaction, so on commit), so consoles show the new name in titles, lists and typing lines.
+     */
+    void visitorChanged(@Observes VisitorChanged change) {
+        Conversation.<Conversation> find("visitorId = ?1 and status <> ?2", change.visitorId(), ConversationStatus.resolved)
+                .stream().forEach(c -> events.publish(new Event.ConversationChanged(c.id)));
+    }
+
     @Transactional
     public long currentFor(long visitorId) {
         Conversation current = Conversation

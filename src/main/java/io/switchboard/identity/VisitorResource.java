@@ -22,6 +22,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -80,6 +81,21 @@ public class VisitorResource {
     @Operation(operationId = "getCurrentVisitor", summary = "The visitor this token belongs to")
     public VisitorView me() {
         return visitors.find(callers.current().id());
+    }
+
+    /** Agents: a visitor's name and e-mail (the offline form's, or set later by the visitor). */
+    @GET
+    @Path("/{id}")
+    @RolesAllowed(Roles.AGENT)
+    @Operation(operationId = "getVisitor", summary = "A visitor's name and e-mail, for agents")
+    public VisitorView byId(@PathParam("id") String id) {
+        long visitorId;
+        try {
+            visitorId = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
+        }
+        return visitors.forAgent(visitorId);
     }
 
     @PATCH

@@ -9,6 +9,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Text;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
@@ -24,6 +25,9 @@ public class Visitors {
 
     @Inject
     RateLimiter limiter;
+
+    @Inject
+    Event<VisitorChanged> changed;
 
     private static final Logger LOG = Logger.getLogger(Visitors.class);
 
@@ -46,8 +50,22 @@ public class Visitors {
         if (visitor == null) {
             throw ApiException.unauthorized();
         }
+        String before = visitor.displayName + "\n" + visitor.email;
         cleanName(name).ifPresent(n -> visitor.displayName = n);
         cleanEmail(email).ifPresent(e -> visitor.email = e);
+        if (!before.equals(visitor.displayName + "\n" + visitor.email)) {
+            changed.fire(new VisitorChanged(id));
+        }
+        return VisitorView.of(visitor);
+    }
+
+    /** A visitor as agents see it (404 when there is none: agents may look up any id). */
+    @Transactional
+    public VisitorView forAgent(long id) {
+        Visitor visitor = Visitor.findById(id);
+        if (visitor == null) {
+            throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
+        }
         return VisitorView.of(visitor);
     }
 

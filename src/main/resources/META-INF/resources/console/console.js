@@ -244,7 +244,10 @@
       if (known && known.lastSeq > conv.lastSeq) conv = Object.assign({}, conv, { lastSeq: known.lastSeq });
       this.conversations.set(conv.id, conv);
       if (!this.myReads.has(conv.id)) this.myReads.set(conv.id, 0);
-      if (conv.id === this.current) this.renderHead();
+      if (conv.id === this.current) {
+        this.renderHead();
+        this.loadVisitor(conv.visitor.id); // the change may be the visitor's name or e-mail
+      }
       this.renderLists();
     }
 
@@ -333,6 +336,7 @@
           this.client.request('GET', '/api/conversations/' + id + '/reads')]);
         if (this.current !== id) return;
         this.conversations.set(id, conv);
+        this.loadVisitor(conv.visitor.id);
         reads.forEach(r => this.receipt(Object.assign({ conversationId: id }, r)));
         history.forEach(m => this.show(m));
         this.client.follow(id, history.length ? history[history.length - 1].seq : 0);
@@ -345,10 +349,25 @@
       }
     }
 
+    /** The visitor's e-mail (and current name) for the open conversation's head. */
+    async loadVisitor(visitorId) {
+      try {
+        const visitor = await this.client.request('GET', '/api/visitors/' + visitorId);
+        const conv = this.conversations.get(this.current);
+        if (!conv || conv.visitor.id !== visitorId) return;
+        this.visitorDetails = visitor;
+        this.renderHead();
+      } catch (e) {
+        // the head shows the name without the e-mail
+      }
+    }
+
     renderHead() {
       const conv = this.conversations.get(this.current);
       if (!conv) return;
       $('conversation-title').textContent = conv.visitor.name;
+      const details = this.visitorDetails && this.visitorDetails.id === conv.visitor.id ? this.visitorDetails : null;
+      $('conversation-email').textContent = details ? (details.email || 'no e-mail given') : '';
       $('conversation-status').textContent = STATUS_LABEL[conv.status] || conv.status;
       $('conversation-status').dataset.status = conv.status;
       $('conversation-assignee').textContent = conv.assignee ? 'Assigned to ' + conv.assignee.name : 'Unassigned';
@@ -481,7 +500,10 @@
       }
       clearTimeout(this.typingTimer);
       $('typing').hidden = f.state !== 'start';
-      $('typing').textContent = f.author.name + ' is typing…';
+      // The visitor's current name (a rename republishes the conversation), not the one its connection began with.
+      const conv = this.conversations.get(this.current);
+      const name = f.author.kind === 'visitor' && conv ? conv.visitor.name : f.author.name;
+      $('typing').textContent = name + ' is typing…';
       if (f.state === 'start') this.typingTimer = setTimeout(() => { $('typing').hidden = true; }, 6000);
     }
 

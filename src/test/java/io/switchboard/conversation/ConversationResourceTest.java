@@ -45,6 +45,31 @@ class ConversationResourceTest {
                 .body("conversation.id", equalTo((int) id)).body("session", equalTo(null));
     }
 
+    /**
+     * Agents read a visitor's name and e-mail; a change to either is announced on the visitor's open
+     * conversations (a conversation frame with the new name), so consoles never show a stale one.
+     */
+    @Test
+    void agentsSeeAVisitorsDetailsAndTheirChangesLive() {
+        Chat chat = Chat.start(base);
+        String agent = chat.api().agentToken();
+        long visitorId = chat.visitor().id();
+        given().auth().oauth2(agent).get("/api/visitors/" + visitorId).then().statusCode(200)
+                .body("id", equalTo((int) visitorId)).body("email", org.hamcrest.Matchers.nullValue());
+        try (WsClient feed = WsClient.connect(base, "agent", agent)) {
+            given().auth().oauth2(chat.visitorToken()).contentType(ContentType.JSON)
+                    .body("{\"name\":\"Ines\",\"email\":\"ines@example.org\"}").patch("/api/visitors/me").then().statusCode(200);
+            feed.awaitFrame(f -> f.get("type").asText().equals("conversation")
+                    && f.get("conversation").get("id").asLong() == chat.id()
+                    && f.get("conversation").get("visitor").get("name").asText().equals("Ines"));
+        }
+        given().auth().oauth2(agent).get("/api/visitors/" + visitorId).then().statusCode(200)
+                .body("name", equalTo("Ines")).body("email", equalTo("ines@example.org"));
+        given().auth().oauth2(chat.visitorToken()).get("/api/visitors/" + visitorId).then().statusCode(403);
+        given().auth().oauth2(agent).get("/api/visitors/999999999").then().statusCode(404).body("error", equalTo("visitor_not_found"));
+        given().auth().oauth2(agent).get("/api/visitors/abc").then().statusCode(404).body("error", equalTo("visitor_not_found"));
+    }
+
     @Test
     void aVisitorMayChooseItsNameAndOtherwiseGetsAGeneratedOne() {
         given().contentType(ContentType.JSON).body("{\"name\":\"Ada\",\"email\":\"ada@example.org\"}")

@@ -75,7 +75,34 @@ class WidgetAndConsoleBrowserTest {
                 openFromWaitingList(console, conversation);
                 eventually(WAIT, () -> texts(console, "#messages .text"),
                         t -> t.equals(List.of("Please call me back about order 1142")));
+                // #14, defect 11: the e-mail the visitor left is there for the agent who calls back.
+                eventually(WAIT, () -> console.find("#conversation-email").getText(), "olga@example.com"::equals);
             }
+        }
+    }
+
+    /**
+     * A visitor who gives her name after she started is shown by it everywhere an agent looks, the typing
+     * line included (it kept the random name the connection began with; #14, defect 11).
+     */
+    @Test
+    @Order(5)
+    void aVisitorsNewNameReachesTheConsoleTitleAndTypingLine() {
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "named-" + chat.id(), "Hi, quick question");
+        Agent agent = newAgent(chat.api(), "Tess");
+        try (Browser console = console(agent, "")) {
+            openFromWaitingList(console, chat.id());
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Hi, quick question")::equals);
+            String before = console.find("#conversation-title").getText();
+            Api.expect(200, chat.api().request("PATCH", "/api/visitors/me", chat.visitorToken(),
+                    Json.object().put("name", "Margarethe").put("email", "m@example.com").toString()));
+            eventually(WAIT, () -> console.find("#conversation-title").getText(), "Margarethe"::equals);
+            eventually(WAIT, () -> console.find("#conversation-email").getText(), "m@example.com"::equals);
+            Api.expect(204, chat.api().request("POST", "/api/conversations/" + chat.id() + "/typing", chat.visitorToken(),
+                    Json.object().put("state", "start").toString()));
+            eventually(WAIT, () -> console.find("#typing").getText(), "Margarethe is typing…"::equals);
+            assertTrue(!before.equals("Margarethe"));
         }
     }
 
