@@ -485,7 +485,7 @@ class KubernetesManifestsTest {
                 .orElseThrow(() -> new AssertionError("no heap cap")).replaceAll("\\D", ""));
         assertTrue(heapMb < limitMb * 3 / 4, "heap " + heapMb + " MB under the " + limitMb + " MB limit");
         int cap = Integer.parseInt(one(ConfigMap.class, "switchboard-config").getData().get("SWITCHBOARD_LIMITS_CONNECTIONS_PER_INSTANCE"));
-        assertTrue(110 + cap * 28L / 1024 < limitMb * 0.85, cap + " connections do not fit " + limitMb + " MB");
+        assertTrue(120 + cap * 28L / 1024 < limitMb * 0.85, cap + " connections do not fit " + limitMb + " MB");
         for (Probe probe : List.of(container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe())) {
             String path = probe.getHttpGet().getPath();
             assertTrue(path.startsWith("/q/health/"), path);
