@@ -26,7 +26,8 @@
       offlineTitle: 'We are away right now', offlineText: 'Leave a message and we will answer here as soon as we are back.',
       name: 'Your name (optional)', email: 'Email (optional)', message: 'Your message', leave: 'Leave a message',
       thanks: 'Thanks! Your message is saved. An agent will answer here.', away: 'No agent is online; we will answer later.',
-      resolved: 'This conversation was resolved. Write again to reopen it.', unread: '{n} new messages'
+      resolved: 'This conversation was resolved. Write again to reopen it.', unread: '{n} new messages',
+      resolvedStatus: 'This conversation is resolved. Write to reopen it.'
     },
     'zh-CN': {
       launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
@@ -37,7 +38,8 @@
       offlineTitle: '我们暂时不在线', offlineText: '请留言，我们回来后会在这里回复您。',
       name: '您的姓名（可选）', email: '电子邮箱（可选）', message: '您的留言', leave: '提交留言',
       thanks: '谢谢！您的留言已保存，客服会在这里回复您。', away: '目前没有客服在线，我们稍后回复。',
-      resolved: '此对话已解决。再次发送消息即可重新打开。', unread: '{n} 条新消息'
+      resolved: '此对话已解决。再次发送消息即可重新打开。', unread: '{n} 条新消息',
+      resolvedStatus: '此对话已解决。发送消息即可重新打开。'
     }
   };
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
@@ -79,6 +81,8 @@
       this.elements = new Map(); // clientMsgId or seq → element
       this.agentsOnline = null;
       this.build();
+      this.unread = Number(sessionStorage.getItem(TOKEN_KEY + '.unread') || 0);
+      if (this.unread > 0) this.paintBadge();
       // A reload keeps the panel as the visitor left it.
       if (sessionStorage.getItem(TOKEN_KEY + '.open') === '1') this.toggle(true);
     }
@@ -164,9 +168,9 @@
         return input;
       };
       const name = field('name', 'text', t('name'));
-      name.maxLength = 100;
+      name.maxLength = 80; // the server's limits: 80 characters, e-mail 254
       const email = field('email', 'email', t('email'));
-      email.maxLength = 200;
+      email.maxLength = 254;
       const message = field('message', 'textarea', t('message'));
       message.required = true;
       message.maxLength = 4000;
@@ -258,7 +262,24 @@
       const away = this.agentsOnline === 0;
       this.offline.hidden = !(away && empty);
       this.composer.hidden = away && empty;
-      if (away && !empty && this.client && this.client.state === 'online') this.status.textContent = t('away');
+      if (!this.client || this.client.state === 'online' || this.client.state === 'idle') this.status.textContent = this.statusText();
+    }
+
+    /** The unread count survives navigation within the site (sessionStorage, like the panel's state). */
+    paintBadge() {
+      sessionStorage.setItem(TOKEN_KEY + '.unread', String(this.unread));
+      this.badge.textContent = String(this.unread);
+      this.badge.hidden = this.unread === 0;
+      this.badge.title = t('unread', { n: this.unread });
+    }
+
+    /** The newest agent message already counted, so a history replayed after a reload is not counted again. */
+    seenSeq() {
+      return Number(sessionStorage.getItem(TOKEN_KEY + '.counted') || 0);
+    }
+
+    seen(seq) {
+      sessionStorage.setItem(TOKEN_KEY + '.counted', String(seq));
     }
 
     toggle(open) {
@@ -267,7 +288,7 @@
       sessionStorage.setItem(TOKEN_KEY + '.open', open ? '1' : '0');
       if (open) {
         this.unread = 0;
-        this.badge.hidden = true;
+        this.paintBadge();
         this.markRead();
         (this.offline.hidden ? this.input : this.offline.querySelector('textarea')).focus();
       }
@@ -415,9 +436,21 @@
       }
     }
 
+    /** A visible time on every bubble: when it was written (pending), then when the service stored it. */
+    stamp(li, when) {
+      let time = li.querySelector('.sbw-time');
+      if (!time) {
+        time = el('time', 'sbw-time');
+        li.insertBefore(time, li.querySelector('.sbw-state'));
+      }
+      time.dateTime = when.toISOString();
+      time.textContent = when.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    }
+
     pendingElement(text) {
       const li = el('li', 'sbw-msg sbw-mine');
       li.appendChild(el('span', 'sbw-text', text));
+      this.stamp(li, new Date());
       const meta = el('span', 'sbw-state', t('sending'));
       li.appendChild(meta);
       li.dataset.state = 'sending';
@@ -445,6 +478,7 @@
       li.dataset.seq = m.seq;
       window.Switchboard.placeBySeq(this.list, li);
       li.title = new Date(m.sentAt).toLocaleString(lang);
+      this.stamp(li, new Date(m.sentAt));
       if (mine) this.state(li, m.seq <= this.agentRead ? t('read') : t('sent'), m.seq <= this.agentRead ? 'read' : 'sent');
       this.scroll();
     }
@@ -454,11 +488,11 @@
       if (this.conversation && m.seq > this.conversation.lastSeq) this.conversation.lastSeq = m.seq;
       if (m.author.kind === 'agent') {
         this.typingLine.hidden = true;
-        if (this.panel.hidden || document.hidden) {
+        this.agentActive = Date.now();
+        if ((this.panel.hidden || document.hidden) && m.seq > this.seenSeq()) {
           this.unread++;
-          this.badge.textContent = String(this.unread);
-          this.badge.hidden = false;
-          this.badge.title = t('unread', { n: this.unread });
+          this.seen(m.seq);
+          this.paintBadge();
         }
         this.markRead();
       }
@@ -498,6 +532,8 @@
 
     agentTyping(f) {
       if (f.author.kind !== 'agent') return;
+      this.agentActive = Date.now();
+      this.render();
       clearTimeout(this.typingTimer);
       this.typingLine.hidden = f.state !== 'start';
       this.typingLine.textContent = t('typing', { name: f.author.name });
@@ -558,14 +594,26 @@
     connection(s) {
       this.host.dataset.state = s.state;
       if (this.client) this.host.dataset.transport = this.client.transport;
-      if (s.state === 'online') {
-        const agent = this.conversation && this.conversation.assignee;
-        this.status.textContent = agent ? t('chattingWith', { name: agent.name }) : t('online');
+      if (s.state === 'online' || s.state === 'idle') {
+        this.status.textContent = this.statusText();
         this.status.classList.remove('sbw-warning');
       } else if (s.state === 'reconnecting' || s.state === 'connecting') {
         this.status.textContent = s.state === 'connecting' ? t('connecting') : t('reconnecting');
         this.status.classList.toggle('sbw-warning', s.state === 'reconnecting');
       }
+    }
+
+    /**
+     * What is true now, in one place: resolved; chatting with the assigned agent; nobody can answer (unless
+     * an agent is visibly at work here: typing or writing in the last minute); or we usually reply soon.
+     */
+    statusText() {
+      const c = this.conversation;
+      if (c && c.status === 'resolved') return t('resolvedStatus');
+      if (c && c.assignee) return t('chattingWith', { name: c.assignee.name });
+      const agentAtWork = this.agentActive && Date.now() - this.agentActive < 60000;
+      if (this.agentsOnline === 0 && !agentAtWork) return t('away');
+      return t('online');
     }
 
     scroll() {

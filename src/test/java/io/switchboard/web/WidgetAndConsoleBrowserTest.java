@@ -55,6 +55,10 @@ class WidgetAndConsoleBrowserTest {
             openWidget(visitor);
             WebElement form = eventually(WAIT, () -> visitor.inWidget(".sbw-offline"), WebElement::isDisplayed);
             assertTrue(!visitor.inWidget(".sbw-composer").isDisplayed(), "the chat composer hides behind the offline form");
+            // #14, defect 10: the status line agrees with the form (it said "We usually reply in a few minutes"),
+            // and the form's limits are the server's.
+            eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(), "No agent is online; we will answer later."::equals);
+            assertEquals("80", form.findElement(By.cssSelector("input[name=name]")).getAttribute("maxlength"));
             form.findElement(By.cssSelector("input[name=name]")).sendKeys(name);
             form.findElement(By.cssSelector("input[name=email]")).sendKeys("olga@example.com");
             form.findElement(By.cssSelector("textarea[name=message]")).sendKeys("Please call me back about order 1142");
@@ -432,6 +436,50 @@ class WidgetAndConsoleBrowserTest {
             }
         }
         return null;
+    }
+
+    /**
+     * The widget says what is true: who the visitor is chatting with, and that a resolved conversation is
+     * resolved (it went on saying "You are chatting with X"); every message shows its time; the launcher's
+     * unread count survives going to another page. (#14, defect 10.)
+     */
+    @Test
+    @Order(5)
+    void theWidgetSaysWhatIsTrueShowsTimesAndKeepsItsUnreadCountAcrossPages() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Vera");
+        try (Browser console = console(agent, ""); Browser visitor = new Browser(420, 760)) {
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("hello" + Keys.ENTER);
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")), List.of("Delivered")::equals);
+            long conversation = conversationOf(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(), "We usually reply in a few minutes."::equals);
+
+            String token = api.agentToken(agent.username, agent.password);
+            Api.expect(200, api.request("POST", "/api/conversations/" + conversation + "/claim", token, "{}"));
+            eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(), "You are chatting with Vera."::equals);
+            api.sendOk(token, conversation, "reply-1", "How can I help?");
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-theirs .sbw-text")), List.of("How can I help?")::equals);
+            for (String time : texts(visitor.allInWidget(".sbw-time"))) {
+                assertTrue(time.matches("\\d{1,2}:\\d{2}( [AP]M)?"), "a visible time on every message: " + time);
+            }
+            assertEquals(2, visitor.allInWidget(".sbw-time").size());
+
+            visitor.inWidget(".sbw-close").click();
+            api.sendOk(token, conversation, "reply-2", "Are you still there?");
+            eventually(WAIT, () -> visitor.inWidget(".sbw-badge").getText(), "1"::equals);
+            visitor.open(base + "demo.html"); // another page of the site
+            eventually(WAIT, () -> visitor.inWidget(".sbw-badge"), WebElement::isDisplayed);
+            assertEquals("1", visitor.inWidget(".sbw-badge").getText(), "the unread count survives navigation");
+            openWidget(visitor);
+            assertTrue(!visitor.inWidget(".sbw-badge").isDisplayed());
+
+            Api.expect(200, api.request("POST", "/api/conversations/" + conversation + "/status", token,
+                    Json.object().put("status", "resolved").toString()));
+            eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(),
+                    "This conversation is resolved. Write to reopen it."::equals);
+        }
     }
 
     private static List<String> storedTexts(Api api, long conversation) {
