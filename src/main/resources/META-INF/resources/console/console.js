@@ -42,6 +42,7 @@
         this.login($('username').value, $('password').value);
       });
       $('logout').addEventListener('click', () => this.logout());
+      $('back').addEventListener('click', () => { $('app').dataset.view = 'lists'; });
       $('waiting-more').addEventListener('click', () => {
         this.waitingPages = Math.min(MAX_WAITING_PAGES, this.waitingPages + 1);
         this.refresh();
@@ -317,6 +318,7 @@
 
     // ---- one conversation ---------------------------------------------------------------------------
     async open(id) {
+      $('app').dataset.view = 'conversation'; // phones show one column: this conversation
       if (this.current === id) return;
       if (this.current !== null) this.client.unfollow(this.current);
       this.current = id;

@@ -69,6 +69,15 @@ public final class Browser implements AutoCloseable {
         this(1280, 860);
     }
 
+    /** A phone: a 390 × 844 viewport at 3× with touch and the mobile meta-viewport rules (Chromium's emulation). */
+    public static Browser phone() {
+        Browser browser = new Browser(390, 844);
+        browser.driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                java.util.Map.of("width", 390, "height", 844, "deviceScaleFactor", 3, "mobile", true));
+        browser.driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", java.util.Map.of("enabled", true));
+        return browser;
+    }
+
     /** Are the system Chromium and its driver installed? Otherwise Selenium Manager provides a browser. */
     static boolean systemChromium() {
         return new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -480,6 +481,62 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(),
                     "This conversation is resolved. Write to reopen it."::equals);
         }
+    }
+
+    /**
+     * Both fit a phone (390 × 844): the widget inside the viewport however wide the host page is, text fields
+     * at 16 px (iOS zooms into smaller ones), and the console in one column — the lists, then the open
+     * conversation with a way back. (The widget was off-screen and the console did not fit; #14, defect 8.)
+     */
+    @Test
+    @Order(5)
+    void theWidgetAndTheConsoleFitAPhone() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Pia");
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "phone-" + chat.id(), "Hello from a phone");
+        try (Browser visitor = Browser.phone(); Browser console = Browser.phone()) {
+            console.open(base + "console/"); // an agent online first: the widget then shows the chat, not the offline form
+            eventually(WAIT, () -> console.find("#username"), WebElement::isDisplayed).sendKeys(agent.username);
+            console.find("#password").sendKeys(agent.password + Keys.ENTER);
+            eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
+            assertEquals(Boolean.TRUE, console.script("return document.documentElement.scrollWidth <= window.innerWidth"),
+                    "the console does not overflow sideways");
+
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            WebElement input = eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
+            assertInsideTheViewport(visitor, visitor.inWidget(".sbw-panel"), "the widget");
+            assertInsideTheViewport(visitor, input, "the message field");
+            assertEquals("16px", input.getCssValue("font-size"), "iOS zooms into smaller fields");
+            assertEquals(Boolean.TRUE, visitor.script("return document.documentElement.scrollWidth <= window.innerWidth"),
+                    "the demo page does not overflow sideways");
+            visitor.screenshot("widget-phone");
+
+            WebElement entry = waitingEntry(console, chat.id());
+            assertInsideTheViewport(console, entry, "a waiting conversation");
+            entry.click();
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Hello from a phone")::equals);
+            assertInsideTheViewport(console, console.find("#reply"), "the reply field");
+            assertInsideTheViewport(console, console.find("#send"), "the send button");
+            assertTrue(!console.find("#waiting").isDisplayed(), "one column: the conversation replaces the lists");
+            console.screenshot("console-phone");
+            console.find("#back").click();
+            eventually(WAIT, () -> console.find("#waiting").isDisplayed(), shown -> shown);
+        }
+    }
+
+    private static void assertInsideTheViewport(Browser browser, WebElement element, String what) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) browser.script("const r = arguments[0].getBoundingClientRect();"
+                + "return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: innerWidth, height: innerHeight};",
+                element);
+        double left = ((Number) box.get("left")).doubleValue();
+        double top = ((Number) box.get("top")).doubleValue();
+        double right = ((Number) box.get("right")).doubleValue();
+        double bottom = ((Number) box.get("bottom")).doubleValue();
+        assertTrue(left >= 0 && top >= 0 && right <= ((Number) box.get("width")).doubleValue() + 0.5
+                && bottom <= ((Number) box.get("height")).doubleValue() + 0.5, what + " is off-screen: " + box);
     }
 
     private static List<String> storedTexts(Api api, long conversation) {
