@@ -168,7 +168,8 @@
         const waitingItems = waiting.flatMap(p => p.items);
         this.waitingTotal = waiting[0].total;
         // Those no longer waiting on the server leave the list (their live event may have been missed).
-        [...this.conversations.values()].filter(c => c.status === 'waiting' && !waitingItems.some(w => w.id === c.id))
+        [...this.conversations.values()].filter(c => c.status === 'waiting' && c.id !== this.current
+            && !waitingItems.some(w => w.id === c.id))
           .forEach(c => this.conversations.delete(c.id));
         waitingItems.concat(mine.items).forEach(conv => this.conversations.set(conv.id, conv));
         await Promise.all(waitingItems.concat(mine.items).filter(conv => !this.myReads.has(conv.id)).map(conv => this.loadRead(conv.id)));

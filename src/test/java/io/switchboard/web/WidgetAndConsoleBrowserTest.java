@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -29,6 +32,7 @@ import io.switchboard.support.Browser;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.TcpProxy;
+import jakarta.inject.Inject;
 
 /**
  * The widget and the console in real headless Chromium, each browser its own context, against the real
@@ -42,6 +46,21 @@ class WidgetAndConsoleBrowserTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    DataSource dataSource;
+
+    /**
+     * The console lists the 100 longest-waiting conversations (defect 5), and the suites before this one
+     * leave hundreds waiting: each test here starts with an empty queue, so the conversations it creates are
+     * the ones an agent sees first, as on a working support desk. (Resolved in SQL: no console is open then.)
+     */
+    @BeforeEach
+    void emptyTheQueue() throws Exception {
+        try (var connection = dataSource.getConnection(); var statement = connection.createStatement()) {
+            statement.executeUpdate("update conversation set status = 'resolved' where status = 'waiting'");
+        }
+    }
 
     // ---- 5: nobody online → offline form; the first agent to log in finds the message -------------------
     @Test
