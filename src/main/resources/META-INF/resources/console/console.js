@@ -43,6 +43,7 @@
       });
       $('logout').addEventListener('click', () => this.logout());
       $('back').addEventListener('click', () => { $('app').dataset.view = 'lists'; });
+      window.addEventListener('hashchange', () => { if (this.me) this.followLink(); });
       $('waiting-more').addEventListener('click', () => {
         this.waitingPages = Math.min(MAX_WAITING_PAGES, this.waitingPages + 1);
         this.refresh();
@@ -99,6 +100,15 @@
       }
     }
 
+    /**
+     * Every conversation has an address, #/c/{id}: a link from a colleague, a notification or the browser's
+     * history opens it wherever it is (in no list, beyond the first page of the queue, resolved).
+     */
+    followLink() {
+      const m = /^#\/c\/(\d{1,18})$/.exec(location.hash);
+      if (m) this.open(Number(m[1]));
+    }
+
     showLogin(message) {
       this.client.stop();
       clearInterval(this.refresher);
@@ -134,6 +144,7 @@
       this.client.start();
       this.refresh();
       this.loadTeam();
+      this.followLink();
       clearInterval(this.refresher);
       // Over a WebSocket, SSE or iframe the lists follow the live feed; long-poll and poll carry one
       // conversation's messages only, so there the lists are refreshed from the store instead.
@@ -320,6 +331,7 @@
     // ---- one conversation ---------------------------------------------------------------------------
     async open(id) {
       $('app').dataset.view = 'conversation'; // phones show one column: this conversation
+      if (location.hash !== '#/c/' + id) history.replaceState(null, '', '#/c/' + id);
       if (this.current === id) return;
       if (this.current !== null) this.client.unfollow(this.current);
       this.current = id;

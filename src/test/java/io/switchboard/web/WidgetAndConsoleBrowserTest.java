@@ -545,6 +545,34 @@ class WidgetAndConsoleBrowserTest {
         }
     }
 
+    /**
+     * Every conversation has an address in the console (#/c/{id}): a resolved one, in no list, opens from
+     * its link; opening one from a list puts its address in the URL; changing the address opens that one.
+     * (There were no links to conversations; #14, defect 6, in part.)
+     */
+    @Test
+    @Order(5)
+    void everyConversationHasAnAddressInTheConsole() {
+        Chat done = Chat.start(base);
+        done.send(done.visitorToken(), "done-" + done.id(), "Thanks, that fixed it");
+        Api.expect(200, done.api().request("POST", "/api/conversations/" + done.id() + "/status", done.api().agentToken(),
+                Json.object().put("status", "resolved").toString()));
+        Chat waiting = Chat.start(base);
+        waiting.send(waiting.visitorToken(), "wait-" + waiting.id(), "Still here?");
+        Agent agent = newAgent(done.api(), "Ulla");
+        try (Browser console = console(agent, "#/c/" + done.id())) {
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Thanks, that fixed it")::equals);
+            assertEquals("Resolved", console.find("#conversation-status").getText());
+
+            openFromWaitingList(console, waiting.id());
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Still here?")::equals);
+            assertTrue(console.driver().getCurrentUrl().endsWith("#/c/" + waiting.id()), console.driver().getCurrentUrl());
+
+            console.script("location.hash = arguments[0]", "#/c/" + done.id());
+            eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Thanks, that fixed it")::equals);
+        }
+    }
+
     private static void assertInsideTheViewport(Browser browser, WebElement element, String what) {
         @SuppressWarnings("unchecked")
         Map<String, Object> box = (Map<String, Object>) browser.script("const r = arguments[0].getBoundingClientRect();"
