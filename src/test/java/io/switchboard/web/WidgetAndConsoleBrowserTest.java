@@ -627,9 +627,13 @@ class WidgetAndConsoleBrowserTest {
             assertTrue(winner == alice.id || winner == bob.id);
             Browser loser = winner == alice.id ? b : a;
             Browser winning = winner == alice.id ? a : b;
-            eventually(WAIT, () -> loser.find("#action-error").getText(), t -> t.equals("A colleague claimed this conversation first."));
-            assertEquals("", winning.find("#action-error").getText());
             String winnerName = winner == alice.id ? alice.name : bob.name;
+            // The loser either clicked before hearing of the winner's claim (the server refuses it: 409, said in
+            // words) or after (its Claim button was already disabled, and the console says who has it).
+            eventually(WAIT, () -> loser.find("#action-error").getText() + "|" + loser.find("#locked").getText(),
+                    t -> t.startsWith("A colleague claimed this conversation first.|")
+                            || t.equals("|" + winnerName + " has this conversation: only they or an admin can reply, assign, resolve or reopen it."));
+            assertEquals("", winning.find("#action-error").getText());
             eventually(WAIT, () -> loser.find("#conversation-assignee").getText(), t -> t.equals("Assigned to " + winnerName));
 
             // #14, defect 7: what the loser may not do is disabled, and the console says why; the winner may.
