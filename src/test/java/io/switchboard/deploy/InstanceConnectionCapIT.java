@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.switchboard.support.Api;
@@ -61,18 +62,17 @@ class InstanceConnectionCapIT {
 
             open.remove(0).close();
             String another = api.newVisitor().token();
-            WsClient next = null;
-            for (int attempt = 0; attempt < 50 && next == null; attempt++) { // the close reaches the server asynchronously
-                WsClient candidate = WsClient.open(app.base(), "visitor", another);
-                String first = candidate.awaitFrame(f -> f.get("type").asText().matches("hello|error")).get("type").asText();
-                if (first.equals("hello")) {
-                    next = candidate;
-                } else {
-                    candidate.close();
-                    Thread.sleep(100);
-                }
-            }
-            assertTrue(next != null, "a freed place was not given to the next connection");
+            // The close reaches the server asynchronously: try again until the freed place is given.
+            WsClient next = Awaitility.await("a freed place is given to the next connection").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        WsClient candidate = WsClient.open(app.base(), "visitor", another);
+                        if (candidate.awaitFrame(f -> f.get("type").asText().matches("hello|error")).get("type").asText()
+                                .equals("hello")) {
+                            return candidate;
+                        }
+                        candidate.close();
+                        return null;
+                    }, java.util.Objects::nonNull);
             open.add(next);
             assertTrue(app.log().contains("maximum of " + CAP + " live connections"), "the refusal is logged");
         } finally {

@@ -25,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean stalled;
     private final Object resumed = new Object();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
     public TcpProxy(int targetPort) {
         this.target = targetPort;
@@ -48,6 +49,11 @@ public final class TcpProxy implements AutoCloseable {
         up = false;
         open.forEach(TcpProxy::reset);
         open.clear();
+    }
+
+    /** Connections reset because the proxy was cut: a client's attempts while the network is down. */
+    public int refusedConnections() {
+        return refused.get();
     }
 
     public void restore() {
@@ -89,6 +95,7 @@ public final class TcpProxy implements AutoCloseable {
                 Socket client = server.accept();
                 if (!up) {
                     reset(client);
+                    refused.incrementAndGet();
                     continue;
                 }
                 awaitNotStalled();

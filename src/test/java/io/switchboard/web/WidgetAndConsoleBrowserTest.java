@@ -364,7 +364,7 @@ class WidgetAndConsoleBrowserTest {
      */
     @Test
     @Order(4)
-    void aNewVisitorsFirstMessageWaitsForTheNetworkInsteadOfFailing() throws Exception {
+    void aNewVisitorsFirstMessageWaitsForTheNetworkInsteadOfFailing() {
         Agent agent = newAgent(new Api(base), "Nina");
         try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "");
                 Browser visitor = new Browser(420, 760)) {
@@ -372,8 +372,10 @@ class WidgetAndConsoleBrowserTest {
             openWidget(visitor);
             WebElement input = eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
             proxy.cut();
+            int before = proxy.refusedConnections();
             input.sendKeys("my very first message" + Keys.ENTER);
-            Thread.sleep(3_000); // several attempts to create the visitor fail meanwhile
+            // Several attempts to create the visitor fail meanwhile.
+            eventually(WAIT, proxy::refusedConnections, n -> n >= before + 3);
             assertEquals(List.of("Sending…"), texts(visitor.allInWidget(".sbw-mine .sbw-state")), "waiting, not failed");
             assertNull(hostData(visitor, "conversationId"));
             proxy.restore();
