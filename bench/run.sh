@@ -16,7 +16,8 @@
 # The throughput ramp is driven by LeanChat (the JDK's WebSocket client, one pacing thread): Gatling on
 # the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
 #
-# BENCH_STEPS picks the steps (default "chat ramp overload http idle startup"), e.g. BENCH_STEPS="idle" to re-measure
+# BENCH_STEPS picks the steps (default "chat ramp overload http idle startup"; "search" seeds 100,000 messages and
+# times full-text search), e.g. BENCH_STEPS="idle" to re-measure
 # idle connections only; the summary keeps the other steps' last figures for that kind.
 #
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
@@ -146,6 +147,16 @@ pg_cpu() {
   for pid in $(pgrep -x postgres); do total=$(echo "$total + $(cpu_of "$pid")" | bc); done
   echo "$total"
 }
+
+if step search; then
+  say "search over 100,000 messages (seeded straight into the store), timed over HTTP"
+  server0=$(cpu_of $SERVER); pg0=$(pg_cpu)
+  TIMEFORMAT='%U %S'
+  { time java -cp "$CP" -Dbench.base="$BASE" -Dbench.db-port="$DB_PORT" -Dbench.out="$RAW/search.json" \
+      io.switchboard.bench.SearchBench ; } 2> "$WORK/time-search.txt" || echo "SearchBench failed (see above)"
+  read -r lu ls < <(tail -1 "$WORK/time-search.txt")
+  echo "search: server CPU $(echo "$(cpu_of $SERVER) - $server0" | bc) s, PostgreSQL CPU $(echo "$(pg_cpu) - $pg0" | bc) s, load generator CPU $(echo "$lu + $ls" | bc) s"
+fi
 
 if [ "$MODE" = soak ]; then
   say "soak: ${SOAK_MINUTES:-10} minutes"

@@ -1,5 +1,5 @@
 /*
- * switchboard.js: the Switchboard client library (protocol 1, docs/protocol.md). Plain JavaScript, no build.
+ * switchboard.js: the Switchboard client library (protocol 3, docs/protocol.md). Plain JavaScript, no build.
  *
  *   const client = new Switchboard.Client({ role: 'visitor', token, transport: 'auto' });
  *   client.on('message', m => …); client.follow(conversationId, lastSeqShown); client.start();
@@ -78,7 +78,9 @@
       if (forced && !ORDER.includes(forced)) {
         throw new Error('unknown transport: ' + forced);
       }
-      this.transports = forced ? [forced] : ORDER.filter(supported);
+      // A forced transport is tried first, not alone: where it cannot work (an iframe stream on a page of
+      // another origin, a proxy that kills upgrades) the client still falls back to one that does.
+      this.transports = forced ? [forced].concat(ORDER.filter(t => t !== forced && supported(t))) : ORDER.filter(supported);
       this.backoff = { min: o.backoffMin || 500, max: o.backoffMax || 15000 };
       this.listeners = {};
       this.follows = new Map(); // conversationId → { cursor }
@@ -216,11 +218,17 @@
       return f ? f.cursor : 0;
     }
 
-    /** Every transport ends here: in-order delivery, exactly once, gaps filled from the store. */
+    /**
+     * Every transport ends here: in-order delivery, exactly once, gaps filled from the store. An agent sees
+     * every seq; a visitor never gets agents' private notes, so for a visitor a message follows the cursor
+     * when the public message before it ({@code prevPublic}) is the last one shown.
+     */
     deliver(message) {
       const follow = this.follows.get(message.conversationId);
       if (!follow || message.seq <= follow.cursor) return;
-      if (message.seq > follow.cursor + 1) {
+      const next = this.role === 'agent' ? message.seq === follow.cursor + 1
+        : (message.prevPublic === undefined ? message.seq === follow.cursor + 1 : message.prevPublic <= follow.cursor);
+      if (!next) {
         this.catchUp(message.conversationId);
         return;
       }
@@ -249,9 +257,11 @@
      * (same clientMsgId, so never stored twice) until the service acknowledges it: 'sent' then fires.
      * A message the service refuses for good fires 'sendfailed' with the error. {@code clientMsgId}: one the
      * caller chose before (a message written before its conversation existed), else a new one.
+     * {@code options.internal}: an agent's private note, never shown to the visitor.
      */
-    send(conversationId, text, clientMsgId) {
-      const item = { conversationId: Number(conversationId), clientMsgId: clientMsgId || newClientMsgId(), text, inflight: false };
+    send(conversationId, text, clientMsgId, options) {
+      const item = { conversationId: Number(conversationId), clientMsgId: clientMsgId || newClientMsgId(), text,
+        internal: !!(options && options.internal), inflight: false };
       this.outbox.push(item);
       this.persist();
       this.flush();
@@ -262,7 +272,7 @@
       if (!this.storage) return [];
       try {
         return (JSON.parse(global.localStorage.getItem(this.storage)) || [])
-          .map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, inflight: false }));
+          .map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, internal: !!i.internal, inflight: false }));
       } catch (e) {
         return [];
       }
@@ -282,17 +292,22 @@
     }
 
     pending() {
-      return this.outbox.map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text }));
+      return this.outbox.map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, internal: i.internal }));
     }
 
+    /**
+     * Sends what waits. Over HTTP links a send is a REST request of its own, so it goes at once, without
+     * waiting for the receiving stream to be up (which may take until its open timeout, or never).
+     */
     flush() {
-      if (this.link && this.link.open) this.link.flush(this.outbox);
+      if (this.link && (this.link.open || this.link.restSends)) this.link.flush(this.outbox);
     }
 
     /** The service has stored it (ack, REST answer or the message itself came back). */
     settle(clientMsgId, conversationId, seq, duplicate) {
       const at = this.outbox.findIndex(i => i.clientMsgId === clientMsgId);
       if (at < 0) return;
+      this.sendAttempt = 0;
       this.outbox.splice(at, 1);
       this.persist();
       this.emit('sent', { clientMsgId, conversationId, seq, duplicate: !!duplicate });
@@ -305,8 +320,11 @@
       if (error.transient) {
         item.inflight = false;
         clearTimeout(this.retryTimer);
-        // Jittered, so that many clients told "overloaded" at once do not come back at once.
-        this.retryTimer = setTimeout(() => this.flush(), (error.code === 'rate_limited' ? 2000 : 1000) * (1 + Math.random()));
+        // Exponential (up to 15 s) and jittered, so that many clients told "overloaded", or cut off by the
+        // same outage, do not come back at once.
+        this.sendAttempt = Math.min((this.sendAttempt || 0) + 1, 5);
+        const base = (error.code === 'rate_limited' ? 2000 : 1000) * Math.pow(2, this.sendAttempt - 1);
+        this.retryTimer = setTimeout(() => this.flush(), Math.min(15000, base) * (0.5 + Math.random() / 2));
         return;
       }
       this.outbox.splice(at, 1);
@@ -356,6 +374,7 @@
       this.setState(this.sticky ? 'reconnecting' : 'connecting');
       this.link = new Link(this);
       this.link.start();
+      if (this.link.restSends) this.link.flush(this.outbox);
     }
 
     /** Called by a link once it really works (handshake done, first answer received). */
@@ -532,7 +551,9 @@
     /** Frames from one socket are handled in order, so the whole outbox can go at once. */
     flush(outbox) {
       outbox.filter(i => !i.inflight).forEach(i => {
-        if (this.write({ type: 'send', ref: i.clientMsgId, conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text })) {
+        const frame = { type: 'send', ref: i.clientMsgId, conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text };
+        if (i.internal) frame.internal = true;
+        if (this.write(frame)) {
           i.inflight = true;
         }
       });
@@ -566,6 +587,7 @@
       this.name = name;
       this.open = false;
       this.done = false;
+      this.restSends = true; // sends are REST requests: they need no receiver
       this.receivers = new Map();
       this.sending = false;
     }
@@ -662,7 +684,8 @@
           item.inflight = true;
           try {
             const result = await this.client.request('POST', '/api/conversations/' + item.conversationId + '/messages',
-              { clientMsgId: item.clientMsgId, text: item.text });
+              item.internal ? { clientMsgId: item.clientMsgId, text: item.text, internal: true }
+                : { clientMsgId: item.clientMsgId, text: item.text });
             this.client.settle(item.clientMsgId, item.conversationId, result.message.seq, result.duplicate);
           } catch (e) {
             this.client.refuse(item.clientMsgId, e);

@@ -21,25 +21,42 @@
       launcher: 'Chat with us', title: 'Support', close: 'Close', connecting: 'Connecting…',
       reconnecting: 'Reconnecting… your messages will be sent when we are back.', online: 'We usually reply in a few minutes.',
       chattingWith: 'You are chatting with {name}.', queue: 'You are number {n} in the queue.',
-      joined: '{name} joined the conversation.', typing: '{name} is typing…', placeholder: 'Write a message…',
-      send: 'Send', sending: 'Sending…', sent: 'Delivered', read: 'Read', failed: 'Not sent: {reason}', you: 'You',
+      typing: '{name} is typing…', placeholder: 'Write a message…',
+      send: 'Send', sending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Not sent: {reason}', you: 'You',
       offlineTitle: 'We are away right now', offlineText: 'Leave a message and we will answer here as soon as we are back.',
       name: 'Your name (optional)', email: 'Email (optional)', message: 'Your message', leave: 'Leave a message',
       thanks: 'Thanks! Your message is saved. An agent will answer here.', away: 'No agent is online; we will answer later.',
-      resolved: 'This conversation was resolved. Write again to reopen it.', unread: '{n} new messages',
-      resolvedStatus: 'This conversation is resolved. Write to reopen it.'
+      unread: '{n} new messages',
+      resolvedStatus: 'This conversation is resolved. Write to reopen it.',
+      // system messages in the timeline, by event (with the agent's name, or without one)
+      joined: '{name} joined the conversation.', left: '{name} left the conversation.',
+      resolvedBy: '{name} resolved the conversation.', resolvedAnon: 'The conversation was resolved.',
+      reopenedBy: '{name} reopened the conversation.', reopenedAnon: 'The conversation was reopened.',
+      requeued: 'You are back in the queue; the next available agent will answer.',
+      messageEmpty: 'Please write your message.', emailInvalid: 'Please enter an e-mail address like name@example.com.',
+      nameInvalid: 'Please use at most 80 ordinary characters for your name.',
+      messageTooLong: 'Your message is too long: at most 4,000 characters.',
+      tooMany: 'Too many attempts from here. Please wait a minute and try again.',
+      saveFailed: 'Your message could not be saved. Please try again.'
     },
     'zh-CN': {
       launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
       reconnecting: '正在重新连接…恢复后会自动发送您的消息。', online: '我们通常几分钟内回复。',
       chattingWith: '正在为您服务的是 {name}。', queue: '您在队列中排第 {n} 位。',
-      joined: '{name} 已加入对话。', typing: '{name} 正在输入…', placeholder: '输入消息…',
-      send: '发送', sending: '发送中…', sent: '已送达', read: '已读', failed: '发送失败：{reason}', you: '您',
+      typing: '{name} 正在输入…', placeholder: '输入消息…',
+      send: '发送', sending: '发送中…', sent: '已发送', read: '已读', failed: '发送失败：{reason}', you: '您',
       offlineTitle: '我们暂时不在线', offlineText: '请留言，我们回来后会在这里回复您。',
       name: '您的姓名（可选）', email: '电子邮箱（可选）', message: '您的留言', leave: '提交留言',
       thanks: '谢谢！您的留言已保存，客服会在这里回复您。', away: '目前没有客服在线，我们稍后回复。',
-      resolved: '此对话已解决。再次发送消息即可重新打开。', unread: '{n} 条新消息',
-      resolvedStatus: '此对话已解决。发送消息即可重新打开。'
+      unread: '{n} 条新消息',
+      resolvedStatus: '此对话已解决。发送消息即可重新打开。',
+      joined: '{name} 已加入对话。', left: '{name} 已离开对话。',
+      resolvedBy: '{name} 已将对话标记为已解决。', resolvedAnon: '对话已解决。',
+      reopenedBy: '{name} 重新打开了对话。', reopenedAnon: '对话已重新打开。',
+      requeued: '您已重新进入队列，下一位有空的客服会回复您。',
+      messageEmpty: '请填写留言内容。', emailInvalid: '请输入有效的电子邮箱，例如 name@example.com。',
+      nameInvalid: '姓名最多 80 个普通字符。', messageTooLong: '留言过长：最多 4000 个字符。',
+      tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。'
     }
   };
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
@@ -53,6 +70,13 @@
     if (className) e.className = className;
     if (text !== undefined) e.textContent = text;
     return e;
+  }
+
+  /** A message's text, laid out in its own direction (right to left for Arabic or Hebrew). */
+  function textOf(text) {
+    const span = el('span', 'sbw-text', text);
+    span.dir = 'auto';
+    return span;
   }
 
   function loadLibrary(then) {
@@ -88,9 +112,11 @@
     }
 
     build() {
-      const host = el('div');
+      // A landmark of its own (complementary), so assistive technology lists the chat apart from the page.
+      const host = el('aside');
       host.id = 'switchboard-widget';
       host.setAttribute('lang', lang);
+      host.setAttribute('aria-label', options.title || t('title'));
       this.host = host;
       const root = host.attachShadow({ mode: 'open' });
       const css = el('link');
@@ -115,6 +141,13 @@
       close.type = 'button';
       close.setAttribute('aria-label', t('close'));
       close.addEventListener('click', () => this.toggle(false));
+      // Escape closes the panel and gives the focus back to the launcher.
+      panel.addEventListener('keydown', e => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          this.toggle(false);
+        }
+      });
       header.appendChild(close);
       this.status = el('p', 'sbw-status', t('online'));
       this.status.setAttribute('aria-live', 'polite');
@@ -127,6 +160,7 @@
 
       this.composer = el('form', 'sbw-composer');
       this.input = el('textarea', 'sbw-input');
+      this.input.dir = 'auto'; // Arabic or Hebrew is written right to left
       this.input.rows = 2;
       this.input.maxLength = 4000;
       this.input.placeholder = t('placeholder');
@@ -153,24 +187,42 @@
       document.body.appendChild(host);
     }
 
+    /**
+     * The "leave a message" form. Its errors are in the widget's language, tied to their field
+     * (aria-describedby, aria-invalid) and announced (role="alert"); the browser's own bubbles, in the
+     * browser's language, are not used (novalidate).
+     */
     buildOfflineForm() {
       const form = el('form', 'sbw-offline');
       form.hidden = true;
+      form.noValidate = true;
       form.appendChild(el('h3', null, t('offlineTitle')));
       form.appendChild(el('p', null, t('offlineText')));
+      const errors = {};
       const field = (name, type, label) => {
+        const id = 'sbw-field-' + name;
+        const labelEl = el('label', 'sbw-label', label);
+        labelEl.htmlFor = id;
         const input = el(type === 'textarea' ? 'textarea' : 'input', 'sbw-field sbw-' + name);
+        input.id = id;
         if (type !== 'textarea') input.type = type;
+        if (type !== 'email') input.dir = 'auto';
         input.name = name;
-        input.placeholder = label;
-        input.setAttribute('aria-label', label);
-        form.appendChild(input);
+        const error = el('p', 'sbw-error');
+        error.id = id + '-error';
+        error.setAttribute('role', 'alert');
+        input.setAttribute('aria-describedby', error.id);
+        input.addEventListener('input', () => this.fieldError(input, error, null));
+        errors[name] = error;
+        form.append(labelEl, input, error);
         return input;
       };
       const name = field('name', 'text', t('name'));
       name.maxLength = 80; // the server's limits: 80 characters, e-mail 254
+      name.autocomplete = 'name';
       const email = field('email', 'email', t('email'));
       email.maxLength = 254;
+      email.autocomplete = 'email';
       const message = field('message', 'textarea', t('message'));
       message.required = true;
       message.maxLength = 4000;
@@ -178,10 +230,21 @@
       submit.type = 'submit';
       form.appendChild(submit);
       this.offlineError = el('p', 'sbw-error');
+      this.offlineError.setAttribute('role', 'alert');
       form.appendChild(this.offlineError);
+      const inputs = { name, email, message };
       form.addEventListener('submit', async e => {
         e.preventDefault();
-        if (!message.value.trim()) return;
+        this.offlineError.textContent = '';
+        const problems = [];
+        if (!message.value.trim()) problems.push(['message', t('messageEmpty')]);
+        if (email.value.trim() && !email.validity.valid) problems.push(['email', t('emailInvalid')]);
+        Object.keys(inputs).forEach(k => this.fieldError(inputs[k], errors[k], null));
+        problems.forEach(([k, text]) => this.fieldError(inputs[k], errors[k], text));
+        if (problems.length) {
+          inputs[problems[0][0]].focus();
+          return;
+        }
         submit.disabled = true;
         try {
           await this.ensureConversation();
@@ -194,12 +257,26 @@
           this.composer.hidden = false;
           this.notice(t('thanks'));
         } catch (error) {
-          this.offlineError.textContent = error.message;
+          const on = { invalid_email: ['email', 'emailInvalid'], invalid_name: ['name', 'nameInvalid'],
+            empty_text: ['message', 'messageEmpty'], text_too_long: ['message', 'messageTooLong'] }[error.code];
+          if (on) {
+            this.fieldError(inputs[on[0]], errors[on[0]], t(on[1]));
+            inputs[on[0]].focus();
+          } else {
+            this.offlineError.textContent = t(error.code === 'rate_limited' ? 'tooMany' : 'saveFailed');
+          }
         } finally {
           submit.disabled = false;
         }
       });
       return form;
+    }
+
+    /** Shows (or clears, with null) a field's error: tied to it, announced, in the widget's language. */
+    fieldError(input, error, text) {
+      error.textContent = text || '';
+      if (text) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
     }
 
     async init() {
@@ -291,6 +368,8 @@
         this.paintBadge();
         this.markRead();
         (this.offline.hidden ? this.input : this.offline.querySelector('textarea')).focus();
+      } else {
+        this.launcher.focus();
       }
     }
 
@@ -356,6 +435,51 @@
       this.client.follow(conversation.id, last);
       this.client.start();
       this.changed(conversation, true);
+      this.reportContext();
+    }
+
+    /**
+     * Tells the agents where the visitor is: this page's address and title, the referrer, the browser's
+     * language and time zone — once there is a conversation, and again on each navigation inside the page
+     * (history.pushState, back/forward, #hash), at most once every 2 s.
+     */
+    reportContext() {
+      if (!this.client || !this.conversation) return;
+      if (!this.watchingNavigation) {
+        this.watchingNavigation = true;
+        const changed = () => this.reportContext();
+        ['pushState', 'replaceState'].forEach(name => {
+          const original = history[name];
+          history[name] = function () {
+            const result = original.apply(this, arguments);
+            changed();
+            return result;
+          };
+        });
+        window.addEventListener('popstate', changed);
+        window.addEventListener('hashchange', changed);
+      }
+      clearTimeout(this.contextTimer);
+      const wait = Math.max(0, (this.contextAt || 0) + 2000 - Date.now());
+      this.contextTimer = setTimeout(async () => {
+        const context = { url: location.href, title: document.title.slice(0, 300) };
+        if (document.referrer) context.referrer = document.referrer;
+        if (navigator.language) context.language = navigator.language;
+        try {
+          context.timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        } catch (e) {
+          // no time zone: the agent sees none
+        }
+        const key = JSON.stringify(context);
+        if (key === this.contextSent) return;
+        this.contextAt = Date.now();
+        try {
+          await this.client.request('PUT', '/api/visitors/me/context', context);
+          this.contextSent = key;
+        } catch (e) {
+          // the next navigation tries again
+        }
+      }, wait);
     }
 
     submit(raw) {
@@ -449,7 +573,7 @@
 
     pendingElement(text) {
       const li = el('li', 'sbw-msg sbw-mine');
-      li.appendChild(el('span', 'sbw-text', text));
+      li.appendChild(textOf(text));
       this.stamp(li, new Date());
       const meta = el('span', 'sbw-state', t('sending'));
       li.appendChild(meta);
@@ -467,12 +591,16 @@
     /** A stored message: replaces its pending bubble if it is one of ours, else a new bubble. */
     show(m) {
       if (this.list.querySelector('[data-seq="' + m.seq + '"]')) return;
+      if (m.author.kind === 'system') {
+        this.systemLine(m);
+        return;
+      }
       const mine = m.author.kind === 'visitor';
       let li = mine ? this.elements.get(m.clientMsgId) : null;
       if (!li) {
         li = el('li', 'sbw-msg ' + (mine ? 'sbw-mine' : 'sbw-theirs'));
         if (!mine) li.appendChild(el('span', 'sbw-author', m.author.name));
-        li.appendChild(el('span', 'sbw-text', m.text));
+        li.appendChild(textOf(m.text));
         if (mine) li.appendChild(el('span', 'sbw-state'));
       }
       li.dataset.seq = m.seq;
@@ -557,13 +685,10 @@
       this.typingSince = 0;
     }
 
-    /** Status or assignee changed: "an agent joined", queue position while waiting. */
-    changed(c, initial) {
+    /** Status or assignee changed: the status line, the queue position while waiting (joins are in the timeline). */
+    changed(c) {
       if (!this.conversation || c.id !== this.conversation.id) return;
-      const before = this.conversation.assignee;
       this.conversation = Object.assign({}, this.conversation, c, { lastSeq: Math.max(this.conversation.lastSeq, c.lastSeq) });
-      if (!initial && c.assignee && (!before || before.id !== c.assignee.id)) this.notice(t('joined', { name: c.assignee.name }));
-      if (!initial && c.status === 'resolved') this.notice(t('resolved'));
       this.host.dataset.conversationStatus = c.status;
       clearInterval(this.queueTimer);
       if (c.status === 'waiting') {
@@ -586,8 +711,28 @@
       }
     }
 
+    /** A line from the widget itself (not stored): the offline form's thanks. */
     notice(text) {
-      this.list.appendChild(el('li', 'sbw-notice', text));
+      const li = el('li', 'sbw-notice');
+      li.appendChild(el('span', 'sbw-notice-text', text));
+      this.list.appendChild(li);
+      this.scroll();
+    }
+
+    /**
+     * A join, resolve or reopening, as stored in the timeline (so it is there after a reload too), said in
+     * the widget's language; an event this widget does not know shows the service's English text.
+     */
+    systemLine(m) {
+      const named = m.author.id !== null && m.author.id !== undefined;
+      const key = { joined: 'joined', left: 'left', resolved: named ? 'resolvedBy' : 'resolvedAnon',
+        reopened: named ? 'reopenedBy' : 'reopenedAnon', requeued: 'requeued' }[m.event];
+      const li = el('li', 'sbw-notice');
+      li.appendChild(el('span', 'sbw-notice-text', key ? t(key, { name: m.author.name }) : m.text));
+      li.dataset.seq = m.seq;
+      li.dataset.event = m.event || '';
+      window.Switchboard.placeBySeq(this.list, li);
+      this.stamp(li, new Date(m.sentAt));
       this.scroll();
     }
 

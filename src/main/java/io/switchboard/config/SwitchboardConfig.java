@@ -31,6 +31,18 @@ public interface SwitchboardConfig {
 
     Assignment assignment();
 
+    Canned canned();
+
+    interface Canned {
+        /** Most canned responses shared by the team; one more is refused. */
+        @WithDefault("500")
+        int maxShared();
+
+        /** Most canned responses of one agent's own; one more is refused. */
+        @WithDefault("100")
+        int maxPersonal();
+    }
+
     interface Assignment {
         /** Give each new (or reopened) conversation to the available agent assigned longest ago. */
         @WithDefault("false")

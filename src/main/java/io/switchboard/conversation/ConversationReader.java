@@ -20,7 +20,7 @@ public class ConversationReader {
 
     private static final String SELECT = """
             select c.id, c.visitor_id, v.display_name as visitor_name, c.status, c.assignee_id,
-                   a.display_name as assignee_name, c.last_seq, c.created_at, c.updated_at, c.waiting_since
+                   a.display_name as assignee_name, c.last_public_seq as last_seq, c.created_at, c.updated_at, c.waiting_since
               from conversation c
               join visitor v on v.id = c.visitor_id
               left join agent a on a.id = c.assignee_id
@@ -32,6 +32,32 @@ public class ConversationReader {
     public Uni<Optional<ConversationView>> find(long id) {
         return pool.preparedQuery(SELECT + " where c.id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.iterator().hasNext() ? Optional.of(map(rows.iterator().next())) : Optional.empty());
+    }
+
+    /** A conversation's labels, alphabetical. */
+    public Uni<List<String>> labels(long id) {
+        return pool.preparedQuery("select label from conversation_label where conversation_id = $1 order by label")
+                .execute(Tuple.of(id)).map(rows -> {
+                    List<String> labels = new ArrayList<>(rows.size());
+                    rows.forEach(r -> labels.add(r.getString(0)));
+                    return labels;
+                });
+    }
+
+    /** The labels in use, most used first (the 200 most used): what the console offers to filter by. */
+    public Uni<List<LabelCount>> labelsInUse() {
+        return pool.query("""
+                select label, count(*) as conversations from conversation_label
+                 group by label order by count(*) desc, label limit 200""").execute().map(rows -> {
+                    List<LabelCount> labels = new ArrayList<>(rows.size());
+                    rows.forEach(r -> labels.add(new LabelCount(r.getString(0), r.getLong(1))));
+                    return labels;
+                });
+    }
+
+    /** A label and how many conversations carry it. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
+    public record LabelCount(String label, long conversations) {
     }
 
     /** Every participant's read cursor in a conversation (a visitor's and each agent's who read it). */
@@ -73,44 +99,69 @@ public class ConversationReader {
     }
 
     /**
-     * Conversations filtered by status and/or assignee (0 = unassigned): the waiting ones in queue order
-     * (longest waiting first), the others newest activity first.
+     * A page of conversations: the waiting ones in queue order (longest waiting first: what the widget tells
+     * each visitor, and the same for every agent), any other list by latest activity.
      */
-    public Uni<ConversationPage> page(Optional<ConversationStatus> status, Optional<Long> assignee, Optional<Long> visitor,
-            int page, int size) {
-        List<String> where = new ArrayList<>();
+    public Uni<ConversationPage> page(ConversationFilter filter, int page, int size) {
         Tuple args = Tuple.tuple();
-        status.ifPresent(s -> {
-            args.addString(s.name());
-            where.add("c.status = $" + args.size());
-        });
-        assignee.ifPresent(a -> {
-            if (a == 0) {
-                where.add("c.assignee_id is null");
-            } else {
-                args.addLong(a);
-                where.add("c.assignee_id = $" + args.size());
-            }
-        });
-        visitor.ifPresent(v -> {
-            args.addLong(v);
-            where.add("c.visitor_id = $" + args.size());
-        });
-        String filter = where.isEmpty() ? "" : " where " + String.join(" and ", where);
+        String where = filter.where(args);
+        String clause = where.isEmpty() ? "" : " where " + where;
+        String order = filter.waitingOnly() ? " order by c.waiting_since, c.id" : " order by c.updated_at desc, c.id desc";
         Tuple pageArgs = Tuple.from(toList(args));
         pageArgs.addInteger(size);
         pageArgs.addInteger(page * size);
-        // The waiting list in queue order (longest waiting first: what the widget tells each visitor, and the
-        // same for every agent); any other list by latest activity.
-        String order = status.filter(s -> s == ConversationStatus.waiting).isPresent() ? " order by c.waiting_since, c.id"
-                : " order by c.updated_at desc, c.id desc";
-        String pageSql = SELECT + filter + order + " limit $" + (args.size() + 1)
-                + " offset $" + (args.size() + 2);
+        String pageSql = SELECT + clause + order + " limit $" + (args.size() + 1) + " offset $" + (args.size() + 2);
         Uni<List<ConversationView>> items = pool.preparedQuery(pageSql).execute(pageArgs).map(ConversationReader::mapAll);
-        Uni<Long> total = pool.preparedQuery("select count(*) from conversation c" + filter).execute(args)
+        Uni<Long> total = pool.preparedQuery("select count(*) from conversation c" + clause).execute(args)
                 .map(rows -> rows.iterator().next().getLong(0));
         return Uni.combine().all().unis(items, total).asTuple()
                 .map(t -> new ConversationPage(t.getItem1(), page, size, t.getItem2()));
+    }
+
+    /**
+     * Full-text search (PostgreSQL, GIN-indexed): conversations with a message containing the words, or whose
+     * visitor's name or e-mail matches, within the filter; newest activity first. Each hit names the newest
+     * matching message (private notes included: only agents search) with a highlighted excerpt.
+     */
+    public Uni<SearchPage> search(String query, ConversationFilter filter, int page, int size) {
+        Tuple args = Tuple.of(query);
+        String where = filter.where(args);
+        String sql = """
+                with q as (select websearch_to_tsquery('simple', $1) as query),
+                hits as (
+                    select m.conversation_id, max(m.seq) as seq from message m, q
+                     where m.search @@ q.query group by m.conversation_id
+                    union all
+                    select c.id, null from conversation c join visitor v on v.id = c.visitor_id, q
+                     where to_tsvector('simple', v.display_name || ' ' || coalesce(v.email, '')) @@ q.query
+                        or lower(v.email) = lower($1)),
+                matched as (select conversation_id, max(seq) as seq from hits group by conversation_id)
+                select c.id, c.visitor_id, v.display_name as visitor_name, c.status, c.assignee_id,
+                       a.display_name as assignee_name, c.last_public_seq as last_seq, c.created_at, c.updated_at, c.waiting_since,
+                       matched.seq as match_seq, hit.internal as match_internal,
+                       ts_headline('simple', hit.text, q.query,
+                                   'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=«, StopSel=»') as snippet,
+                       count(*) over () as total
+                  from matched
+                  join conversation c on c.id = matched.conversation_id
+                  join visitor v on v.id = c.visitor_id
+                  left join agent a on a.id = c.assignee_id
+                  left join message hit on hit.conversation_id = c.id and hit.seq = matched.seq
+                  cross join q
+                """ + (where.isEmpty() ? "" : " where " + where)
+                + " order by c.updated_at desc, c.id desc limit $" + (args.size() + 1) + " offset $" + (args.size() + 2);
+        args.addInteger(size);
+        args.addInteger(page * size);
+        return pool.preparedQuery(sql).execute(args).map(rows -> {
+            List<SearchPage.SearchHit> hits = new ArrayList<>(rows.size());
+            long total = 0;
+            for (Row r : rows) {
+                total = r.getLong("total");
+                hits.add(new SearchPage.SearchHit(map(r), r.getLong("match_seq"), r.getString("snippet"),
+                        Boolean.TRUE.equals(r.getBoolean("match_internal"))));
+            }
+            return new SearchPage(hits, page, size, total);
+        });
     }
 
     private static List<Object> toList(Tuple tuple) {

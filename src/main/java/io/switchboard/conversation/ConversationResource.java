@@ -29,6 +29,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -54,6 +55,10 @@ public class ConversationResource {
 
     @RegisterForReflection
     public record TypingState(String state) {
+    }
+
+    @RegisterForReflection
+    public record LabelSet(List<String> labels) {
     }
 
     @Inject Receipts receipts;
@@ -134,22 +139,64 @@ public class ConversationResource {
     }
 
     /**
-     * Agents: every conversation, filtered by {@code status} and {@code assignee} ({@code me}, {@code none} or
-     * an agent id). Visitors: their own.
+     * Agents: every conversation, filtered by {@code status}, {@code assignee} ({@code me}, {@code none},
+     * {@code others} or an agent id), {@code label}, start date ({@code from}, {@code to}) and {@code visitor}
+     * (one visitor's history). Visitors: their own.
      */
     @GET
     @RolesAllowed({ Roles.VISITOR, Roles.AGENT })
     @Operation(operationId = "listConversations", summary = "Conversations: waiting ones longest waiting first, others newest activity first (visitors: their own)")
     public Uni<ConversationPage> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
-            @QueryParam("page") String page, @QueryParam("size") String size) {
-        Caller caller = callers.current();
-        Optional<ConversationStatus> statusFilter = status == null ? Optional.empty()
-                : Optional.of(ConversationStatus.parse(status).orElseThrow(
-                        () -> new ApiException(ErrorCode.INVALID_STATUS, "status is waiting, open or resolved")));
-        Optional<Long> assigneeFilter = parseAssignee(assignee, caller);
-        Optional<Long> visitorFilter = caller instanceof Caller.VisitorCaller ? Optional.of(caller.id()) : Optional.empty();
-        return reader.page(statusFilter, assigneeFilter, visitorFilter, Params.bounded(ErrorCode.INVALID_PAGE, "page", page, 0, 0, 1_000_000),
+            @QueryParam("label") String label, @QueryParam("from") String from, @QueryParam("to") String to,
+            @QueryParam("visitor") String visitor, @QueryParam("page") String page, @QueryParam("size") String size) {
+        ConversationFilter filter = ConversationFilter.parse(callers.current(), status, assignee, label, from, to, visitor);
+        return reader.page(filter, Params.bounded(ErrorCode.INVALID_PAGE, "page", page, 0, 0, 1_000_000),
                 Params.bounded(ErrorCode.INVALID_SIZE, "size", size, 20, 1, 100));
+    }
+
+    /**
+     * Agents: full-text search over every message (private notes included) and every visitor's name and
+     * e-mail, with the list's filters. {@code q} is words, "a phrase", -excluded, or an e-mail address.
+     */
+    @GET
+    @Path("/search")
+    @RolesAllowed(Roles.AGENT)
+    @Operation(operationId = "searchConversations", summary = "Full-text search over messages, notes, visitor names and e-mails")
+    public Uni<SearchPage> search(@QueryParam("q") String q, @QueryParam("status") String status,
+            @QueryParam("assignee") String assignee, @QueryParam("label") String label, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("page") String page, @QueryParam("size") String size) {
+        String query = q == null ? "" : q.strip();
+        if (query.isEmpty() || query.length() > 200 || query.chars().noneMatch(Character::isLetterOrDigit)) {
+            throw new ApiException(ErrorCode.INVALID_QUERY, "q is 1-200 characters with at least one letter or digit");
+        }
+        ConversationFilter filter = ConversationFilter.parse(callers.current(), status, assignee, label, from, to);
+        return reader.search(query, filter, Params.bounded(ErrorCode.INVALID_PAGE, "page", page, 0, 0, 1_000),
+                Params.bounded(ErrorCode.INVALID_SIZE, "size", size, 20, 1, 100));
+    }
+
+    /** Agents: a conversation's labels, alphabetical. */
+    @GET
+    @Path("/{id}/labels")
+    @RolesAllowed(Roles.AGENT)
+    @Operation(operationId = "getLabels", summary = "A conversation's labels")
+    public Uni<List<String>> labels(@PathParam("id") String id) {
+        long conversationId = Params.conversationId(id);
+        return reader.visibleTo(callers.current(), conversationId).flatMap(c -> reader.labels(conversationId));
+    }
+
+    /** Agents: replaces a conversation's labels (at most 10; each 1-32 letters, digits, _ or -, kept lower case). */
+    @PUT
+    @Path("/{id}/labels")
+    @RolesAllowed(Roles.AGENT)
+    @Blocking
+    @Operation(operationId = "setLabels", summary = "Replace a conversation's labels")
+    public Uni<List<String>> setLabels(@PathParam("id") String id, LabelSet set) {
+        long conversationId = Params.conversationId(id);
+        if (set == null || set.labels() == null) {
+            throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body {\"labels\": [...]} is required");
+        }
+        conversations.label(conversationId, set.labels());
+        return reader.labels(conversationId);
     }
 
     @GET
@@ -194,22 +241,5 @@ public class ConversationResource {
         long conversationId = Params.conversationId(id);
         conversations.assign(callers.agent(), conversationId, assignment == null ? null : assignment.agentId());
         return reader.visibleTo(callers.current(), conversationId);
-    }
-
-    private static Optional<Long> parseAssignee(String assignee, Caller caller) {
-        if (assignee == null || assignee.isBlank() || caller instanceof Caller.VisitorCaller) {
-            return Optional.empty();
-        }
-        return switch (assignee) {
-            case "me" -> Optional.of(caller.id());
-            case "none" -> Optional.of(0L);
-            default -> {
-                try {
-                    yield Optional.of(Long.parseLong(assignee));
-                } catch (NumberFormatException e) {
-                    throw new ApiException(ErrorCode.INVALID_ASSIGNEE, "assignee is me, none or an agent id");
-                }
-            }
-        };
     }
 }

@@ -1,5 +1,7 @@
 package io.switchboard.conversation;
 
+import java.util.List;
+
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.event.Event;
@@ -10,6 +12,7 @@ import io.switchboard.identity.VisitorChanged;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
@@ -20,11 +23,17 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class Conversations {
 
+    /** The most labels one conversation carries: a hostile client cannot grow a conversation's list. */
+    static final int MAX_LABELS = 10;
+
     @Inject
     EventPublisher events;
 
     @Inject
     AutoAssigner autoAssigner;
+
+    @Inject
+    jakarta.enterprise.event.Event<ConversationTransitioned> transitioned;
 
     /**
      * An agent takes a conversation: it becomes theirs and open. Only one agent can: the row lock orders
@@ -33,8 +42,9 @@ public class Conversations {
     @Transactional
     public void claim(Caller.AgentCaller agent, long id) {
         Conversation conversation = lock(id);
+        Conversation.State before = conversation.state();
         if (conversation.claim(agent.id())) {
-            changed(conversation);
+            changed(conversation, before, agent.id());
         }
     }
 
@@ -59,9 +69,10 @@ public class Conversations {
         }
         Conversation conversation = new Conversation();
         conversation.visitorId = visitorId;
+        Conversation.State before = conversation.state();
         autoAssigner.assign(conversation);
         conversation.persist();
-        events.publish(new Event.ConversationChanged(conversation.id));
+        changed(conversation, before, null);
         return conversation.id;
     }
 
@@ -69,8 +80,9 @@ public class Conversations {
     public void changeStatus(Caller.AgentCaller agent, long id, ConversationStatus status) {
         Conversation conversation = lock(id);
         requireWrite(agent, conversation);
+        Conversation.State before = conversation.state();
         if (conversation.changeStatus(status, agent.id())) {
-            changed(conversation);
+            changed(conversation, before, agent.id());
         }
     }
 
@@ -81,8 +93,29 @@ public class Conversations {
         if (agentId != null && Agent.findById(agentId) == null) {
             throw new ApiException(ErrorCode.UNKNOWN_AGENT, "no agent with id " + agentId);
         }
+        Conversation.State before = conversation.state();
         conversation.assign(agentId);
-        changed(conversation);
+        changed(conversation, before, agent.id());
+    }
+
+    /**
+     * Replaces a conversation's labels. Any agent may label any conversation (labels sort the team's work;
+     * they are never shown to the visitor). At most {@link #MAX_LABELS}, each normalised, duplicates merged.
+     */
+    @Transactional
+    public void label(long id, List<String> labels) {
+        List<String> wanted = labels.stream().map(ConversationFilter::normaliseLabel).distinct().sorted().toList();
+        if (wanted.size() > MAX_LABELS) {
+            throw new ApiException(ErrorCode.INVALID_LABEL, "at most " + MAX_LABELS + " labels on a conversation");
+        }
+        Conversation conversation = lock(id);
+        EntityManager em = Conversation.getEntityManager();
+        em.createNativeQuery("delete from conversation_label where conversation_id = ?1").setParameter(1, id).executeUpdate();
+        for (String label : wanted) {
+            em.createNativeQuery("insert into conversation_label (conversation_id, label) values (?1, ?2)")
+                    .setParameter(1, id).setParameter(2, label).executeUpdate();
+        }
+        events.publish(new Event.ConversationChanged(conversation.id));
     }
 
     private static void requireWrite(Caller.AgentCaller agent, Conversation conversation) {
@@ -100,8 +133,13 @@ public class Conversations {
         return conversation;
     }
 
-    private void changed(Conversation conversation) {
+    /** Announced on commit; each transition is recorded in the timeline, in this transaction. */
+    private void changed(Conversation conversation, Conversation.State before, Long actorId) {
         conversation.touch();
+        List<Conversation.Transition> transitions = conversation.transitionsSince(before, actorId);
+        if (!transitions.isEmpty()) {
+            transitioned.fire(new ConversationTransitioned(conversation, transitions));
+        }
         events.publish(new Event.ConversationChanged(conversation.id));
     }
 }

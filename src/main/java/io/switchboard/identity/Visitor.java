@@ -34,4 +34,27 @@ public class Visitor extends PanacheEntityBase {
 
     @Column(name = "last_seen_at", nullable = false)
     public Instant lastSeenAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+    // ---- where the visitor is, as the widget last reported it (agents see it beside the conversation) ------
+
+    @Column(name = "page_url", length = 2048)
+    public String pageUrl;
+
+    @Column(name = "page_title", length = 300)
+    public String pageTitle;
+
+    @Column(name = "page_at")
+    public Instant pageAt;
+
+    @Column(length = 2048)
+    public String referrer;
+
+    @Column(name = "user_agent", length = 512)
+    public String userAgent;
+
+    @Column(length = 35)
+    public String language;
+
+    @Column(name = "time_zone", length = 64)
+    public String timeZone;
 }

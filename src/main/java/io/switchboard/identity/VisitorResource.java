@@ -21,6 +21,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Context;
@@ -83,19 +84,47 @@ public class VisitorResource {
         return visitors.find(callers.current().id());
     }
 
-    /** Agents: a visitor's name and e-mail (the offline form's, or set later by the visitor). */
+    /**
+     * Agents: who the visitor is and where (name, e-mail, first and last seen, the page they are on, referrer,
+     * browser, language, time zone).
+     */
     @GET
     @Path("/{id}")
     @RolesAllowed(Roles.AGENT)
-    @Operation(operationId = "getVisitor", summary = "A visitor's name and e-mail, for agents")
-    public VisitorView byId(@PathParam("id") String id) {
-        long visitorId;
+    @Operation(operationId = "getVisitor", summary = "A visitor's details and context, for agents")
+    public VisitorProfile byId(@PathParam("id") String id) {
+        return visitors.forAgent(visitorId(id));
+    }
+
+    /** Agents: correct a visitor's name or e-mail (the visitor's own rules; consoles show it at once). */
+    @PATCH
+    @Path("/{id}")
+    @RolesAllowed(Roles.AGENT)
+    @Operation(operationId = "updateVisitor", summary = "Set a visitor's name and e-mail, for agents")
+    public VisitorProfile updateById(@PathParam("id") String id, VisitorDetails details) {
+        return visitors.updateByAgent(visitorId(id), details == null ? null : details.name(), details == null ? null : details.email());
+    }
+
+    /** The widget: where the visitor is now (on load and on each navigation); 204. */
+    @PUT
+    @Path("/me/context")
+    @RolesAllowed(Roles.VISITOR)
+    @APIResponse(responseCode = "204", description = "recorded")
+    @Operation(operationId = "reportVisitorContext", summary = "Report the page the visitor is on, its referrer, language and time zone")
+    public Response context(VisitorContext context, @Context HttpServerRequest http) {
+        if (context == null) {
+            throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body {url, title, referrer, language, timeZone} is required");
+        }
+        visitors.reportContext(callers.current().id(), context, http.getHeader("User-Agent"));
+        return Response.noContent().build();
+    }
+
+    private static long visitorId(String id) {
         try {
-            visitorId = Long.parseLong(id);
+            return Long.parseLong(id);
         } catch (NumberFormatException e) {
             throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
         }
-        return visitors.forAgent(visitorId);
     }
 
     @PATCH

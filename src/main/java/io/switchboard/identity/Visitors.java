@@ -11,6 +11,7 @@ import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 /** Creating and updating anonymous visitor identities. */
@@ -46,27 +47,83 @@ public class Visitors {
 
     @Transactional
     public VisitorView update(long id, String name, String email) {
-        Visitor visitor = Visitor.findById(id);
+        Visitor visitor = Visitor.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (visitor == null) {
             throw ApiException.unauthorized();
         }
+        rename(visitor, name, email);
+        return VisitorView.of(visitor);
+    }
+
+    /**
+     * A new name and/or e-mail (validated); consoles are told when either changed. Every change to a visitor
+     * holds its row lock (Hibernate writes every column): a context report and a rename at the same moment
+     * must not undo each other.
+     */
+    private void rename(Visitor visitor, String name, String email) {
         String before = visitor.displayName + "\n" + visitor.email;
         cleanName(name).ifPresent(n -> visitor.displayName = n);
         cleanEmail(email).ifPresent(e -> visitor.email = e);
         if (!before.equals(visitor.displayName + "\n" + visitor.email)) {
-            changed.fire(new VisitorChanged(id));
+            changed.fire(new VisitorChanged(visitor.id));
         }
-        return VisitorView.of(visitor);
     }
 
     /** A visitor as agents see it (404 when there is none: agents may look up any id). */
     @Transactional
-    public VisitorView forAgent(long id) {
+    public VisitorProfile forAgent(long id) {
+        return VisitorProfile.of(existing(id));
+    }
+
+    /** An agent corrects a visitor's name or e-mail (same rules as the visitor's own). */
+    @Transactional
+    public VisitorProfile updateByAgent(long id, String name, String email) {
+        Visitor visitor = Visitor.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (visitor == null) {
+            throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
+        }
+        rename(visitor, name, email);
+        return VisitorProfile.of(visitor);
+    }
+
+    /**
+     * The widget reports where the visitor is (on load and on each navigation). Every field is bounded and
+     * cleaned; a URL is http(s) only. Rate limited with the visitor's other control actions; consoles are told
+     * only when something changed.
+     */
+    @Transactional
+    public void reportContext(long id, VisitorContext context, String userAgent) {
+        limiter.acquire(RateLimiter.Action.control, "visitor:" + id);
+        Visitor visitor = Visitor.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (visitor == null) {
+            throw ApiException.unauthorized();
+        }
+        String before = String.join("\n", String.valueOf(visitor.pageUrl), String.valueOf(visitor.pageTitle),
+                String.valueOf(visitor.referrer), String.valueOf(visitor.userAgent), String.valueOf(visitor.language),
+                String.valueOf(visitor.timeZone));
+        visitor.pageUrl = context.url() == null ? visitor.pageUrl : VisitorContext.url("url", context.url());
+        visitor.pageTitle = context.title() == null ? visitor.pageTitle : VisitorContext.text("title", context.title(), 300);
+        visitor.referrer = context.referrer() == null ? visitor.referrer
+                : context.referrer().isEmpty() ? null : VisitorContext.url("referrer", context.referrer());
+        visitor.language = context.language() == null ? visitor.language : VisitorContext.language(context.language());
+        visitor.timeZone = context.timeZone() == null ? visitor.timeZone : VisitorContext.timeZone(context.timeZone());
+        visitor.userAgent = userAgent == null ? visitor.userAgent : VisitorContext.clip(userAgent, 512);
+        visitor.pageAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        visitor.lastSeenAt = visitor.pageAt;
+        String after = String.join("\n", String.valueOf(visitor.pageUrl), String.valueOf(visitor.pageTitle),
+                String.valueOf(visitor.referrer), String.valueOf(visitor.userAgent), String.valueOf(visitor.language),
+                String.valueOf(visitor.timeZone));
+        if (!before.equals(after)) {
+            changed.fire(new VisitorChanged(id));
+        }
+    }
+
+    private static Visitor existing(long id) {
         Visitor visitor = Visitor.findById(id);
         if (visitor == null) {
             throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
         }
-        return VisitorView.of(visitor);
+        return visitor;
     }
 
     @Transactional

@@ -61,7 +61,7 @@ public final class ClientSession {
     public void resume(long conversationId, long after) {
         requireRoomFor(conversationId);
         Subscription previous = subscriptions.put(conversationId,
-                owner.hub.subscribe(conversationId, after, transport, new Topic(conversationId)));
+                owner.hub.subscribe(conversationId, after, caller.isAgent(), transport, new Topic(conversationId)));
         if (previous != null) {
             previous.close();
         }

@@ -26,7 +26,7 @@ import io.switchboard.presence.Presence.AgentPresence;
 @JsonPropertyOrder({ "type" })
 public sealed interface Frame {
 
-    int PROTOCOL_VERSION = 2;
+    int PROTOCOL_VERSION = 3;
 
     @JsonProperty("type")
     String type();
@@ -75,8 +75,19 @@ public sealed interface Frame {
     }
 
     /** Agents' feed: a message arrived somewhere, for unread counts. */
-    record Activity(long conversationId, long lastSeq) implements Frame {
+    /**
+     * Agents only: a message was committed somewhere. {@code authorKind} and {@code internal} (a private note)
+     * let a console decide whether to alert without reading it; {@code authorKind} is null when the message
+     * was too long for the notification payload.
+     */
+    record Activity(long conversationId, long lastSeq, String authorKind, boolean internal) implements Frame {
         public String type() { return "activity"; }
+
+        static Activity of(Event.MessageCommitted m) {
+            MessageView message = m.message();
+            return new Activity(m.conversationId(), m.seq(), message == null ? null : message.author().kind().name(),
+                    message != null && message.internal());
+        }
     }
 
     record Typing(long conversationId, Author author, String state) implements Frame {

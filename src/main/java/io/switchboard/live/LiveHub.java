@@ -69,10 +69,13 @@ public class LiveHub {
                 .description("Events received from PostgreSQL LISTEN/NOTIFY").register(meters);
     }
 
-    /** Follow a conversation from {@code after}: everything after it is replayed from the store, then live. */
-    public Subscription subscribe(long conversationId, long after, Transport transport, Sink sink) {
-        Subscription subscription = new Subscription(conversationId, after, sink, reader, config.messages().pageSize(),
-                latency.get(transport), this::leave);
+    /**
+     * Follow a conversation from {@code after}: everything after it is replayed from the store, then live.
+     * {@code seesNotes}: an agent's subscription; a visitor's never gets a private note.
+     */
+    public Subscription subscribe(long conversationId, long after, boolean seesNotes, Transport transport, Sink sink) {
+        Subscription subscription = new Subscription(conversationId, after, seesNotes, sink, reader,
+                config.messages().pageSize(), latency.get(transport), this::leave);
         topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(subscription);
         subscription.catchUp();
         // Read after the subscription is registered: every change committed later arrives as a live frame.
@@ -107,21 +110,21 @@ public class LiveHub {
      * or an empty list when {@code wait} has passed. The waiter is registered before the store is read, so a
      * commit between the read and the wait still wakes it: nothing falls between two polls.
      */
-    public Uni<List<MessageView>> awaitAfter(long conversationId, long after, int limit, Duration wait) {
-        return attempt(conversationId, after, limit, System.nanoTime() + wait.toNanos());
+    public Uni<List<MessageView>> awaitAfter(long conversationId, long after, int limit, boolean seesNotes, Duration wait) {
+        return attempt(conversationId, after, limit, seesNotes, System.nanoTime() + wait.toNanos());
     }
 
-    private Uni<List<MessageView>> attempt(long conversationId, long after, int limit, long deadline) {
+    private Uni<List<MessageView>> attempt(long conversationId, long after, int limit, boolean seesNotes, long deadline) {
         CompletableFuture<Boolean> wake = new CompletableFuture<>();
         waiters.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(wake);
-        return reader.after(conversationId, after, limit).flatMap(found -> {
+        return reader.after(conversationId, after, limit, seesNotes).flatMap(found -> {
             long remaining = deadline - System.nanoTime();
             if (!found.isEmpty() || remaining <= 0) {
                 return Uni.createFrom().item(found);
             }
             return Uni.createFrom().completionStage(wake)
                     .ifNoItem().after(Duration.ofNanos(remaining)).recoverWithItem(false)
-                    .flatMap(woken -> woken ? attempt(conversationId, after, limit, deadline)
+                    .flatMap(woken -> woken ? attempt(conversationId, after, limit, seesNotes, deadline)
                             : Uni.createFrom().item(List.<MessageView> of()));
         }).onTermination().invoke(() -> waiters.computeIfPresent(conversationId,
                 (id, set) -> set.remove(wake) && set.isEmpty() ? null : set));
@@ -169,7 +172,7 @@ public class LiveHub {
     private void messageCommitted(Event.MessageCommitted m) {
         long conversationId = m.conversationId();
         wakeWaiters(conversationId);
-        toFeed(new Frame.Activity(conversationId, m.seq()));
+        toFeed(Frame.Activity.of(m));
         if (!topics.containsKey(conversationId)) {
             return;
         }
@@ -177,7 +180,7 @@ public class LiveHub {
             toTopic(conversationId, s -> s.offer(m.message()));
             return;
         }
-        reader.after(conversationId, m.seq() - 1, 1).subscribe().with(
+        reader.after(conversationId, m.seq() - 1, 1, true).subscribe().with(
                 found -> toTopic(conversationId, found.isEmpty() ? s -> s.hint(m.seq()) : s -> s.offer(found.get(0))),
                 failure -> toTopic(conversationId, s -> s.hint(m.seq())));
     }

@@ -26,6 +26,8 @@ public final class Subscription {
     private static final Logger LOG = Logger.getLogger(Subscription.class);
 
     private final long conversationId;
+    /** An agent's: private notes too. A visitor's reads and takes only what visitors may see. */
+    private final boolean seesNotes;
     private final Sink sink;
     private final MessageReader reader;
     private final int pageSize;
@@ -34,6 +36,8 @@ public final class Subscription {
 
     private long lastSeq;
     private long wantedUpTo;
+    /** {@link #wantedUpTo} when the running fetch began: a fetch that ends short covers everything up to it. */
+    private long wantedAtFetch;
     private boolean fetching;
     private Cancellable fetch;
     /** A fetched page not yet handed to the sink (it waits for the sink to be ready). */
@@ -52,9 +56,10 @@ public final class Subscription {
     private boolean stateSent;
     static final int MAX_HELD = 32;
 
-    Subscription(long conversationId, long after, Sink sink, MessageReader reader, int pageSize, Timer latency,
-            Consumer<Subscription> onClose) {
+    Subscription(long conversationId, long after, boolean seesNotes, Sink sink, MessageReader reader, int pageSize,
+            Timer latency, Consumer<Subscription> onClose) {
         this.conversationId = conversationId;
+        this.seesNotes = seesNotes;
         this.sink = sink;
         this.reader = reader;
         this.pageSize = pageSize;
@@ -70,10 +75,10 @@ public final class Subscription {
 
     /** A committed message, fetched once by the hub for every local subscription. */
     synchronized void offer(MessageView message) {
-        if (closed || message.seq() <= lastSeq) {
+        if (closed || message.seq() <= lastSeq || message.internal() && !seesNotes) {
             return;
         }
-        if (!fetching && page.isEmpty() && message.seq() == lastSeq + 1) {
+        if (!fetching && page.isEmpty() && message.follows(lastSeq, seesNotes)) {
             deliver(message);
         } else {
             hint(message.seq());
@@ -129,7 +134,8 @@ public final class Subscription {
             return; // the page in hand is delivered first; its end fetches the next
         }
         fetching = true;
-        fetch = reader.after(conversationId, lastSeq, pageSize)
+        wantedAtFetch = wantedUpTo;
+        fetch = reader.after(conversationId, lastSeq, pageSize, seesNotes)
                 .onFailure().invoke(failure -> LOG.warnf("reading conversation %d after seq %d failed (%s); retrying",
                         conversationId, lastSeq, failure.getClass().getSimpleName()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(250), Duration.ofSeconds(5)).indefinitely()
@@ -166,7 +172,9 @@ public final class Subscription {
                 deliver(next);
             }
         }
-        if (pageWasFull || lastSeq < wantedUpTo) {
+        // A short page read everything committed before it began; for a visitor the wanted seq may be a
+        // note it never gets, so "caught up" is judged by what was wanted when the read began.
+        if (pageWasFull || wantedUpTo > wantedAtFetch || seesNotes && lastSeq < wantedUpTo) {
             pageWasFull = false;
             catchUp();
         } else {

@@ -46,7 +46,7 @@ import jakarta.transaction.Transactional;
 class MessageStore {
 
     /** One send waiting to be written, and where its answer goes. */
-    record Send(Caller caller, long conversationId, String clientMsgId, String text, long enqueuedAt,
+    record Send(Caller caller, long conversationId, String clientMsgId, String text, boolean internal, long enqueuedAt,
             CompletableFuture<SendResult> result) {
         Key key() {
             return new Key(caller.author().kind(), caller.id(), clientMsgId);
@@ -65,18 +65,23 @@ class MessageStore {
     }
 
     private static final String ORIGINALS = """
-            select m.conversation_id, m.seq, m.author_kind, m.author_id, m.client_msg_id, m.text, m.created_at
+            select m.conversation_id, m.seq, m.author_kind, m.author_id, m.client_msg_id, m.text, m.created_at,
+                   m.prev_public, m.internal
               from message m
               join unnest(?, ?, ?) as k (author_kind, author_id, client_msg_id)
                 on m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_msg_id = k.client_msg_id""";
     private static final String INSERT = """
-            insert into message (conversation_id, seq, author_kind, author_id, text, client_msg_id, created_at)
-            select u.conversation_id, u.seq, u.author_kind, u.author_id, u.text, u.client_msg_id, ?
-              from unnest(?, ?, ?, ?, ?, ?) as u (conversation_id, seq, author_kind, author_id, text, client_msg_id)""";
+            insert into message (conversation_id, seq, author_kind, author_id, text, client_msg_id, prev_public, internal,
+                                 event, created_at)
+            select u.conversation_id, u.seq, u.author_kind, u.author_id, u.text, u.client_msg_id, u.prev_public, u.internal,
+                   u.event, ?
+              from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?)
+                as u (conversation_id, seq, author_kind, author_id, text, client_msg_id, prev_public, internal, event)""";
 
     @Inject EntityManager em;
     @Inject EventPublisher events;
     @Inject AutoAssigner autoAssigner;
+    @Inject SystemMessages systemMessages;
 
     /** The outcomes in the batch's order; throws only when the transaction itself fails. */
     @Transactional
@@ -94,7 +99,8 @@ class MessageStore {
                 outcomes.add(Outcome.refused(ApiException.conversationNotFound()));
                 continue;
             }
-            if (!Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
+            // A private note is how a colleague helps: any agent who sees the conversation may write one.
+            if (!send.internal() && !Access.canWrite(caller, conversation.visitorId, conversation.assigneeId)) {
                 outcomes.add(Outcome.refused(new ApiException(ErrorCode.ASSIGNED_TO_ANOTHER_AGENT,
                         "this conversation is assigned to another agent; ask them or an admin to transfer it")));
                 continue;
@@ -106,14 +112,17 @@ class MessageStore {
                                 "this clientMsgId was already used for a message in another conversation")));
                 continue;
             }
-            if (caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote()) {
+            Conversation.State before = conversation.state();
+            if (!send.internal() && (caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote())) {
                 autoAssigner.assign(conversation);
                 changed.add(conversation.id);
+                // "Alice joined", "reopened": in the timeline just before the message that caused it.
+                fresh.addAll(systemMessages.compose(conversation,
+                        conversation.transitionsSince(before, caller.isAgent() ? caller.id() : null), now));
             }
-            conversation.lastSeq += 1;
-            conversation.touch();
-            MessageView message = new MessageView(conversation.id, conversation.lastSeq, send.clientMsgId(),
-                    caller.author(), send.text(), now);
+            Conversation.Slot slot = conversation.nextSlot(send.internal());
+            MessageView message = new MessageView(conversation.id, slot.seq(), send.clientMsgId(),
+                    caller.author(), send.text(), now, slot.prevPublic(), send.internal(), null);
             known.put(send.key(), message);
             fresh.add(message);
             outcomes.add(new Outcome(new SendResult(message, false), null));
@@ -151,7 +160,8 @@ class MessageStore {
                                 rows.getString("client_msg_id"));
                         found.put(key, new MessageView(rows.getLong("conversation_id"), rows.getLong("seq"),
                                 key.clientMsgId(), authors.get(key).author(), rows.getString("text"),
-                                rows.getObject("created_at", OffsetDateTime.class).toInstant()));
+                                rows.getObject("created_at", OffsetDateTime.class).toInstant(), rows.getLong("prev_public"),
+                                rows.getBoolean("internal"), null));
                     }
                 }
             }
@@ -159,7 +169,8 @@ class MessageStore {
         });
     }
 
-    private static void insert(Connection connection, List<MessageView> fresh, Instant now) throws SQLException {
+    /** Inserts new messages (sent or system) with one statement. */
+    static void insert(Connection connection, List<MessageView> fresh, Instant now) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
             insert.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
             insert.setArray(2, connection.createArrayOf("bigint", fresh.stream().map(MessageView::conversationId).toArray()));
@@ -168,6 +179,10 @@ class MessageStore {
             insert.setArray(5, connection.createArrayOf("bigint", fresh.stream().map(m -> m.author().id()).toArray()));
             insert.setArray(6, connection.createArrayOf("text", fresh.stream().map(MessageView::text).toArray()));
             insert.setArray(7, connection.createArrayOf("text", fresh.stream().map(MessageView::clientMsgId).toArray()));
+            insert.setArray(8, connection.createArrayOf("bigint", fresh.stream().map(MessageView::prevPublic).toArray()));
+            insert.setArray(9, connection.createArrayOf("boolean", fresh.stream().map(MessageView::internal).toArray()));
+            insert.setArray(10, connection.createArrayOf("text",
+                    fresh.stream().map(m -> m.event() == null ? null : m.event().name()).toArray()));
             insert.executeUpdate();
         }
     }

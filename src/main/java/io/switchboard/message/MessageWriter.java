@@ -79,8 +79,8 @@ class MessageWriter {
     }
 
     /** Queues a validated send; its future completes after its batch committed (or with the refusal). */
-    CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
-        Send send = new Send(caller, conversationId, clientMsgId, text, System.nanoTime(), new CompletableFuture<>());
+    CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text, boolean internal) {
+        Send send = new Send(caller, conversationId, clientMsgId, text, internal, System.nanoTime(), new CompletableFuture<>());
         if (writer == null || !queue.offer(send)) {
             overloaded.increment();
             throw RateLimitedException.overloaded();

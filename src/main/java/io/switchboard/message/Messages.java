@@ -49,8 +49,13 @@ public class Messages {
      * Validates a send and queues it for the next batch; the future completes once it is committed (or with
      * the refusal: not found, not allowed, reused clientMsgId, overloaded, store unavailable). Never blocks:
      * safe on the event loop. Throws at once for invalid input, rate limits and a full write queue.
+     * {@code internal}: an agents-only private note (a visitor is refused).
      */
-    public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text) {
+    public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text,
+            boolean internal) {
+        if (internal && !caller.isAgent()) {
+            throw new ApiException(ErrorCode.NOTES_ARE_FOR_AGENTS, "only agents write private notes");
+        }
         limiter.acquire(RateLimiter.Action.send, caller.key());
         validateText(text);
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
@@ -58,7 +63,7 @@ public class Messages {
             throw new ApiException(ErrorCode.INVALID_CLIENT_MSG_ID,
                     "clientMsgId must be 1-64 characters of letters, digits and . _ : -");
         }
-        return writer.submit(caller, conversationId, id, text).whenComplete((result, failure) -> {
+        return writer.submit(caller, conversationId, id, text, internal).whenComplete((result, failure) -> {
             if (result != null) {
                 (result.duplicate() ? duplicates : persisted).increment();
             }

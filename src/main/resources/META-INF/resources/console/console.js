@@ -18,6 +18,16 @@
     return e;
   }
 
+  /** "Chrome 131 on Windows" from a User-Agent string: enough for an agent helping someone. */
+  function browserOf(ua) {
+    const browser = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'],
+      ['Version/', 'Safari']].find(([token]) => ua.includes(token));
+    const version = browser ? (ua.split(browser[0])[1] || '').split(/[ .;)]/)[0] : '';
+    const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows'
+      : /Mac OS X/.test(ua) ? 'macOS' : /CrOS/.test(ua) ? 'ChromeOS' : /Linux/.test(ua) ? 'Linux' : 'another system';
+    return (browser ? browser[1] + (version ? ' ' + version : '') : 'A browser') + ' on ' + os;
+  }
+
   class Console {
     constructor() {
       this.client = new window.Switchboard.Client({ role: 'agent' });
@@ -32,6 +42,10 @@
       this.colleagues = new Map();    // agentId → {name, viewing, typing}
       this.hiddenUnread = 0;
       this.pending = new Map();       // clientMsgId → element
+      this.browsePages = 1;           // pages of the Browse list shown
+      this.query = '';                // the search shown, if any
+      this.labels = [];               // the open conversation's labels
+      this.acted = new Map();         // conversation id → when this agent last changed it (see markActed)
       this.title = document.title;
       this.wire();
     }
@@ -49,29 +63,61 @@
         this.refresh();
       });
       $('availability').addEventListener('change', e => this.client.presence(e.target.value));
-      $('sound').checked = localStorage.getItem('switchboard.console.sound') === 'on';
-      $('sound').addEventListener('change', e => localStorage.setItem('switchboard.console.sound', e.target.checked ? 'on' : 'off'));
+      $('search-form').addEventListener('submit', e => {
+        e.preventDefault();
+        this.search($('search').value);
+      });
+      $('results-clear').addEventListener('click', () => {
+        $('search').value = '';
+        this.search('');
+      });
+      $('view').addEventListener('change', () => this.loadBrowse(1));
+      $('label-filter').addEventListener('change', () => {
+        this.loadBrowse(1);
+        if (this.query) this.search(this.query);
+      });
+      $('browse-more').addEventListener('click', () => this.loadBrowse(this.browsePages + 1));
+      $('visitor-form').addEventListener('submit', e => {
+        e.preventDefault();
+        this.saveVisitor();
+      });
+      $('label-form').addEventListener('submit', e => {
+        e.preventDefault();
+        const label = $('label-input').value.trim();
+        if (label) this.setLabels(this.labels.concat([label]));
+      });
+      $('sound').addEventListener('change', e => localStorage.setItem(this.soundKey(), e.target.checked ? 'on' : 'off'));
+      $('alerts').addEventListener('click', () => this.askForAlerts());
+      window.addEventListener('focus', () => this.seen());
       $('composer').addEventListener('submit', e => {
         e.preventDefault();
         this.reply();
       });
       $('reply').addEventListener('keydown', e => {
+        if (this.suggesting(e)) return;
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
           this.reply();
         }
       });
-      $('reply').addEventListener('input', () => this.typing());
+      $('reply').addEventListener('input', () => {
+        if (!this.noteMode) this.typing();
+        this.suggest();
+      });
+      $('canned-open').addEventListener('click', () => this.openCanned());
+      $('canned-close').addEventListener('click', () => $('canned-dialog').close());
+      $('canned-form').addEventListener('submit', e => {
+        e.preventDefault();
+        this.saveCanned();
+      });
+      $('mode-reply').addEventListener('click', () => this.setMode(false));
+      $('mode-note').addEventListener('click', () => this.setMode(true));
       $('claim').addEventListener('click', () => this.act('claim'));
       $('assign').addEventListener('click', () => this.act('assign', { agentId: Number($('transfer').value) || null }));
       $('resolve').addEventListener('click', () => this.act('status', { status: 'resolved' }));
       $('reopen').addEventListener('click', () => this.act('status', { status: 'open' }));
       document.addEventListener('visibilitychange', () => {
-        if (!document.hidden) {
-          this.hiddenUnread = 0;
-          document.title = this.title;
-          this.markRead();
-        }
+        if (!document.hidden) this.seen();
       });
 
       const c = this.client;
@@ -141,9 +187,13 @@
       $('login').hidden = true;
       $('app').hidden = false;
       $('me').textContent = this.me.name;
+      // Sound is this agent's setting (on unless she turned it off); desktop alerts are asked for, not imposed.
+      $('sound').checked = localStorage.getItem(this.soundKey()) !== 'off';
+      $('alerts').hidden = !('Notification' in window) || Notification.permission !== 'default';
       this.client.start();
       this.refresh();
       this.loadTeam();
+      this.loadCanned();
       this.followLink();
       clearInterval(this.refresher);
       // Over a WebSocket, SSE or iframe the lists follow the live feed; long-poll and poll carry one
@@ -185,8 +235,85 @@
         waitingItems.concat(mine.items).forEach(conv => this.conversations.set(conv.id, conv));
         await Promise.all(waitingItems.concat(mine.items).filter(conv => !this.myReads.has(conv.id)).map(conv => this.loadRead(conv.id)));
         this.renderLists();
+        this.loadBrowse(this.browsePages);
+        this.loadLabelOptions();
       } catch (e) {
         // the next refresh or live event catches up
+      }
+    }
+
+    /**
+     * Browse: conversations not in the live lists — a colleague's, resolved ones, or all — optionally with
+     * one label, newest activity first, a page at a time (as many pages as asked for, at most 10).
+     */
+    async loadBrowse(pages) {
+      this.browsePages = Math.max(1, Math.min(MAX_WAITING_PAGES, pages));
+      const filter = { others: 'status=open&assignee=others', resolved: 'status=resolved', all: '' }[$('view').value];
+      const label = $('label-filter').value;
+      const query = filter + (label ? '&label=' + encodeURIComponent(label) : '') + '&size=' + PAGE;
+      const asked = query + '|' + this.browsePages;
+      this.browseAsked = asked;
+      try {
+        const results = await Promise.all([...Array(this.browsePages).keys()].map(page =>
+          this.client.request('GET', '/api/conversations?' + query + '&page=' + page)));
+        if (this.browseAsked !== asked) return; // a newer choice is on its way
+        this.browse = results.flatMap(r => r.items);
+        this.browseTotal = results[0].total;
+        this.renderList($('browse'), this.browse);
+        $('browse-count').textContent = String(this.browseTotal);
+        $('browse-more').hidden = this.browse.length >= this.browseTotal || this.browsePages >= MAX_WAITING_PAGES;
+        $('browse-more').textContent = 'Show more (' + (this.browseTotal - this.browse.length) + ')';
+      } catch (e) {
+        // shown on the next refresh
+      }
+    }
+
+    async loadLabelOptions() {
+      try {
+        const labels = await this.client.request('GET', '/api/labels');
+        const chosen = $('label-filter').value;
+        $('label-filter').replaceChildren(el('option', null, 'Any label'), ...labels.map(l => {
+          const o = el('option', null, l.label + ' (' + l.conversations + ')');
+          o.value = l.label;
+          return o;
+        }));
+        $('label-filter').firstChild.value = '';
+        $('label-filter').value = labels.some(l => l.label === chosen) ? chosen : '';
+        $('label-options').replaceChildren(...labels.map(l => {
+          const o = el('option');
+          o.value = l.label;
+          return o;
+        }));
+      } catch (e) {
+        // the filter keeps its options
+      }
+    }
+
+    /** Full-text search over messages, notes, names and e-mails (the label filter applies too). */
+    async search(text) {
+      this.query = text.trim();
+      if (!this.query) {
+        $('results-section').hidden = true;
+        $('results').replaceChildren();
+        return;
+      }
+      const label = $('label-filter').value;
+      try {
+        const page = await this.client.request('GET', '/api/conversations/search?size=' + PAGE + '&q='
+          + encodeURIComponent(this.query) + (label ? '&label=' + encodeURIComponent(label) : ''));
+        $('results-section').hidden = false;
+        $('results-count').textContent = String(page.total);
+        $('results-empty').hidden = page.items.length > 0;
+        $('results').dataset.key = '';
+        this.renderList($('results'), page.items.map(h => h.conversation), conv => {
+          const hit = page.items.find(h => h.conversation.id === conv.id);
+          if (!hit || !hit.snippet) return el('div', 'snippet', 'Visitor: ' + conv.visitor.name);
+          return el('div', 'snippet' + (hit.internal ? ' note' : ''), (hit.internal ? 'Note: ' : '') + hit.snippet);
+        });
+      } catch (e) {
+        $('results-section').hidden = false;
+        $('results-empty').hidden = false;
+        $('results-empty').textContent = e.message;
       }
     }
 
@@ -226,9 +353,9 @@
       $('mine-count').textContent = String(mine.length);
     }
 
-    renderList(ul, conversations) {
+    renderList(ul, conversations, detail) {
       // Rebuild only on a visible change, so refreshes do not steal hover or keyboard focus.
-      const key = JSON.stringify(conversations.map(c => [c.id, c.visitor.name, c.assignee && c.assignee.name,
+      const key = JSON.stringify(conversations.map(c => [c.id, c.visitor.name, c.assignee && c.assignee.name, c.status,
         this.unread(c), c.id === this.current]));
       if (ul.dataset.key === key) return;
       ul.dataset.key = key;
@@ -239,7 +366,9 @@
         li.classList.toggle('active', conv.id === this.current);
         const who = el('div');
         who.appendChild(el('div', 'visitor', conv.visitor.name));
-        who.appendChild(el('div', 'meta', conv.assignee ? 'with ' + conv.assignee.name : 'unassigned'));
+        const status = conv.status === 'open' ? '' : (STATUS_LABEL[conv.status] || conv.status) + ' · ';
+        who.appendChild(el('div', 'meta', status + (conv.assignee ? 'with ' + conv.assignee.name : 'unassigned')));
+        if (detail) who.appendChild(detail(conv));
         li.appendChild(who);
         const n = this.unread(conv);
         if (n > 0) li.appendChild(el('span', 'unread', String(n)));
@@ -251,6 +380,17 @@
 
     upsert(conv) {
       const known = this.conversations.get(conv.id);
+      // Her own claim, reply or transfer changes it too: that is no news to her (for a few seconds either side
+      // of the answer, as the live frame may come first).
+      const mine = Date.now() - (this.acted.get(conv.id) || 0) < 10000;
+      if (!mine) {
+        if (conv.status === 'waiting' && (!known || known.status !== 'waiting')) {
+          this.alert('waiting', conv, conv.visitor.name + ' is waiting');
+        } else if (conv.assignee && conv.assignee.id === this.me.id && known
+            && (!known.assignee || known.assignee.id !== this.me.id)) {
+          this.alert('assigned', conv, conv.visitor.name + ' was assigned to you');
+        }
+      }
       if ((known ? known.status : null) !== conv.status && (conv.status === 'waiting' || (known && known.status === 'waiting'))) {
         this.waitingChanged();
       }
@@ -260,6 +400,7 @@
       if (conv.id === this.current) {
         this.renderHead();
         this.loadVisitor(conv.visitor.id); // the change may be the visitor's name or e-mail
+        this.loadLabels(conv.id);          // … or its labels
       }
       this.renderLists();
     }
@@ -272,13 +413,86 @@
         conv.lastSeq = a.lastSeq;
         this.renderLists();
       }
-      if (document.hidden) this.notify();
+      if (a.internal) {
+        this.checkMention(a);
+      } else if (a.authorKind !== 'agent' && a.authorKind !== 'system' && conv && conv.assignee
+          && conv.assignee.id === this.me.id) {
+        this.alert('message', conv, 'New message from ' + conv.visitor.name);
+      }
     }
 
-    notify() {
-      this.hiddenUnread++;
-      document.title = '(' + this.hiddenUnread + ') ' + this.title;
+    /** Remembers her own change for 10 s; older entries go, so the map holds a few at most. */
+    markActed(id) {
+      const now = Date.now();
+      for (const [key, at] of this.acted) if (now - at > 10000) this.acted.delete(key);
+      this.acted.set(id, now);
+    }
+
+    soundKey() {
+      return 'switchboard.console.sound.' + (this.me ? this.me.id : '');
+    }
+
+    /** Is this conversation in front of the agent right now (open, and the console visible and focused)? */
+    watching(id) {
+      return id === this.current && !document.hidden && document.hasFocus();
+    }
+
+    /**
+     * So no chat goes unnoticed: a new waiting visitor, a message in my conversation, an @mention, an
+     * assignment to me. The tab title counts them while the agent looks elsewhere; a sound plays (her
+     * setting); a desktop notification shows if she allowed them. Nothing for the conversation she is
+     * watching.
+     */
+    alert(kind, conv, text) {
+      if (this.watching(conv.id)) return;
+      if (document.hidden || !document.hasFocus()) {
+        this.hiddenUnread++;
+        document.title = '(' + this.hiddenUnread + ') ' + this.title;
+      }
       if ($('sound').checked) this.beep();
+      if (!('Notification' in window) || Notification.permission !== 'granted') return;
+      try {
+        const notification = new Notification(text, { body: kind === 'waiting' ? 'Waiting for an agent' : conv.visitor.name,
+          tag: kind + '-' + conv.id, lang: 'en' });
+        notification.onclick = () => {
+          window.focus();
+          this.open(conv.id);
+          notification.close();
+        };
+      } catch (e) {
+        // some browsers allow notifications only from a service worker; the title and sound still say it
+      }
+    }
+
+    seen() {
+      this.hiddenUnread = 0;
+      document.title = this.title;
+      this.markRead();
+    }
+
+    async askForAlerts() {
+      try {
+        await Notification.requestPermission();
+      } finally {
+        $('alerts').hidden = Notification.permission !== 'default';
+      }
+    }
+
+    /** A private note somewhere: read it (only notes are read) and alert if it mentions me. */
+    async checkMention(a) {
+      if (this.watching(a.conversationId)) return;
+      try {
+        const [note] = await this.client.request('GET', '/api/conversations/' + a.conversationId + '/messages?after='
+          + (a.lastSeq - 1) + '&limit=1');
+        const mention = new RegExp('(^|[^\\w@.])@' + this.me.username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\w-])', 'i');
+        if (note && note.internal && note.author.id !== this.me.id && mention.test(note.text)) {
+          const conv = this.conversations.get(a.conversationId)
+            || await this.client.request('GET', '/api/conversations/' + a.conversationId);
+          this.alert('mention', conv, note.author.name + ' mentioned you');
+        }
+      } catch (e) {
+        // not alerting is the safe failure
+      }
     }
 
     beep() {
@@ -328,6 +542,128 @@
       select.value = chosen;
     }
 
+    // ---- canned responses ---------------------------------------------------------------------------
+    async loadCanned() {
+      try {
+        this.canned = await this.client.request('GET', '/api/canned-responses');
+      } catch (e) {
+        this.canned = this.canned || [];
+      }
+      this.renderCannedList();
+    }
+
+    /** "/" and the start of a shortcut as the whole reply: the matching canned responses to pick from. */
+    suggest() {
+      const m = /^\/([a-z0-9_-]{0,32})$/i.exec($('reply').value);
+      const list = $('canned-suggestions');
+      this.suggestions = m ? (this.canned || []).filter(c => c.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8) : [];
+      this.suggested = 0;
+      list.hidden = this.suggestions.length === 0;
+      this.renderSuggestions();
+    }
+
+    renderSuggestions() {
+      $('canned-suggestions').replaceChildren(...(this.suggestions || []).map((c, i) => {
+        const li = el('li');
+        li.id = 'canned-option-' + i;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', String(i === this.suggested));
+        li.dataset.shortcut = c.shortcut;
+        li.appendChild(el('span', 'shortcut', '/' + c.shortcut));
+        li.appendChild(el('span', null, c.text.length > 80 ? c.text.slice(0, 80) + '…' : c.text));
+        li.addEventListener('mousedown', e => {
+          e.preventDefault(); // keep the focus in the composer
+          this.insertCanned(c);
+        });
+        return li;
+      }));
+      if (this.suggestions && this.suggestions.length) $('reply').setAttribute('aria-activedescendant', 'canned-option-' + this.suggested);
+      else $('reply').removeAttribute('aria-activedescendant');
+    }
+
+    /** Arrow keys move through the suggestions, Enter or Tab inserts one, Escape closes them. True if handled. */
+    suggesting(e) {
+      if ($('canned-suggestions').hidden || !this.suggestions || !this.suggestions.length) return false;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        this.suggested = (this.suggested + (e.key === 'ArrowDown' ? 1 : -1) + this.suggestions.length) % this.suggestions.length;
+        this.renderSuggestions();
+      } else if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        this.insertCanned(this.suggestions[this.suggested]);
+      } else if (e.key === 'Escape') {
+        $('canned-suggestions').hidden = true;
+      } else {
+        return false;
+      }
+      e.preventDefault();
+      return true;
+    }
+
+    /** The canned text with its placeholders filled in for the open conversation, in the composer to edit. */
+    insertCanned(c) {
+      const conv = this.conversations.get(this.current);
+      const visitor = this.visitorDetails && conv && this.visitorDetails.id === conv.visitor.id ? this.visitorDetails : null;
+      const values = {
+        'visitor.name': visitor ? visitor.name : (conv ? conv.visitor.name : ''),
+        'visitor.email': visitor && visitor.email ? visitor.email : '',
+        'agent.name': this.me.name
+      };
+      $('reply').value = c.text.replace(/\{\{\s*(visitor\.name|visitor\.email|agent\.name)\s*\}\}/g, (m, key) => values[key]);
+      $('canned-suggestions').hidden = true;
+      this.suggestions = [];
+      $('reply').removeAttribute('aria-activedescendant');
+      $('reply').focus();
+    }
+
+    openCanned() {
+      $('canned-error').textContent = '';
+      $('canned-shared-label').hidden = this.me.role !== 'admin';
+      this.loadCanned();
+      $('canned-dialog').showModal();
+      $('canned-shortcut').focus();
+    }
+
+    renderCannedList() {
+      $('canned-list').replaceChildren(...(this.canned || []).map(c => {
+        const li = el('li');
+        li.dataset.id = c.id;
+        li.appendChild(el('span', 'shortcut', '/' + c.shortcut));
+        li.appendChild(el('span', 'body', c.text));
+        li.appendChild(el('span', 'meta', c.scope === 'shared' ? 'Team' : 'Mine'));
+        if (c.scope === 'personal' || this.me.role === 'admin') {
+          const remove = el('button', null, 'Delete');
+          remove.type = 'button';
+          remove.setAttribute('aria-label', 'Delete /' + c.shortcut);
+          remove.addEventListener('click', () => this.deleteCanned(c.id));
+          li.appendChild(remove);
+        }
+        return li;
+      }));
+    }
+
+    async saveCanned() {
+      $('canned-error').textContent = '';
+      try {
+        await this.client.request('POST', '/api/canned-responses', {
+          shortcut: $('canned-shortcut').value, text: $('canned-text').value,
+          scope: $('canned-shared').checked ? 'shared' : 'personal'
+        });
+        $('canned-shortcut').value = '';
+        $('canned-text').value = '';
+        await this.loadCanned();
+      } catch (e) {
+        $('canned-error').textContent = e.message;
+      }
+    }
+
+    async deleteCanned(id) {
+      try {
+        await this.client.request('DELETE', '/api/canned-responses/' + id);
+      } catch (e) {
+        $('canned-error').textContent = e.message;
+      }
+      this.loadCanned();
+    }
+
     // ---- one conversation ---------------------------------------------------------------------------
     async open(id) {
       $('app').dataset.view = 'conversation'; // phones show one column: this conversation
@@ -341,7 +677,14 @@
       $('typing').hidden = true;
       $('action-error').textContent = '';
       $('transfer').value = ''; // a choice made for the last conversation never carries over
+      this.setMode(false);
       $('messages').replaceChildren();
+      this.renderLabels([]);
+      // Nothing of the last visitor stays on screen while this one's details load.
+      ['visitor-name', 'visitor-email'].forEach(f => { $(f).value = ''; });
+      ['visitor-page', 'visitor-referrer', 'visitor-browser', 'visitor-language', 'visitor-time', 'visitor-first-seen']
+        .forEach(f => { $(f).textContent = '—'; });
+      $('visitor-conversations').replaceChildren();
       $('empty').hidden = true;
       $('conversation').hidden = false;
       try {
@@ -352,6 +695,7 @@
         if (this.current !== id) return;
         this.conversations.set(id, conv);
         this.loadVisitor(conv.visitor.id);
+        this.loadLabels(id);
         reads.forEach(r => this.receipt(Object.assign({ conversationId: id }, r)));
         history.forEach(m => this.show(m));
         this.client.follow(id, history.length ? history[history.length - 1].seq : 0);
@@ -364,6 +708,104 @@
       }
     }
 
+    async loadLabels(id) {
+      try {
+        const labels = await this.client.request('GET', '/api/conversations/' + id + '/labels');
+        if (this.current === id) this.renderLabels(labels);
+      } catch (e) {
+        // shown on the next change
+      }
+    }
+
+    renderLabels(labels) {
+      this.labels = labels;
+      $('labels').replaceChildren(...labels.map(label => {
+        const li = el('li');
+        li.appendChild(el('span', 'label-name', label));
+        const remove = el('button', null, '×');
+        remove.type = 'button';
+        remove.setAttribute('aria-label', 'Remove label ' + label);
+        remove.addEventListener('click', () => this.setLabels(this.labels.filter(l => l !== label)));
+        li.appendChild(remove);
+        return li;
+      }));
+    }
+
+    async setLabels(labels) {
+      const id = this.current;
+      $('action-error').textContent = '';
+      try {
+        const saved = await this.client.request('PUT', '/api/conversations/' + id + '/labels', { labels });
+        $('label-input').value = '';
+        if (this.current === id) this.renderLabels(saved);
+        this.loadLabelOptions();
+      } catch (e) {
+        $('action-error').textContent = e.message;
+      }
+    }
+
+    /** Who the visitor is and where: the context panel, and the visitor's other conversations. */
+    renderContext(v) {
+      if (document.activeElement !== $('visitor-name')) $('visitor-name').value = v.name;
+      if (document.activeElement !== $('visitor-email')) $('visitor-email').value = v.email || '';
+      const page = $('visitor-page');
+      if (v.page) {
+        const a = el('a', null, v.page.title || v.page.url);
+        a.href = v.page.url;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        a.title = v.page.url;
+        page.replaceChildren(a);
+      } else {
+        page.textContent = '—';
+      }
+      $('visitor-referrer').textContent = v.referrer || '—';
+      $('visitor-browser').textContent = v.userAgent ? browserOf(v.userAgent) : '—';
+      $('visitor-language').textContent = v.language || '—';
+      let local = '—';
+      if (v.timeZone) {
+        try {
+          local = new Date().toLocaleTimeString([], { timeZone: v.timeZone, hour: '2-digit', minute: '2-digit' }) + ' (' + v.timeZone + ')';
+        } catch (e) {
+          local = v.timeZone;
+        }
+      }
+      $('visitor-time').textContent = local;
+      $('visitor-first-seen').textContent = new Date(v.firstSeen).toLocaleString();
+      this.loadPrevious(v.id);
+    }
+
+    async loadPrevious(visitorId) {
+      try {
+        const page = await this.client.request('GET', '/api/conversations?size=20&visitor=' + visitorId);
+        const others = page.items.filter(c => c.id !== this.current);
+        $('visitor-conversations').replaceChildren(...(others.length ? others.map(c => {
+          const li = el('li');
+          const a = el('a', null, '#' + c.id + ' · ' + (STATUS_LABEL[c.status] || c.status) + ' · '
+            + new Date(c.createdAt).toLocaleDateString());
+          a.href = '#/c/' + c.id;
+          li.appendChild(a);
+          return li;
+        }) : [el('li', null, 'None')]));
+      } catch (e) {
+        // shown on the next change
+      }
+    }
+
+    async saveVisitor() {
+      const conv = this.conversations.get(this.current);
+      if (!conv) return;
+      $('visitor-error').textContent = '';
+      try {
+        const saved = await this.client.request('PATCH', '/api/visitors/' + conv.visitor.id,
+          { name: $('visitor-name').value, email: $('visitor-email').value });
+        this.visitorDetails = saved;
+        this.renderHead();
+      } catch (e) {
+        $('visitor-error').textContent = e.message;
+      }
+    }
+
     /** The visitor's e-mail (and current name) for the open conversation's head. */
     async loadVisitor(visitorId) {
       try {
@@ -372,6 +814,7 @@
         if (!conv || conv.visitor.id !== visitorId) return;
         this.visitorDetails = visitor;
         this.renderHead();
+        this.renderContext(visitor);
       } catch (e) {
         // the head shows the name without the e-mail
       }
@@ -394,38 +837,70 @@
       $('reopen').disabled = locked || conv.status !== 'resolved';
       $('transfer').disabled = locked;
       $('assign').disabled = locked;
-      $('reply').disabled = locked;
-      $('send').disabled = locked;
+      // A colleague's conversation: no reply, but a private note to help is always possible.
+      $('mode-reply').disabled = locked;
+      if (locked && !this.noteMode) this.setMode(true);
+      $('reply').disabled = false;
+      $('send').disabled = false;
       $('locked').hidden = !locked;
       $('locked').textContent = locked
-        ? holder.name + ' has this conversation: only they or an admin can reply, assign, resolve or reopen it.' : '';
+        ? holder.name + ' has this conversation: only they or an admin can reply, assign, resolve or reopen it. You can leave a private note.' : '';
     }
 
     show(m) {
       if (m.conversationId !== this.current) return;
-      if ($('messages').querySelector('[data-seq="' + m.seq + '"]')) return;
+      const shown = $('messages').querySelector('[data-seq="' + m.seq + '"]');
+      if (shown) { // her own, placed when the ack came: now it has the stored time too
+        this.stamp(shown, m.sentAt);
+        return;
+      }
       const mine = m.author.kind === 'agent' && m.author.id === this.me.id;
       let li = mine ? this.pending.get(m.clientMsgId) : null;
       if (!li) {
-        li = el('li', 'message ' + m.author.kind);
-        li.appendChild(el('span', 'author', m.author.name));
-        li.appendChild(el('span', 'text', m.text));
-        if (m.author.kind === 'agent') li.appendChild(el('span', 'state'));
+        li = this.bubble(m.author.kind, m.author.name, m.text, !!m.internal);
+        if (m.event) li.dataset.event = m.event;
       }
       this.pending.delete(m.clientMsgId);
       li.dataset.seq = m.seq;
       window.Switchboard.placeBySeq($('messages'), li);
-      li.title = new Date(m.sentAt).toLocaleString();
+      this.stamp(li, m.sentAt);
       this.paintState(li);
       $('messages').scrollTop = $('messages').scrollHeight;
     }
 
+    stamp(li, sentAt) {
+      const time = li.querySelector('.time');
+      if (!time) return;
+      li.title = new Date(sentAt).toLocaleString();
+      time.dateTime = sentAt;
+      time.textContent = new Date(sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    }
+
+    /** One timeline entry: a visitor's or agent's message, an agents-only note, or a system line. */
+    bubble(kind, name, text, internal) {
+      const li = el('li', 'message ' + kind + (internal ? ' note' : ''));
+      if (internal) li.appendChild(el('span', 'note-label', 'Private note · only agents see this'));
+      if (kind !== 'system') li.appendChild(el('span', 'author', name));
+      const body = el('span', kind === 'system' ? 'system-text' : 'text', text);
+      body.dir = 'auto'; // Arabic or Hebrew right to left
+      li.appendChild(body);
+      li.appendChild(el('time', 'time'));
+      if (kind === 'agent') li.appendChild(el('span', 'state'));
+      return li;
+    }
+
+    /** Sent (stored) or Read by the visitor; a note has no visitor to read it. */
     paintState(li) {
       const state = li.querySelector('.state');
       if (!state || !li.dataset.seq) return;
+      if (li.classList.contains('note')) {
+        state.textContent = '';
+        li.dataset.state = 'sent';
+        return;
+      }
       const read = Number(li.dataset.seq) <= this.visitorRead;
-      state.textContent = read ? 'Read' : 'Delivered';
-      li.dataset.state = read ? 'read' : 'delivered';
+      state.textContent = read ? 'Read' : 'Sent';
+      li.dataset.state = read ? 'read' : 'sent';
     }
 
     message(m) {
@@ -454,16 +929,28 @@
       }
     }
 
+    /** Reply to the visitor, or write a private note only agents see (allowed on a colleague's conversation too). */
+    setMode(note) {
+      this.noteMode = note;
+      $('mode-reply').setAttribute('aria-pressed', String(!note));
+      $('mode-note').setAttribute('aria-pressed', String(note));
+      $('composer').classList.toggle('note', note);
+      $('reply').placeholder = note ? 'Private note… only agents see it' : 'Reply… (Enter sends, Shift+Enter for a new line)';
+      $('reply').setAttribute('aria-label', note ? 'Private note' : 'Reply');
+      if (note) this.stopTyping();
+    }
+
     reply() {
       const text = $('reply').value.replace(/^\s+|\s+$/g, '');
       if (!text || this.current === null) return;
+      const note = !!this.noteMode;
+      if (!note && $('send').disabled) return;
+      if (!note) this.markActed(this.current); // a first reply assigns it to her: no alert for that
       $('reply').value = '';
       this.stopTyping();
-      const id = this.client.send(this.current, text);
-      const li = el('li', 'message agent');
-      li.appendChild(el('span', 'author', this.me.name));
-      li.appendChild(el('span', 'text', text));
-      li.appendChild(el('span', 'state', 'Sending…'));
+      const id = this.client.send(this.current, text, undefined, { internal: note });
+      const li = this.bubble('agent', this.me.name, text, note);
+      li.querySelector('.state').textContent = 'Sending…';
       li.dataset.state = 'sending';
       li.dataset.clientMsgId = id;
       this.pending.set(id, li);
@@ -547,7 +1034,9 @@
       const id = this.current;
       $('action-error').textContent = '';
       try {
+        this.markActed(id);
         const conv = await this.client.request('POST', '/api/conversations/' + id + '/' + action, body || {});
+        this.markActed(id);
         this.upsert(conv);
       } catch (e) {
         $('action-error').textContent = e.code === 'already_claimed' ? 'A colleague claimed this conversation first.' : e.message;

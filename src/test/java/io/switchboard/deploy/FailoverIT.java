@@ -103,8 +103,9 @@ class FailoverIT {
             stop.accept(a);
             traffic.get(60, TimeUnit.SECONDS);
 
-            List<Long> expected = LongStream.rangeClosed(1, MESSAGES).boxed().toList();
-            await().atMost(Duration.ofSeconds(60)).until(() -> clients.stream().allMatch(c -> c.received().size() >= MESSAGES));
+            // Every message, and "Administrator joined the conversation" before the first.
+            List<Long> expected = LongStream.rangeClosed(1, MESSAGES + 1).boxed().toList();
+            await().atMost(Duration.ofSeconds(60)).until(() -> clients.stream().allMatch(c -> c.received().size() >= MESSAGES + 1));
             for (Receiver client : clients) {
                 assertEquals(expected, client.seqs(), client.transport() + " after the " + name);
             }

@@ -99,8 +99,9 @@ class SlowConsumerDrillTest {
         assertTrue(growth < 32L * 1024 * 1024, "memory grew by " + growth / (1024 * 1024) + " MB");
 
         try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
-            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= MESSAGES);
-            assertEquals(LongStream.rangeClosed(1, MESSAGES).boxed().toList(), again.seqs());
+            // + 1: "… joined the conversation", stored before the agent's first message
+            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= MESSAGES + 1);
+            assertEquals(LongStream.rangeClosed(1, MESSAGES + 1).boxed().toList(), again.seqs());
         }
     }
 
@@ -118,8 +119,9 @@ class SlowConsumerDrillTest {
             assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer during the replay");
         }
         try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= stored);
-            assertEquals(LongStream.rangeClosed(1, stored).boxed().toList(), again.seqs());
+            // + 1: "… joined the conversation", stored before the agent's first message
+            await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= stored + 1);
+            assertEquals(LongStream.rangeClosed(1, stored + 1).boxed().toList(), again.seqs());
         }
     }
 
@@ -179,8 +181,9 @@ class SlowConsumerDrillTest {
             });
         }
         try (Receiver again = SseClient.following(base, chat.visitorToken(), chat.id(), 0)) {
-            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= stored);
-            assertEquals(LongStream.rangeClosed(1, stored).boxed().toList(), again.seqs());
+            // + 1: "… joined the conversation", stored before the agent's first message
+            await().atMost(Duration.ofSeconds(120)).until(() -> again.received().size() >= stored + 1);
+            assertEquals(LongStream.rangeClosed(1, stored + 1).boxed().toList(), again.seqs());
         }
     }
 

@@ -27,7 +27,8 @@ class EventPayloadTest {
     }
 
     private static MessageView message(String text) {
-        return new MessageView(42, 7, "c-1", new Author(AuthorKind.visitor, 3L, "Teal Otter"), text, Instant.parse("2026-11-29T10:00:00Z"));
+        return new MessageView(42, 7, "c-1", new Author(AuthorKind.visitor, 3L, "Teal Otter"), text, Instant.parse("2026-11-29T10:00:00Z"),
+                6, false, null);
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import jakarta.inject.Inject;
@@ -57,9 +58,11 @@ class LongPollTest {
     void aCommitReleasesAWaitingPollPromptly() throws Exception {
         Chat chat = Chat.start(base);
         String agent = chat.api().agentToken();
+        // Taken first (seq 1, "… joined the conversation"), so that each reply below is one message.
+        Api.expect(200, chat.api().request("POST", "/api/conversations/" + chat.id() + "/claim", agent, "{}"));
         List<Long> latencies = new ArrayList<>();
         for (int i = 1; i <= 7; i++) {
-            long after = i - 1;
+            long after = i;
             CompletableFuture<Long> answered = CompletableFuture.supplyAsync(() -> {
                 HttpResponse<String> r = chat.api().get(chat.visitorToken(),
                         "/api/conversations/" + chat.id() + "/messages?after=" + after + "&wait=20s");

@@ -41,18 +41,20 @@ class ResumeTest {
         }
         assertEquals(3, cursor);
 
+        // The agent's first reply is preceded by the stored "joined" system message (seq 4).
         for (int i = 1; i <= 50; i++) {
             chat.send(agent, "missed-" + chat.id() + "-" + i, "missed " + i);
         }
 
         try (Receiver again = Transports.open(transport, chat.api(), chat.visitorToken(), "visitor", chat.id(), cursor)) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> again.received().size() >= 50);
+            await().atMost(Duration.ofSeconds(20)).until(() -> again.received().size() >= 51);
             chat.send(chat.visitorToken(), "live-1", "live 1");
             chat.send(agent, "live-2-" + chat.id(), "live 2");
-            await().atMost(Duration.ofSeconds(20)).until(() -> again.received().size() >= 52);
-            assertEquals(LongStream.rangeClosed(4, 55).boxed().toList(), again.seqs(), transport);
-            assertEquals("missed 1", again.received().get(0).text());
-            assertEquals("live 2", again.received().get(51).text());
+            await().atMost(Duration.ofSeconds(20)).until(() -> again.received().size() >= 53);
+            assertEquals(LongStream.rangeClosed(4, 56).boxed().toList(), again.seqs(), transport);
+            assertEquals("system", again.received().get(0).authorKind());
+            assertEquals("missed 1", again.received().get(1).text());
+            assertEquals("live 2", again.received().get(52).text());
         }
     }
 

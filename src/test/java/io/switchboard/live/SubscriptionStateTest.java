@@ -35,7 +35,7 @@ class SubscriptionStateTest {
     };
 
     private Subscription subscription() {
-        return new Subscription(7, 0, sink, null, 50, new SimpleMeterRegistry().timer("latency"), s -> { });
+        return new Subscription(7, 0, true, sink, null, 50, new SimpleMeterRegistry().timer("latency"), s -> { });
     }
 
     private static Frame.Conversation change(long n) {

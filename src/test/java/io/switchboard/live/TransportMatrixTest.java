@@ -49,14 +49,16 @@ class TransportMatrixTest {
                 }
             }
         }
+        // The agent's first reply (message 2) is preceded by the stored system message that says she joined.
+        texts.add(2, "Administrator joined the conversation");
         try {
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> receivers.stream().allMatch(r -> r.received().size() >= 12));
+                    .until(() -> receivers.stream().allMatch(r -> r.received().size() >= 13));
             List<Received> reference = receivers.get(0).received();
-            assertEquals(LongStream.rangeClosed(1, 12).boxed().toList(), reference.stream().map(Received::seq).toList());
+            assertEquals(LongStream.rangeClosed(1, 13).boxed().toList(), reference.stream().map(Received::seq).toList());
             assertEquals(texts, reference.stream().map(Received::text).toList());
-            assertEquals(List.of("visitor", "visitor", "agent", "agent"),
-                    reference.subList(0, 4).stream().map(Received::authorKind).toList());
+            assertEquals(List.of("visitor", "visitor", "system", "agent", "agent"),
+                    reference.subList(0, 5).stream().map(Received::authorKind).toList());
             for (Receiver receiver : receivers) {
                 assertEquals(reference, receiver.received(), receiver.transport() + " saw different messages");
             }

@@ -125,10 +125,11 @@ class TwoInstancesIT {
             String agent = b.api().agentToken();
             b.api().sendOk(agent, conversation, "big-" + conversation, big);
             b.api().sendOk(agent, conversation, "small-" + conversation, "and a small one");
-            await().atMost(Duration.ofSeconds(30)).until(() -> visitorOnA.received().size() >= 2);
-            assertEquals(List.of(1L, 2L), visitorOnA.seqs());
-            assertEquals(big, visitorOnA.received().get(0).text());
-            assertEquals("and a small one", visitorOnA.received().get(1).text());
+            // "Administrator joined the conversation" (1), the big one (2), the small one (3).
+            await().atMost(Duration.ofSeconds(30)).until(() -> visitorOnA.received().size() >= 3);
+            assertEquals(List.of(1L, 2L, 3L), visitorOnA.seqs());
+            assertEquals(big, visitorOnA.received().get(1).text());
+            assertEquals("and a small one", visitorOnA.received().get(2).text());
         }
     }
 

@@ -64,10 +64,11 @@ class ConcurrentSendersTest {
             }
             CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new)).get();
 
-            List<Long> expected = LongStream.rangeClosed(1, SENDERS * EACH).boxed().toList();
+            // Every send, and the system message before the agent's first reply ("… joined the conversation").
+            List<Long> expected = LongStream.rangeClosed(1, SENDERS * EACH + 1).boxed().toList();
             assertEquals(expected, storedSeqs(chat.id()));
             await().atMost(Duration.ofSeconds(60))
-                    .until(() -> listeners.stream().allMatch(l -> l.received().size() >= SENDERS * EACH));
+                    .until(() -> listeners.stream().allMatch(l -> l.received().size() >= SENDERS * EACH + 1));
             for (Receiver listener : listeners) {
                 assertEquals(expected, listener.seqs(), listener.transport());
             }

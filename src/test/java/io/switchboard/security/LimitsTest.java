@@ -80,7 +80,7 @@ class LimitsTest {
                 sent++;
             }
             assertEquals(before, registry.count(Transport.websocket), "the slow consumer was never dropped");
-            int total = sent;
+            int total = sent + 1; // and "… joined the conversation" before the agent's first reply
             // It comes back and resumes from the start (it saw nothing it could acknowledge): nothing is lost.
             try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
@@ -108,7 +108,7 @@ class LimitsTest {
                 sent++;
             }
             assertEquals(before, registry.count(Transport.sse), "the slow SSE consumer was never dropped");
-            int total = sent;
+            int total = sent + 1; // and "… joined the conversation" before the agent's first reply
             try (SseClient again = SseClient.resuming(base, chat.visitorToken(), chat.id(), 0)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> again.received().size() >= total);
                 assertEquals(LongStream.rangeClosed(1, total).boxed().toList(), again.seqs());

@@ -78,6 +78,22 @@ public final class Browser implements AutoCloseable {
         return browser;
     }
 
+    /** Lets pages from {@code origin} show desktop notifications, as if the user had allowed them. */
+    public void grantNotifications(String origin) {
+        driver.executeCdpCommand("Browser.grantPermissions",
+                java.util.Map.of("origin", origin, "permissions", List.of("notifications")));
+    }
+
+    /** Runs {@code js} in every page this browser loads from now on, before the page's own scripts. */
+    public void onEveryPage(String js) {
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", java.util.Map.of("source", js));
+    }
+
+    /** The page keeps the focus, as a window in front does (a headless browser has no window in front). */
+    public void keepFocus() {
+        driver.executeCdpCommand("Emulation.setFocusEmulationEnabled", java.util.Map.of("enabled", true));
+    }
+
     /** Are the system Chromium and its driver installed? Otherwise Selenium Manager provides a browser. */
     static boolean systemChromium() {
         return new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();

@@ -69,12 +69,14 @@ class GeneratedClientTest {
         new MessagesApi(asAgent).sendMessage(id, new SendRequest().clientMsgId(UUID.randomUUID().toString()).text("On its way!"));
         assertEquals(ConversationStatus.RESOLVED, agentConversations.changeStatus(id, new StatusChange().status("resolved")).getStatus());
 
+        // Missed: "Administrator joined the conversation" (the claim), the reply, "… resolved the conversation".
         List<MessageView> missed = visitorMessages.readMessages(id, 1L, null, null, null);
-        assertEquals(1, missed.size());
-        assertEquals(2L, missed.get(0).getSeq());
-        assertEquals("On its way!", missed.get(0).getText());
-        assertNotNull(missed.get(0).getSentAt());
-        assertEquals(2L, new ConversationsApi(asVisitor).markRead(id, new ReadMark().seq(2L)).getSeq());
+        assertEquals(List.of(2L, 3L, 4L), missed.stream().map(MessageView::getSeq).toList());
+        assertEquals("Administrator joined the conversation", missed.get(0).getText());
+        assertEquals("On its way!", missed.get(1).getText());
+        assertEquals(2L, missed.get(1).getPrevPublic());
+        assertNotNull(missed.get(1).getSentAt());
+        assertEquals(4L, new ConversationsApi(asVisitor).markRead(id, new ReadMark().seq(4L)).getSeq());
 
         ApiException empty = assertThrows(ApiException.class,
                 () -> visitorMessages.sendMessage(id, new SendRequest().clientMsgId("c-empty").text("   ")));

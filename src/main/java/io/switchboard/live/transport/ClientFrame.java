@@ -12,7 +12,7 @@ import io.switchboard.api.ErrorCode;
  * {@code error} frame rather than a closed connection.
  */
 record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text,
-        Long seq, String state) {
+        Long seq, String state, boolean internal) {
 
     static ClientFrame parse(String text, ObjectMapper json) {
         try {
@@ -34,7 +34,7 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
                 optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000, ref),
                 optionalText(node, "text", Integer.MAX_VALUE, ref), optionalLong(node, "seq", 0, ref),
-                optionalText(node, "state", 16, ref));
+                optionalText(node, "state", 16, ref), optionalBoolean(node, "internal", ref));
     }
 
     long requireConversationId() {
@@ -83,6 +83,17 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         }
         String text = value.asText();
         return text.length() > maxLength ? text.substring(0, maxLength) : text;
+    }
+
+    private static boolean optionalBoolean(JsonNode node, String field, String ref) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw new FrameException(ref, ErrorCode.MALFORMED_FRAME, field + " must be true or false");
+        }
+        return value.booleanValue();
     }
 
     /** A frame error that still knows the frame's {@code ref}, to echo it back. */

@@ -55,7 +55,7 @@ import jakarta.ws.rs.core.Response;
 public class PollTransport {
 
     @RegisterForReflection
-    public record SendRequest(String clientMsgId, String text) {
+    public record SendRequest(String clientMsgId, String text, Boolean internal) {
     }
 
     @Inject Messages messages;
@@ -81,7 +81,7 @@ public class PollTransport {
             throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body with text (and clientMsgId) is required");
         }
         return Uni.createFrom().completionStage(messages.submit(callers.current(), Params.conversationId(id),
-                request.clientMsgId(), request.text()))
+                request.clientMsgId(), request.text(), Boolean.TRUE.equals(request.internal())))
                 .map(result -> Response.status(result.duplicate() ? 200 : 201).entity(result).build());
     }
 
@@ -105,10 +105,10 @@ public class PollTransport {
         }
         return conversations.visibleTo(caller, conversationId).flatMap(conversation -> {
             if (beforeSeq.isPresent() || afterSeq.isEmpty() && wait == null) {
-                return reader.before(conversationId, beforeSeq.orElse(Long.MAX_VALUE), count);
+                return reader.before(conversationId, beforeSeq.orElse(Long.MAX_VALUE), count, caller.isAgent());
             }
             long cursor = afterSeq.orElse(0);
-            return wait == null ? reader.after(conversationId, cursor, count)
+            return wait == null ? reader.after(conversationId, cursor, count, caller.isAgent())
                     : longPoll(caller, tokenHash, ClientAddress.of(http), conversationId, cursor, count,
                             Params.wait(wait, config.longPoll().maxWait()));
         });
@@ -129,7 +129,7 @@ public class PollTransport {
             }
         });
         session.view(conversationId);
-        return Uni.combine().any().of(hub.awaitAfter(conversationId, after, limit, wait),
+        return Uni.combine().any().of(hub.awaitAfter(conversationId, after, limit, caller.isAgent(), wait),
                 Uni.createFrom().completionStage(closed)).onTermination().invoke(session::close);
     }
 }

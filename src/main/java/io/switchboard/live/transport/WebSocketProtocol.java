@@ -131,7 +131,8 @@ public class WebSocketProtocol {
 
     /** Acknowledged once its batch is committed; refused at once when invalid, rate limited or overloaded. */
     private void send(ClientSession session, SocketSink sink, ClientFrame frame) {
-        messages.submit(session.caller(), session.conversationOf(frame.conversationId()), frame.clientMsgId(), frame.text())
+        messages.submit(session.caller(), session.conversationOf(frame.conversationId()), frame.clientMsgId(), frame.text(),
+                frame.internal())
                 .whenComplete((result, failure) -> {
                     if (result != null) {
                         session.send(Frame.Ack.of(frame.ref(), result));
