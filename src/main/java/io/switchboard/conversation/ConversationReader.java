@@ -34,6 +34,19 @@ public class ConversationReader {
                 .map(rows -> rows.iterator().hasNext() ? Optional.of(map(rows.iterator().next())) : Optional.empty());
     }
 
+    /**
+     * The read cursor column of {@code read_cursor r} as {@code last_read_seq}: as stored, unless
+     * {@code seesNotes} (a boolean parameter) is false, when an agent's cursor is cut back to the newest
+     * message up to it that visitors can see — a visitor never learns a note's seq.
+     */
+    static String readSeq(String seesNotes) {
+        return """
+                case when %s or r.reader_kind <> 'agent' then r.last_read_seq
+                     else (select coalesce(max(m.seq), 0) from message m
+                            where m.conversation_id = r.conversation_id and m.seq <= r.last_read_seq and not m.internal)
+                end as last_read_seq""".formatted(seesNotes);
+    }
+
     /** A conversation's labels, alphabetical. */
     public Uni<List<String>> labels(long id) {
         return pool.preparedQuery("select label from conversation_label where conversation_id = $1 order by label")
@@ -60,11 +73,14 @@ public class ConversationReader {
     public record LabelCount(String label, long conversations) {
     }
 
-    /** Every participant's read cursor in a conversation (a visitor's and each agent's who read it). */
-    public Uni<List<ReadReceipt>> reads(long id) {
-        return pool.preparedQuery("""
-                select reader_kind, reader_id, last_read_seq from read_cursor
-                 where conversation_id = $1 order by reader_kind, reader_id""").execute(Tuple.of(id))
+    /**
+     * Every participant's read cursor in a conversation (a visitor's and each agent's who read it). For a
+     * visitor ({@code seesNotes} false) an agent's cursor is the newest message up to it that visitors see.
+     */
+    public Uni<List<ReadReceipt>> reads(long id, boolean seesNotes) {
+        return pool.preparedQuery("select reader_kind, reader_id, " + readSeq("$2")
+                + " from read_cursor r where conversation_id = $1 order by reader_kind, reader_id")
+                .execute(Tuple.of(id, seesNotes))
                 .map(rows -> {
                     List<ReadReceipt> reads = new ArrayList<>();
                     for (Row r : rows) {

@@ -32,9 +32,11 @@ public class Receipts {
         if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
             throw ApiException.conversationNotFound();
         }
-        if (seq < 0 || seq > conversation.lastSeq) {
+        // A visitor's bound is the last message it can see: the answer must not reveal that notes follow it.
+        long last = caller.isAgent() ? conversation.lastSeq : conversation.lastPublicSeq;
+        if (seq < 0 || seq > last) {
             throw new ApiException(ErrorCode.INVALID_CURSOR,
-                    "seq must be between 0 and the conversation's last seq (" + conversation.lastSeq + ")");
+                    "seq must be between 0 and the conversation's last seq (" + last + ")");
         }
         String kind = kind(caller);
         // Moves the cursor only forward; "moved" is null when it stayed where it was, and then nobody is told.
@@ -53,7 +55,8 @@ public class Receipts {
                 .setParameter(4, seq).getSingleResult();
         long cursor = row[0] != null ? number(row[0]) : number(row[1]);
         if (row[0] != null) {
-            events.publish(new Event.ReadMoved(conversationId, caller.author(), cursor));
+            events.publish(new Event.ReadMoved(conversationId, caller.author(), cursor,
+                    caller.isAgent() ? publicUpTo(conversationId, cursor) : cursor));
         }
         return new ReadReceipt(conversationId, kind, caller.id(), cursor);
     }
@@ -65,11 +68,17 @@ public class Receipts {
         if (conversation == null || !Access.canSee(caller, conversation.visitorId)) {
             throw ApiException.conversationNotFound();
         }
-        List<Object[]> rows = em.createNativeQuery("""
-                select reader_kind, reader_id, last_read_seq from read_cursor
-                 where conversation_id = ?1 order by reader_kind, reader_id""")
-                .setParameter(1, conversationId).getResultList();
+        List<Object[]> rows = em.createNativeQuery("select reader_kind, reader_id, " + ConversationReader.readSeq("?2")
+                + " from read_cursor r where conversation_id = ?1 order by reader_kind, reader_id")
+                .setParameter(1, conversationId).setParameter(2, caller.isAgent()).getResultList();
         return rows.stream().map(r -> new ReadReceipt(conversationId, (String) r[0], number(r[1]), number(r[2]))).toList();
+    }
+
+    /** The newest message up to {@code seq} that visitors can see (0 if none). */
+    private long publicUpTo(long conversationId, long seq) {
+        return number(em.createNativeQuery("""
+                select coalesce(max(seq), 0) from message where conversation_id = ?1 and seq <= ?2 and not internal""")
+                .setParameter(1, conversationId).setParameter(2, seq).getSingleResult());
     }
 
     private static String kind(Caller caller) {

@@ -48,9 +48,12 @@ public sealed interface Event {
     record ConversationChanged(long conversationId) implements Event {
     }
 
-    /** A participant's read cursor moved forward to {@code seq}. */
+    /**
+     * A participant's read cursor moved forward to {@code seq}. {@code publicSeq}: the newest message up to it
+     * that visitors can see — what a visitor is told, so that an agent's read cursor never names a note's seq.
+     */
     @RegisterForReflection
-    record ReadMoved(long conversationId, Author reader, long seq) implements Event {
+    record ReadMoved(long conversationId, Author reader, long seq, long publicSeq) implements Event {
     }
 
     /** Someone started ({@code active}) or stopped typing. */

@@ -111,8 +111,10 @@ public sealed interface Frame {
     }
 
     record Read(long conversationId, String readerKind, long readerId, long seq) implements Frame {
-        static Read of(Event.ReadMoved read) {
-            return new Read(read.conversationId(), read.reader().kind().name(), read.reader().id(), read.seq());
+        /** For agents ({@code seesNotes}), the cursor; for visitors, the newest message up to it they can see. */
+        static Read of(Event.ReadMoved read, boolean seesNotes) {
+            return new Read(read.conversationId(), read.reader().kind().name(), read.reader().id(),
+                    seesNotes ? read.seq() : read.publicSeq());
         }
 
         public String type() { return "read"; }

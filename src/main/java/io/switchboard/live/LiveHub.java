@@ -79,7 +79,7 @@ public class LiveHub {
         topics.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(subscription);
         subscription.catchUp();
         // Read after the subscription is registered: every change committed later arrives as a live frame.
-        Uni.combine().all().unis(conversations.find(conversationId), conversations.reads(conversationId)).asTuple()
+        Uni.combine().all().unis(conversations.find(conversationId), conversations.reads(conversationId, seesNotes)).asTuple()
                 .onFailure().retry().withBackOff(Duration.ofMillis(250), Duration.ofSeconds(5)).atMost(10)
                 .subscribe().with(found -> found.getItem1().ifPresentOrElse(
                         view -> subscription.state(new Frame.State(conversationId, view, found.getItem2())),
@@ -149,8 +149,9 @@ public class LiveHub {
                 toTopic(c.conversationId(), s -> s.push(frame));
             }), failure -> warn("conversation " + c.conversationId(), failure));
         } else if (event instanceof Event.ReadMoved r) {
-            Frame frame = Frame.Read.of(r);
-            toTopic(r.conversationId(), s -> s.push(frame));
+            Frame forAgents = Frame.Read.of(r, true);
+            Frame forVisitors = Frame.Read.of(r, false);
+            toTopic(r.conversationId(), s -> s.push(s.seesNotes() ? forAgents : forVisitors));
         } else if (event instanceof Event.Typing t) {
             Frame frame = Frame.Typing.of(t);
             toTopic(t.conversationId(), s -> s.push(frame));

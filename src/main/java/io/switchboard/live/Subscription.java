@@ -73,6 +73,11 @@ public final class Subscription {
         return conversationId;
     }
 
+    /** An agent's subscription (private notes, read cursors as they are); a visitor's is not. */
+    public boolean seesNotes() {
+        return seesNotes;
+    }
+
     /** A committed message, fetched once by the hub for every local subscription. */
     synchronized void offer(MessageView message) {
         if (closed || message.seq() <= lastSeq || message.internal() && !seesNotes) {

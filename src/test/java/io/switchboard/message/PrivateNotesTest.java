@@ -156,6 +156,47 @@ class PrivateNotesTest {
         assertEquals(3, Json.parse(api.get(chat.visitorToken(), "/api/conversations/" + chat.id()).body()).get("lastSeq").asLong());
     }
 
+    /**
+     * Read receipts name seqs: an agent who read up to a note must not tell the visitor that seq, live, in
+     * the state a subscription starts with, or over REST; nor may a visitor's own read reveal how far the
+     * notes go.
+     */
+    @Test
+    void anAgentsReadCursorNeverNamesANoteToTheVisitor() {
+        Chat chat = Chat.start(base);
+        Api api = chat.api();
+        String agent = api.agentToken();
+        chat.send(chat.visitorToken(), "v-1", "hi");                      // 1
+        chat.send(agent, "a-1-" + chat.id(), "hello");                   // 2 joined, 3 reply
+        note(chat, agent, "n-1-" + chat.id(), SECRET + " read me");       // 4
+        String reads = "/api/conversations/" + chat.id() + "/read";
+        try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
+            ws.awaitFrame(f -> "state".equals(f.path("type").asText()));
+            Api.expect(200, api.request("POST", reads, agent, "{\"seq\":4}"));
+            JsonNode read = ws.awaitFrame(f -> "read".equals(f.path("type").asText()) && "agent".equals(f.path("readerKind").asText()));
+            assertEquals(3, read.get("seq").asLong(), "the visitor is told the last message it can see");
+        }
+        try (WsClient ws = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
+            JsonNode state = ws.awaitFrame(f -> "state".equals(f.path("type").asText()));
+            assertFalse(state.toString().contains("\"seq\":4"), state.toString());
+        }
+        assertEquals(3, agentRead(api, chat.visitorToken(), chat.id()));
+        assertEquals(4, agentRead(api, agent, chat.id()), "agents see the cursor as it is");
+        HttpResponse<String> beyond = api.request("POST", reads, chat.visitorToken(), "{\"seq\":4}");
+        assertEquals(400, beyond.statusCode());
+        assertFalse(beyond.body().contains("4"), "the refusal names the visitor's last seq, not the notes': " + beyond.body());
+        Api.expect(200, api.request("POST", reads, chat.visitorToken(), "{\"seq\":3}"));
+    }
+
+    private static long agentRead(Api api, String token, long conversation) {
+        for (JsonNode r : Json.parse(Api.expect(200, api.get(token, "/api/conversations/" + conversation + "/reads")).body())) {
+            if (r.get("readerKind").asText().equals("agent")) {
+                return r.get("seq").asLong();
+            }
+        }
+        return -1;
+    }
+
     private static void assertVisitorView(List<Long> publicSeqs, Receiver r, String how) {
         List<Received> got = r.received();
         assertEquals(publicSeqs, got.stream().map(Received::seq).toList(), "visitor " + how + " on " + r.transport());
