@@ -305,6 +305,7 @@
         $('results-count').textContent = String(page.total);
         $('results-empty').hidden = page.items.length > 0;
         $('results').dataset.key = '';
+        this.hits = new Map(page.items.map(h => [h.conversation.id, h.seq]));
         this.renderList($('results'), page.items.map(h => h.conversation), conv => {
           const hit = page.items.find(h => h.conversation.id === conv.id);
           if (!hit || !hit.snippet) return el('div', 'snippet', 'Visitor: ' + conv.visitor.name);
@@ -372,8 +373,10 @@
         li.appendChild(who);
         const n = this.unread(conv);
         if (n > 0) li.appendChild(el('span', 'unread', String(n)));
-        li.addEventListener('click', () => this.open(conv.id));
-        li.addEventListener('keydown', e => { if (e.key === 'Enter') this.open(conv.id); });
+        // A search result opens at its matching message.
+        const go = () => this.open(conv.id, ul.id === 'results' && this.hits ? this.hits.get(conv.id) || undefined : undefined);
+        li.addEventListener('click', go);
+        li.addEventListener('keydown', e => { if (e.key === 'Enter') go(); });
         return li;
       }));
     }
@@ -665,10 +668,19 @@
     }
 
     // ---- one conversation ---------------------------------------------------------------------------
-    async open(id) {
+    /** Opens a conversation; {@code focus}: a seq to show and mark (a search hit), with what came before it. */
+    async open(id, focus) {
       $('app').dataset.view = 'conversation'; // phones show one column: this conversation
       if (location.hash !== '#/c/' + id) history.replaceState(null, '', '#/c/' + id);
-      if (this.current === id) return;
+      if (this.current === id) {
+        const shown = focus ? $('messages').querySelector('[data-seq="' + focus + '"]') : null;
+        if (shown) {
+          $('messages').querySelectorAll('.found').forEach(li => li.classList.remove('found'));
+          shown.classList.add('found');
+          shown.scrollIntoView({ block: 'center' });
+        }
+        return;
+      }
       if (this.current !== null) this.client.unfollow(this.current);
       this.current = id;
       this.visitorRead = 0;
@@ -690,7 +702,8 @@
       try {
         const [conv, history, reads] = await Promise.all([
           this.client.request('GET', '/api/conversations/' + id),
-          this.client.request('GET', '/api/conversations/' + id + '/messages?limit=50'),
+          this.client.request('GET', '/api/conversations/' + id + '/messages?limit=50'
+            + (focus ? '&before=' + (focus + 1) : '')),
           this.client.request('GET', '/api/conversations/' + id + '/reads')]);
         if (this.current !== id) return;
         this.conversations.set(id, conv);
@@ -698,7 +711,13 @@
         this.loadLabels(id);
         reads.forEach(r => this.receipt(Object.assign({ conversationId: id }, r)));
         history.forEach(m => this.show(m));
+        // Live from the last shown: after a search hit, the rest of the conversation follows it.
         this.client.follow(id, history.length ? history[history.length - 1].seq : 0);
+        const found = focus ? $('messages').querySelector('[data-seq="' + focus + '"]') : null;
+        if (found) {
+          found.classList.add('found');
+          found.scrollIntoView({ block: 'center' });
+        }
         this.renderHead();
         this.renderLists();
         this.markRead();

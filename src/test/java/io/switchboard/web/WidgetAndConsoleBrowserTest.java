@@ -819,6 +819,9 @@ class WidgetAndConsoleBrowserTest {
         String email = "pat" + tag + "@example.com";
         Chat parcel = Chat.start(base);
         parcel.send(parcel.visitorToken(), "p-1", "My parcel " + word + " is stuck in customs");
+        for (int i = 1; i <= 60; i++) { // the match is older than the 50 messages a conversation opens with
+            parcel.send(parcel.visitorToken(), "p-filler-" + i, "and another thing, number " + i);
+        }
         Api.expect(200, api.request("PATCH", "/api/visitors/me", parcel.visitorToken(),
                 Json.object().put("name", "Pat").put("email", email).toString()));
         Chat invoice = Chat.start(base);
@@ -832,11 +835,14 @@ class WidgetAndConsoleBrowserTest {
             console.find("#search").sendKeys(word + Keys.ENTER);
             eventually(WAIT, () -> ids(console, "#results li"), List.of(parcel.id())::equals);
             assertTrue(console.find("#results .snippet").getText().contains("«" + word + "»"), console.find("#results .snippet").getText());
+            // A hit opens at its matching message, marked, with the rest of the conversation after it.
+            click(console, "#results li[data-conversation-id='" + parcel.id() + "']");
+            eventually(WAIT, () -> console.find("#conversation-title").getText(), "Pat"::equals);
+            eventually(WAIT, () -> texts(console, "#messages li.found .text"), List.of("My parcel " + word + " is stuck in customs")::equals);
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.size() == 61 && t.get(60).equals("and another thing, number 60"));
             console.find("#search").clear();
             console.find("#search").sendKeys(email + Keys.ENTER);
             eventually(WAIT, () -> ids(console, "#results li"), List.of(parcel.id())::equals);
-            click(console, "#results li[data-conversation-id='" + parcel.id() + "']");
-            eventually(WAIT, () -> console.find("#conversation-title").getText(), "Pat"::equals);
 
             // A label, then the Browse list filtered by it.
             String label = "customs" + tag;
