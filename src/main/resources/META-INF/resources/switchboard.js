@@ -374,7 +374,7 @@
       this.setState(this.sticky ? 'reconnecting' : 'connecting');
       this.link = new Link(this);
       this.link.start();
-      if (this.link.restSends) this.link.flush(this.outbox);
+      this.flush(); // over HTTP links, what waits goes now, not once the stream is up
     }
 
     /** Called by a link once it really works (handshake done, first answer received). */

@@ -72,6 +72,13 @@
     return e;
   }
 
+  /** A centred line in the timeline: a system message, or the widget's own (the offline form's thanks). */
+  function noticeOf(text) {
+    const li = el('li', 'sbw-notice');
+    li.appendChild(el('span', 'sbw-notice-text', text));
+    return li;
+  }
+
   /** A message's text, laid out in its own direction (right to left for Arabic or Hebrew). */
   function textOf(text) {
     const span = el('span', 'sbw-text', text);
@@ -713,9 +720,7 @@
 
     /** A line from the widget itself (not stored): the offline form's thanks. */
     notice(text) {
-      const li = el('li', 'sbw-notice');
-      li.appendChild(el('span', 'sbw-notice-text', text));
-      this.list.appendChild(li);
+      this.list.appendChild(noticeOf(text));
       this.scroll();
     }
 
@@ -727,8 +732,7 @@
       const named = m.author.id !== null && m.author.id !== undefined;
       const key = { joined: 'joined', left: 'left', resolved: named ? 'resolvedBy' : 'resolvedAnon',
         reopened: named ? 'reopenedBy' : 'reopenedAnon', requeued: 'requeued' }[m.event];
-      const li = el('li', 'sbw-notice');
-      li.appendChild(el('span', 'sbw-notice-text', key ? t(key, { name: m.author.name }) : m.text));
+      const li = noticeOf(key ? t(key, { name: m.author.name }) : m.text);
       li.dataset.seq = m.seq;
       li.dataset.event = m.event || '';
       window.Switchboard.placeBySeq(this.list, li);

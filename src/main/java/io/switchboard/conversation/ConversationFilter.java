@@ -28,17 +28,10 @@ public record ConversationFilter(Optional<ConversationStatus> status, Optional<A
 
     static final Pattern LABEL = Pattern.compile("[\\p{L}\\p{N}_-]{1,32}");
 
-    public static ConversationFilter none() {
-        return new ConversationFilter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty());
-    }
-
-    /** Parses the query parameters of a list or a search; a visitor always gets their own conversations only. */
-    public static ConversationFilter parse(Caller caller, String status, String assignee, String label, String from, String to) {
-        return parse(caller, status, assignee, label, from, to, null);
-    }
-
-    /** The same, with {@code visitor}: agents may list one visitor's conversations (their history). */
+    /**
+     * Parses the query parameters of a list or a search; a visitor always gets their own conversations only,
+     * an agent may ask for one visitor's ({@code visitorId}, null for all).
+     */
     public static ConversationFilter parse(Caller caller, String status, String assignee, String label, String from, String to,
             String visitorId) {
         Optional<ConversationStatus> statusFilter = status == null || status.isBlank() ? Optional.empty()

@@ -40,11 +40,14 @@ public class ConversationReader {
      * message up to it that visitors can see — a visitor never learns a note's seq.
      */
     static String readSeq(String seesNotes) {
-        return """
-                case when %s or r.reader_kind <> 'agent' then r.last_read_seq
-                     else (select coalesce(max(m.seq), 0) from message m
-                            where m.conversation_id = r.conversation_id and m.seq <= r.last_read_seq and not m.internal)
-                end as last_read_seq""".formatted(seesNotes);
+        return "case when %s or r.reader_kind <> 'agent' then r.last_read_seq else %s end as last_read_seq"
+                .formatted(seesNotes, publicSeqUpTo("r.conversation_id", "r.last_read_seq"));
+    }
+
+    /** SQL: the seq of the newest message of {@code conversation} up to {@code seq} that visitors can see (0 if none). */
+    static String publicSeqUpTo(String conversation, String seq) {
+        return "(select coalesce(max(m.seq), 0) from message m where m.conversation_id = %s and m.seq <= %s and not m.internal)"
+                .formatted(conversation, seq);
     }
 
     /** A conversation's labels, alphabetical. */

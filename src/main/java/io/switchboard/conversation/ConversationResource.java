@@ -169,7 +169,7 @@ public class ConversationResource {
         if (query.isEmpty() || query.length() > 200 || query.chars().noneMatch(Character::isLetterOrDigit)) {
             throw new ApiException(ErrorCode.INVALID_QUERY, "q is 1-200 characters with at least one letter or digit");
         }
-        ConversationFilter filter = ConversationFilter.parse(callers.current(), status, assignee, label, from, to);
+        ConversationFilter filter = ConversationFilter.parse(callers.current(), status, assignee, label, from, to, null);
         return reader.search(query, filter, Params.bounded(ErrorCode.INVALID_PAGE, "page", page, 0, 0, 1_000),
                 Params.bounded(ErrorCode.INVALID_SIZE, "size", size, 20, 1, 100));
     }

@@ -48,7 +48,6 @@ public class Conversations {
         }
     }
 
-    /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
     /**
      * A visitor's name or e-mail changed: its conversations that are not resolved are announced again (in the
      * same transaction, so on commit), so consoles show the new name in titles, lists and typing lines.
@@ -58,6 +57,7 @@ public class Conversations {
                 .stream().forEach(c -> events.publish(new Event.ConversationChanged(c.id)));
     }
 
+    /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
     @Transactional
     public long currentFor(long visitorId) {
         Conversation current = Conversation

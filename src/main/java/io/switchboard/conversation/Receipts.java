@@ -76,8 +76,7 @@ public class Receipts {
 
     /** The newest message up to {@code seq} that visitors can see (0 if none). */
     private long publicUpTo(long conversationId, long seq) {
-        return number(em.createNativeQuery("""
-                select coalesce(max(seq), 0) from message where conversation_id = ?1 and seq <= ?2 and not internal""")
+        return number(em.createNativeQuery("select " + ConversationReader.publicSeqUpTo("?1", "?2"))
                 .setParameter(1, conversationId).setParameter(2, seq).getSingleResult());
     }
 

@@ -1,5 +1,9 @@
 package io.switchboard.identity;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -72,16 +76,13 @@ public class Visitors {
     /** A visitor as agents see it (404 when there is none: agents may look up any id). */
     @Transactional
     public VisitorProfile forAgent(long id) {
-        return VisitorProfile.of(existing(id));
+        return VisitorProfile.of(existing(id, LockModeType.NONE));
     }
 
     /** An agent corrects a visitor's name or e-mail (same rules as the visitor's own). */
     @Transactional
     public VisitorProfile updateByAgent(long id, String name, String email) {
-        Visitor visitor = Visitor.findById(id, LockModeType.PESSIMISTIC_WRITE);
-        if (visitor == null) {
-            throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
-        }
+        Visitor visitor = existing(id, LockModeType.PESSIMISTIC_WRITE);
         rename(visitor, name, email);
         return VisitorProfile.of(visitor);
     }
@@ -98,9 +99,7 @@ public class Visitors {
         if (visitor == null) {
             throw ApiException.unauthorized();
         }
-        String before = String.join("\n", String.valueOf(visitor.pageUrl), String.valueOf(visitor.pageTitle),
-                String.valueOf(visitor.referrer), String.valueOf(visitor.userAgent), String.valueOf(visitor.language),
-                String.valueOf(visitor.timeZone));
+        List<String> before = context(visitor);
         visitor.pageUrl = context.url() == null ? visitor.pageUrl : VisitorContext.url("url", context.url());
         visitor.pageTitle = context.title() == null ? visitor.pageTitle : VisitorContext.text("title", context.title(), 300);
         visitor.referrer = context.referrer() == null ? visitor.referrer
@@ -108,18 +107,20 @@ public class Visitors {
         visitor.language = context.language() == null ? visitor.language : VisitorContext.language(context.language());
         visitor.timeZone = context.timeZone() == null ? visitor.timeZone : VisitorContext.timeZone(context.timeZone());
         visitor.userAgent = userAgent == null ? visitor.userAgent : VisitorContext.clip(userAgent, 512);
-        visitor.pageAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        visitor.pageAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         visitor.lastSeenAt = visitor.pageAt;
-        String after = String.join("\n", String.valueOf(visitor.pageUrl), String.valueOf(visitor.pageTitle),
-                String.valueOf(visitor.referrer), String.valueOf(visitor.userAgent), String.valueOf(visitor.language),
-                String.valueOf(visitor.timeZone));
-        if (!before.equals(after)) {
+        if (!before.equals(context(visitor))) {
             changed.fire(new VisitorChanged(id));
         }
     }
 
-    private static Visitor existing(long id) {
-        Visitor visitor = Visitor.findById(id);
+    /** What the context panel shows of a visitor, to tell whether a report changed any of it. */
+    private static List<String> context(Visitor v) {
+        return Arrays.asList(v.pageUrl, v.pageTitle, v.referrer, v.userAgent, v.language, v.timeZone);
+    }
+
+    private static Visitor existing(long id, LockModeType lock) {
+        Visitor visitor = Visitor.findById(id, lock);
         if (visitor == null) {
             throw new ApiException(ErrorCode.VISITOR_NOT_FOUND, "no such visitor");
         }

@@ -76,6 +76,8 @@
         this.loadBrowse(1);
         if (this.query) this.search(this.query);
       });
+      // The labels to filter by: read at the start, when the filter is about to be used, after a change.
+      $('label-filter').addEventListener('focus', () => this.loadLabelOptions());
       $('browse-more').addEventListener('click', () => this.loadBrowse(this.browsePages + 1));
       $('visitor-form').addEventListener('submit', e => {
         e.preventDefault();
@@ -194,6 +196,7 @@
       this.refresh();
       this.loadTeam();
       this.loadCanned();
+      this.loadLabelOptions();
       this.followLink();
       clearInterval(this.refresher);
       // Over a WebSocket, SSE or iframe the lists follow the live feed; long-poll and poll carry one
@@ -236,7 +239,6 @@
         await Promise.all(waitingItems.concat(mine.items).filter(conv => !this.myReads.has(conv.id)).map(conv => this.loadRead(conv.id)));
         this.renderLists();
         this.loadBrowse(this.browsePages);
-        this.loadLabelOptions();
       } catch (e) {
         // the next refresh or live event catches up
       }
@@ -271,6 +273,10 @@
     async loadLabelOptions() {
       try {
         const labels = await this.client.request('GET', '/api/labels');
+        // Unchanged: the options stay as they are (rebuilding them would close a list being opened).
+        const key = JSON.stringify(labels);
+        if (key === this.labelOptionsKey) return;
+        this.labelOptionsKey = key;
         const chosen = $('label-filter').value;
         $('label-filter').replaceChildren(el('option', null, 'Any label'), ...labels.map(l => {
           const o = el('option', null, l.label + ' (' + l.conversations + ')');
@@ -673,12 +679,7 @@
       $('app').dataset.view = 'conversation'; // phones show one column: this conversation
       if (location.hash !== '#/c/' + id) history.replaceState(null, '', '#/c/' + id);
       if (this.current === id) {
-        const shown = focus ? $('messages').querySelector('[data-seq="' + focus + '"]') : null;
-        if (shown) {
-          $('messages').querySelectorAll('.found').forEach(li => li.classList.remove('found'));
-          shown.classList.add('found');
-          shown.scrollIntoView({ block: 'center' });
-        }
+        this.markFound(focus);
         return;
       }
       if (this.current !== null) this.client.unfollow(this.current);
@@ -708,16 +709,13 @@
         if (this.current !== id) return;
         this.conversations.set(id, conv);
         this.loadVisitor(conv.visitor.id);
+        this.loadPrevious(conv.visitor.id);
         this.loadLabels(id);
         reads.forEach(r => this.receipt(Object.assign({ conversationId: id }, r)));
         history.forEach(m => this.show(m));
         // Live from the last shown: after a search hit, the rest of the conversation follows it.
         this.client.follow(id, history.length ? history[history.length - 1].seq : 0);
-        const found = focus ? $('messages').querySelector('[data-seq="' + focus + '"]') : null;
-        if (found) {
-          found.classList.add('found');
-          found.scrollIntoView({ block: 'center' });
-        }
+        this.markFound(focus);
         this.renderHead();
         this.renderLists();
         this.markRead();
@@ -791,7 +789,6 @@
       }
       $('visitor-time').textContent = local;
       $('visitor-first-seen').textContent = new Date(v.firstSeen).toLocaleString();
-      this.loadPrevious(v.id);
     }
 
     async loadPrevious(visitorId) {
@@ -823,6 +820,15 @@
       } catch (e) {
         $('visitor-error').textContent = e.message;
       }
+    }
+
+    /** Marks and shows the message with this seq (a search hit), if it is on screen. */
+    markFound(seq) {
+      const shown = seq ? $('messages').querySelector('[data-seq="' + seq + '"]') : null;
+      if (!shown) return;
+      $('messages').querySelectorAll('.found').forEach(li => li.classList.remove('found'));
+      shown.classList.add('found');
+      shown.scrollIntoView({ block: 'center' });
     }
 
     /** The visitor's e-mail (and current name) for the open conversation's head. */
