@@ -60,8 +60,69 @@ public class OpenApiContract implements OASFilter {
         if (openAPI.getPaths() == null) {
             return;
         }
+        streamingRoutes(openAPI);
         openAPI.getPaths().getPathItems().forEach((path, item) -> item.getOperations()
                 .forEach((method, operation) -> complete(path, method, operation)));
+    }
+
+    /**
+     * The two attachment routes that stream their bodies (Vert.x routes, not REST resources, so the scanner
+     * does not see them): {@code POST /api/conversations/{id}/attachments} and {@code GET /api/attachments/{id}}.
+     */
+    private static void streamingRoutes(OpenAPI openAPI) {
+        String view = "#/components/schemas/AttachmentView";
+        SecurityRequirement participants = OASFactory.createSecurityRequirement().addScheme("SecurityScheme",
+                new ArrayList<>(List.of("visitor", "agent")));
+        Schema binary = OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("binary");
+        Operation upload = OASFactory.createOperation().operationId("uploadAttachment").addTag("attachments")
+                .summary("Upload a file into a conversation (then send a message naming its id)")
+                .description("The raw body (`?name=` gives the file name) or a `multipart/form-data` form with one file. "
+                        + "Streamed to the store; the type is detected from the bytes. At most 10 MB by default. "
+                        + "A retry with the same `Idempotency-Key`, or of the same bytes not sent yet, answers 200 with the first.")
+                .addParameter(OASFactory.createParameter().name("id").in(Parameter.In.PATH).required(true))
+                .addParameter(OASFactory.createParameter().name("name").in(Parameter.In.QUERY)
+                        .description("The file's name (raw bodies; a form's file part carries its own)")
+                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)))
+                .addParameter(OASFactory.createParameter().name("Idempotency-Key").in(Parameter.In.HEADER)
+                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).pattern("^[A-Za-z0-9._:-]{1,64}$")))
+                .requestBody(OASFactory.createRequestBody().required(true).content(OASFactory.createContent()
+                        .addMediaType("application/octet-stream", OASFactory.createMediaType().schema(binary))
+                        .addMediaType("multipart/form-data", OASFactory.createMediaType().schema(OASFactory.createSchema()
+                                .addType(Schema.SchemaType.OBJECT).addProperty("file", binary)))))
+                .responses(OASFactory.createAPIResponses()
+                        .addAPIResponse("201", OASFactory.createAPIResponse().description("stored")
+                                .content(OASFactory.createContent().addMediaType("application/json",
+                                        OASFactory.createMediaType().schema(OASFactory.createSchema().ref(view)))))
+                        .addAPIResponse("200", OASFactory.createAPIResponse().description("a retry: the first upload")
+                                .content(OASFactory.createContent().addMediaType("application/json",
+                                        OASFactory.createMediaType().schema(OASFactory.createSchema().ref(view))))))
+                .security(new ArrayList<>(List.of(participants)));
+        Operation download = OASFactory.createOperation().operationId("downloadAttachment").addTag("attachments")
+                .summary("An attachment's bytes: to the conversation's participants, or with a signed link")
+                .description("Images a browser shows safely are `inline`, everything else `attachment`; always `nosniff` "
+                        + "and a sandboxing CSP. One byte range (`Range: bytes=…`) is answered 206.")
+                .addParameter(OASFactory.createParameter().name("id").in(Parameter.In.PATH).required(true))
+                .addParameter(OASFactory.createParameter().name("exp").in(Parameter.In.QUERY)
+                        .description("A signed link's expiry (epoch seconds)").schema(OASFactory.createSchema()
+                                .addType(Schema.SchemaType.INTEGER).format("int64")))
+                .addParameter(OASFactory.createParameter().name("sig").in(Parameter.In.QUERY)
+                        .description("A signed link's signature").schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)))
+                .addParameter(OASFactory.createParameter().name("Range").in(Parameter.In.HEADER)
+                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)))
+                .responses(OASFactory.createAPIResponses()
+                        .addAPIResponse("200", OASFactory.createAPIResponse().description("the file")
+                                .content(OASFactory.createContent().addMediaType("*/*", OASFactory.createMediaType().schema(binary))))
+                        .addAPIResponse("206", OASFactory.createAPIResponse().description("the requested range")
+                                .content(OASFactory.createContent().addMediaType("*/*", OASFactory.createMediaType().schema(binary))))
+                        .addAPIResponse("304", OASFactory.createAPIResponse().description("unchanged (`If-None-Match`)")))
+                .security(new ArrayList<>(List.of(participants, OASFactory.createSecurityRequirement())));
+        openAPI.getPaths().addPathItem("/api/conversations/{id}/attachments", OASFactory.createPathItem().POST(upload));
+        PathItem file = openAPI.getPaths().getPathItem("/api/attachments/{id}");
+        if (file == null) {
+            file = OASFactory.createPathItem();
+            openAPI.getPaths().addPathItem("/api/attachments/{id}", file);
+        }
+        file.GET(download);
     }
 
     private static String[] codes() {
@@ -96,10 +157,13 @@ public class OpenApiContract implements OASFilter {
             if (stream) {
                 alternatives.add(OASFactory.createSecurityRequirement().addScheme(ACCESS_TOKEN));
             }
+            if (operation.getSecurity().stream().anyMatch(r -> r.getSchemes() == null || r.getSchemes().isEmpty())) {
+                alternatives.add(OASFactory.createSecurityRequirement()); // a signed link needs no credentials
+            }
             operation.setSecurity(alternatives);
         }
         if (operation.getParameters() != null) {
-            operation.getParameters().forEach(OpenApiContract::type);
+            operation.getParameters().forEach(p -> type(path, p));
         }
         Map<String, String> errors = new LinkedHashMap<>();
         boolean hasInput = operation.getRequestBody() != null
@@ -111,16 +175,24 @@ public class OpenApiContract implements OASFilter {
             errors.put("401", "no valid token (or, for a login, wrong credentials)");
             errors.put("403", "the caller may not do this, or its `Origin` is not allowed");
         }
-        if (path.contains("{id}")) {
+        if (path.startsWith("/api/attachments/")) {
+            errors.put("404", "no such attachment, or not the caller's to read");
+        } else if (path.contains("{id}")) {
             errors.put("404", "no such conversation, or not the caller's");
         }
         if (path.endsWith("/claim") || path.endsWith("/messages") && method == PathItem.HttpMethod.POST
                 || path.equals("/api/agents") && method == PathItem.HttpMethod.POST) {
-            errors.put("409", "the state of things disagrees (already claimed, clientMsgId reused, username taken)");
+            errors.put("409", "the state of things disagrees (already claimed, clientMsgId reused, attachment already sent, username taken)");
         }
-        if (operation.getRequestBody() != null) {
+        if (path.endsWith("/attachments")) {
+            errors.put("413", "the file is over the attachment size limit");
+            errors.put("415", "the file's type (from its bytes) is not allowed");
+        } else if (operation.getRequestBody() != null) {
             errors.put("413", "the body is over 64 KiB");
             errors.put("415", "the body is not application/json");
+        }
+        if (path.equals("/api/attachments/{id}") && method == PathItem.HttpMethod.GET) {
+            errors.put("416", "the range starts past the end of the file");
         }
         errors.put("429", "over a rate or connection limit (or locked out of a login): wait `Retry-After` seconds");
         errors.put("500", "an unexpected failure");
@@ -155,9 +227,11 @@ public class OpenApiContract implements OASFilter {
     }
 
     /** Ids, cursors and counts are numbers on the wire (the server reads them as plain digits). */
-    private static void type(Parameter parameter) {
+    private static void type(String path, Parameter parameter) {
         String name = parameter.getName();
-        if (parameter.getIn() == Parameter.In.PATH && name.equals("id")) {
+        if (parameter.getIn() == Parameter.In.PATH && name.equals("id") && path.startsWith("/api/attachments/")) {
+            parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uuid"));
+        } else if (parameter.getIn() == Parameter.In.PATH && name.equals("id")) {
             parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).format("int64").minimum(
                     BigDecimal.ONE));
         } else if (parameter.getIn() == Parameter.In.QUERY && List.of("after", "before").contains(name)) {

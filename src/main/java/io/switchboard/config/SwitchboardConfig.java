@@ -33,6 +33,58 @@ public interface SwitchboardConfig {
 
     Canned canned();
 
+    Attachments attachments();
+
+    interface Attachments {
+        /** Largest file; one byte more is refused with 413 {@code attachment_too_large} and nothing is kept. */
+        @WithDefault("10M")
+        io.quarkus.runtime.configuration.MemorySize maxSize();
+
+        /** Most attachments on one message. */
+        @WithDefault("10")
+        int maxPerMessage();
+
+        /**
+         * Content types accepted, as detected from the bytes (never the client's Content-Type or file name):
+         * images, PDF, plain text and CSV, and the common office formats.
+         */
+        @WithDefault("image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+                + "application/msword,application/vnd.ms-excel,application/vnd.ms-powerpoint,"
+                + "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                + "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+                + "application/vnd.openxmlformats-officedocument.presentationml.presentation,"
+                + "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet,"
+                + "application/vnd.oasis.opendocument.presentation,application/rtf")
+        List<String> allowedTypes();
+
+        /**
+         * Bytes an upload holds in memory before writing them to the store (one chunk), and the size of the
+         * stored chunks: what one upload costs the heap, whatever the file's size.
+         */
+        @WithDefault("256K")
+        io.quarkus.runtime.configuration.MemorySize chunkSize();
+
+        /** Uploads in progress on this replica at once; one more is refused with 503 {@code overloaded}. */
+        @WithDefault("32")
+        int concurrentUploads();
+
+        /** Uploads in progress for one visitor or agent at once; one more is refused with 429. */
+        @WithDefault("3")
+        int concurrentUploadsPerIdentity();
+
+        /** How long a signed link ({@code GET /api/attachments/{id}/link}) works. */
+        @WithDefault("10m")
+        Duration linkTtl();
+
+        /** An upload that no message references after this long is deleted, with its bytes. */
+        @WithDefault("24h")
+        Duration orphanAfter();
+
+        /** An upload still incomplete after this long (its client or replica died mid-way) is deleted. */
+        @WithDefault("1h")
+        Duration abandonedAfter();
+    }
+
     interface Canned {
         /** Most canned responses shared by the team; one more is refused. */
         @WithDefault("500")
@@ -150,6 +202,9 @@ public interface SwitchboardConfig {
 
         /** Typing notifications per identity. */
         Rate typing();
+
+        /** Attachment uploads per identity (a retried upload counts again). */
+        Rate uploads();
 
         /**
          * Frames that make the server read the store or change shared state: resume (a visibility check, a

@@ -9,6 +9,7 @@ import io.switchboard.api.Author;
 import io.switchboard.api.AuthorKind;
 import io.switchboard.api.MessageView;
 import io.switchboard.api.SystemEvent;
+import io.switchboard.attachment.SentAttachments;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -26,7 +27,7 @@ public class MessageReader {
 
     private static final String SELECT = """
             select m.conversation_id, m.seq, m.client_msg_id, m.author_kind, m.author_id, m.text, m.created_at,
-                   m.prev_public, m.internal, m.event,
+                   m.prev_public, m.internal, m.event, m.attachments,
                    coalesce(a.display_name, v.display_name, 'Switchboard') as author_name
               from message m
               left join agent a on m.author_kind in ('agent', 'system') and a.id = m.author_id
@@ -67,7 +68,8 @@ public class MessageReader {
                     new Author(AuthorKind.valueOf(r.getString("author_kind")), r.getLong("author_id"),
                             r.getString("author_name")),
                     r.getString("text"), r.getOffsetDateTime("created_at").toInstant(), r.getLong("prev_public"),
-                    r.getBoolean("internal"), r.getString("event") == null ? null : SystemEvent.valueOf(r.getString("event"))));
+                    r.getBoolean("internal"), r.getString("event") == null ? null : SystemEvent.valueOf(r.getString("event")),
+                    SentAttachments.fromJson(r.getValue("attachments"))));
         }
         return views;
     }

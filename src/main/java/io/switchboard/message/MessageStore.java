@@ -10,19 +10,23 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 import org.hibernate.Session;
 
 import io.switchboard.api.ApiException;
+import io.switchboard.api.AttachmentView;
 import io.switchboard.api.AuthorKind;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MessageView;
+import io.switchboard.attachment.SentAttachments;
 import io.switchboard.conversation.Access;
 import io.switchboard.conversation.AutoAssigner;
 import io.switchboard.conversation.Conversation;
@@ -46,8 +50,8 @@ import jakarta.transaction.Transactional;
 class MessageStore {
 
     /** One send waiting to be written, and where its answer goes. */
-    record Send(Caller caller, long conversationId, String clientMsgId, String text, boolean internal, long enqueuedAt,
-            CompletableFuture<SendResult> result) {
+    record Send(Caller caller, long conversationId, String clientMsgId, String text, boolean internal,
+            List<UUID> attachments, long enqueuedAt, CompletableFuture<SendResult> result) {
         Key key() {
             return new Key(caller.author().kind(), caller.id(), clientMsgId);
         }
@@ -66,17 +70,18 @@ class MessageStore {
 
     private static final String ORIGINALS = """
             select m.conversation_id, m.seq, m.author_kind, m.author_id, m.client_msg_id, m.text, m.created_at,
-                   m.prev_public, m.internal
+                   m.prev_public, m.internal, m.attachments
               from message m
               join unnest(?, ?, ?) as k (author_kind, author_id, client_msg_id)
                 on m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_msg_id = k.client_msg_id""";
     private static final String INSERT = """
             insert into message (conversation_id, seq, author_kind, author_id, text, client_msg_id, prev_public, internal,
-                                 event, created_at)
+                                 event, attachments, created_at)
             select u.conversation_id, u.seq, u.author_kind, u.author_id, u.text, u.client_msg_id, u.prev_public, u.internal,
-                   u.event, ?
-              from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?)
-                as u (conversation_id, seq, author_kind, author_id, text, client_msg_id, prev_public, internal, event)""";
+                   u.event, u.attachments::jsonb, ?
+              from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                as u (conversation_id, seq, author_kind, author_id, text, client_msg_id, prev_public, internal, event,
+                      attachments)""";
 
     @Inject EntityManager em;
     @Inject EventPublisher events;
@@ -88,6 +93,10 @@ class MessageStore {
     List<Outcome> append(List<Send> batch) {
         Map<Long, Conversation> conversations = lock(batch);
         Map<Key, MessageView> known = originals(batch);
+        Map<UUID, SentAttachments.Upload> uploads = uploads(batch);
+        Set<UUID> taken = new HashSet<>();
+        List<UUID> claimed = new ArrayList<>();
+        List<Long> claimedBy = new ArrayList<>();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         List<MessageView> fresh = new ArrayList<>();
@@ -112,6 +121,12 @@ class MessageStore {
                                 "this clientMsgId was already used for a message in another conversation")));
                 continue;
             }
+            List<AttachmentView> files = new ArrayList<>(send.attachments().size());
+            ApiException unusable = attachments(send, uploads, taken, files);
+            if (unusable != null) {
+                outcomes.add(Outcome.refused(unusable));
+                continue;
+            }
             Conversation.State before = conversation.state();
             if (!send.internal() && (caller.isAgent() ? conversation.agentReplied(caller.id()) : conversation.visitorWrote())) {
                 autoAssigner.assign(conversation);
@@ -122,13 +137,21 @@ class MessageStore {
             }
             Conversation.Slot slot = conversation.nextSlot(send.internal());
             MessageView message = new MessageView(conversation.id, slot.seq(), send.clientMsgId(),
-                    caller.author(), send.text(), now, slot.prevPublic(), send.internal(), null);
+                    caller.author(), send.text(), now, slot.prevPublic(), send.internal(), null, files);
+            send.attachments().forEach(id -> {
+                taken.add(id);
+                claimed.add(id);
+                claimedBy.add(slot.seq());
+            });
             known.put(send.key(), message);
             fresh.add(message);
             outcomes.add(new Outcome(new SendResult(message, false), null));
         }
         if (!fresh.isEmpty()) {
-            em.unwrap(Session.class).doWork(connection -> insert(connection, fresh, now));
+            em.unwrap(Session.class).doWork(connection -> {
+                insert(connection, fresh, now);
+                SentAttachments.claim(connection, claimed, claimedBy);
+            });
         }
         List<Event> notices = new ArrayList<>(fresh.size() + changed.size());
         fresh.forEach(m -> notices.add(new Event.MessageCommitted(m)));
@@ -142,6 +165,36 @@ class MessageStore {
         List<Long> ids = batch.stream().map(Send::conversationId).distinct().sorted().toList();
         return Conversation.<Conversation> find("id in ?1 order by id", ids).withLock(LockModeType.PESSIMISTIC_WRITE)
                 .stream().collect(Collectors.toMap(c -> c.id, c -> c));
+    }
+
+    /** The uploads the batch's sends name, locked (a sweep or a cancel cannot delete one being sent). */
+    private Map<UUID, SentAttachments.Upload> uploads(List<Send> batch) {
+        Set<UUID> ids = new HashSet<>();
+        batch.forEach(send -> ids.addAll(send.attachments()));
+        return ids.isEmpty() ? Map.of() : em.unwrap(Session.class).doReturningWork(connection -> SentAttachments.lock(connection, ids));
+    }
+
+    /**
+     * Checks a send's attachments and puts their views in {@code files}: each must be the sender's upload into
+     * this conversation, complete and not on another message (nor taken by an earlier send of this batch).
+     * The refusal, or null.
+     */
+    private static ApiException attachments(Send send, Map<UUID, SentAttachments.Upload> uploads, Set<UUID> taken,
+            List<AttachmentView> files) {
+        for (UUID id : send.attachments()) {
+            SentAttachments.Upload upload = uploads.get(id);
+            Caller caller = send.caller();
+            if (upload == null || upload.conversationId() != send.conversationId()
+                    || upload.uploaderKind() != caller.author().kind() || upload.uploaderId() != caller.id()) {
+                return new ApiException(ErrorCode.ATTACHMENT_NOT_FOUND,
+                        "attachment " + id + " is not one of your uploads into this conversation");
+            }
+            if (upload.messageSeq() != null || taken.contains(id)) {
+                return new ApiException(ErrorCode.ATTACHMENT_ALREADY_SENT, "attachment " + id + " is already on a message");
+            }
+            files.add(upload.view());
+        }
+        return null;
     }
 
     /** Messages already stored under the batch's (author, clientMsgId) keys: retries. */
@@ -161,7 +214,7 @@ class MessageStore {
                         found.put(key, new MessageView(rows.getLong("conversation_id"), rows.getLong("seq"),
                                 key.clientMsgId(), authors.get(key).author(), rows.getString("text"),
                                 rows.getObject("created_at", OffsetDateTime.class).toInstant(), rows.getLong("prev_public"),
-                                rows.getBoolean("internal"), null));
+                                rows.getBoolean("internal"), null, SentAttachments.fromJson(rows.getString("attachments"))));
                     }
                 }
             }
@@ -183,6 +236,8 @@ class MessageStore {
             insert.setArray(9, connection.createArrayOf("boolean", fresh.stream().map(MessageView::internal).toArray()));
             insert.setArray(10, connection.createArrayOf("text",
                     fresh.stream().map(m -> m.event() == null ? null : m.event().name()).toArray()));
+            insert.setArray(11, connection.createArrayOf("text",
+                    fresh.stream().map(m -> SentAttachments.toJson(m.attachments())).toArray()));
             insert.executeUpdate();
         }
     }

@@ -3,6 +3,7 @@ package io.switchboard.message;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -79,8 +80,10 @@ class MessageWriter {
     }
 
     /** Queues a validated send; its future completes after its batch committed (or with the refusal). */
-    CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text, boolean internal) {
-        Send send = new Send(caller, conversationId, clientMsgId, text, internal, System.nanoTime(), new CompletableFuture<>());
+    CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text, boolean internal,
+            List<UUID> attachments) {
+        Send send = new Send(caller, conversationId, clientMsgId, text, internal, attachments, System.nanoTime(),
+                new CompletableFuture<>());
         if (writer == null || !queue.offer(send)) {
             overloaded.increment();
             throw RateLimitedException.overloaded();

@@ -1,5 +1,8 @@
 package io.switchboard.message;
 
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -53,21 +56,56 @@ public class Messages {
      */
     public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text,
             boolean internal) {
+        return submit(caller, conversationId, clientMsgId, text, internal, null);
+    }
+
+    /**
+     * A send with attachments: {@code attachmentIds} name the caller's uploads into this conversation (at most
+     * {@code switchboard.attachments.max-per-message}); the text may then be empty.
+     */
+    public CompletableFuture<SendResult> submit(Caller caller, long conversationId, String clientMsgId, String text,
+            boolean internal, List<String> attachmentIds) {
         if (internal && !caller.isAgent()) {
             throw new ApiException(ErrorCode.NOTES_ARE_FOR_AGENTS, "only agents write private notes");
         }
+        List<UUID> attachments = attachments(attachmentIds);
         limiter.acquire(RateLimiter.Action.send, caller.key());
-        validateText(text);
+        boolean filesOnly = !attachments.isEmpty() && (text == null || text.isBlank());
+        String body = filesOnly ? "" : text;
+        if (!filesOnly) {
+            validateText(body);
+        }
         String id = clientMsgId == null ? "srv-" + UUID.randomUUID() : clientMsgId;
         if (!CLIENT_MSG_ID.matcher(id).matches()) {
             throw new ApiException(ErrorCode.INVALID_CLIENT_MSG_ID,
                     "clientMsgId must be 1-64 characters of letters, digits and . _ : -");
         }
-        return writer.submit(caller, conversationId, id, text, internal).whenComplete((result, failure) -> {
+        return writer.submit(caller, conversationId, id, body, internal, attachments).whenComplete((result, failure) -> {
             if (result != null) {
                 (result.duplicate() ? duplicates : persisted).increment();
             }
         });
+    }
+
+    private List<UUID> attachments(List<String> ids) {
+        if (ids == null || ids.isEmpty()) {
+            return List.of();
+        }
+        int max = config.attachments().maxPerMessage();
+        if (ids.size() > max) {
+            throw new ApiException(ErrorCode.INVALID_ATTACHMENTS, "a message carries at most " + max + " attachments");
+        }
+        Set<UUID> unique = new LinkedHashSet<>();
+        for (String id : ids) {
+            try {
+                if (id == null || !unique.add(UUID.fromString(id))) {
+                    throw new ApiException(ErrorCode.INVALID_ATTACHMENTS, "attachments lists an id twice, or a null");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(ErrorCode.ATTACHMENT_NOT_FOUND, "no attachment " + id);
+            }
+        }
+        return List.copyOf(unique);
     }
 
     private void validateText(String text) {

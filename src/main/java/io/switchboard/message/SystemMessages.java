@@ -51,7 +51,7 @@ class SystemMessages {
             Conversation.Slot slot = conversation.nextSlot(false);
             messages.add(new MessageView(conversation.id, slot.seq(), "sys-" + UUID.randomUUID(),
                     new Author(AuthorKind.system, agent == null ? null : agent.id, name == null ? "Switchboard" : name),
-                    sentence(transition.event(), name), now, slot.prevPublic(), false, transition.event()));
+                    sentence(transition.event(), name), now, slot.prevPublic(), false, transition.event(), List.of()));
         }
         return messages;
     }

@@ -4,6 +4,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.StreamedUploads;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -17,7 +18,8 @@ import jakarta.enterprise.event.Observes;
  * before anything reads it: {@code 413} with the usual {@code {"error","message"}} body, and the connection
  * closed (the rest of the body is never read). A chunked body that grows past the limit is cut off by
  * Quarkus while it is read and reaches {@code ProblemMappers} as the same 413. Neither is logged as an error:
- * a client's oversize body is the client's fault, and cheap to send.
+ * a client's oversize body is the client's fault, and cheap to send. Attachment uploads ({@link StreamedUploads})
+ * are streamed under their own limit instead.
  */
 @ApplicationScoped
 public class BodyLimit {
@@ -32,7 +34,7 @@ public class BodyLimit {
         long max = limit.asLongValue();
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
             String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (declared != null && tooLong(declared, max)) {
+            if (declared != null && tooLong(declared, max) && !StreamedUploads.matches(rc.request())) {
                 refuse(rc);
                 return;
             }
@@ -45,7 +47,8 @@ public class BodyLimit {
         router.route("/api/*").order(Integer.MIN_VALUE + 2).handler(rc -> {
             HttpMethod method = rc.request().method();
             if (rc.request().getHeader(HttpHeaders.CONTENT_LENGTH) == null && method != HttpMethod.GET
-                    && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS && !rc.request().isEnded()) {
+                    && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS && !rc.request().isEnded()
+                    && !StreamedUploads.matches(rc.request())) {
                 chunked.handle(rc);
             } else {
                 rc.next();

@@ -49,7 +49,7 @@ public class RateLimiter {
     static final int MAX_ID = 128;
 
     public enum Action {
-        send(false, true), typing(false, false), control(false, false), visitor_creation(true, true), login(true, true);
+        send(false, true), typing(false, false), upload(false, true), control(false, false), visitor_creation(true, true), login(true, true);
 
         /** Counted in PostgreSQL, across replicas. */
         final boolean shared;
@@ -153,6 +153,7 @@ public class RateLimiter {
         return switch (action) {
             case send -> config.limits().sends();
             case typing -> config.limits().typing();
+            case upload -> config.limits().uploads();
             case control -> config.limits().control();
             case visitor_creation -> config.limits().visitorCreation();
             case login -> config.limits().logins();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class EventPayloadTest {
 
     private static MessageView message(String text) {
         return new MessageView(42, 7, "c-1", new Author(AuthorKind.visitor, 3L, "Teal Otter"), text, Instant.parse("2026-11-29T10:00:00Z"),
-                6, false, null);
+                6, false, null, List.of());
     }
 
     @Test

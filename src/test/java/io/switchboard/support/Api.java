@@ -85,6 +85,75 @@ public final class Api {
         return Json.parse(response.body()).get("message");
     }
 
+    /** Sends with attachments (ids from {@link #upload}); text may be null. */
+    public HttpResponse<String> send(String token, long conversationId, String clientMsgId, String text,
+            java.util.List<String> attachments) {
+        var body = Json.object().put("clientMsgId", clientMsgId);
+        if (text != null) {
+            body.put("text", text);
+        }
+        attachments.forEach(body.putArray("attachments")::add);
+        return request("POST", "/api/conversations/" + conversationId + "/messages", token, body.toString());
+    }
+
+    /** Uploads {@code body} as a raw request body named {@code name}. */
+    public HttpResponse<String> upload(String token, long conversationId, String name, byte[] body, String... headers) {
+        return upload(token, conversationId, name, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+    }
+
+    public HttpResponse<String> upload(String token, long conversationId, String name, HttpRequest.BodyPublisher body,
+            String... headers) {
+        String query = name == null ? "" : "?name=" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve("/api/conversations/" + conversationId + "/attachments" + query))
+                .timeout(Duration.ofSeconds(60)).POST(body);
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
+        return send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Uploads files as one {@code multipart/form-data} form (parts named {@code file}). */
+    public HttpResponse<String> uploadForm(String token, long conversationId, String contentType, java.util.Map<String, byte[]> files) {
+        String boundary = "----switchboard" + System.nanoTime();
+        java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream();
+        java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+        files.forEach((name, bytes) -> {
+            form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name
+                    + "\"\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(utf8));
+            form.writeBytes(bytes);
+            form.writeBytes("\r\n".getBytes(utf8));
+        });
+        form.writeBytes(("--" + boundary + "--\r\n").getBytes(utf8));
+        return upload(token, conversationId, null, HttpRequest.BodyPublishers.ofByteArray(form.toByteArray()),
+                "Content-Type", "multipart/form-data; boundary=" + boundary);
+    }
+
+    /** A GET answered with bytes (attachments); {@code token} may be null (signed links). */
+    public HttpResponse<byte[]> download(String token, String path, String... headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60)).GET();
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
+        return send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public HttpResponse<String> get(String token, String path) {
         return request("GET", path, token, null);
     }

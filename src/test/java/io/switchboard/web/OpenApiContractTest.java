@@ -56,7 +56,9 @@ class OpenApiContractTest {
             }
             if (op.getRequestBody() != null) {
                 op.getRequestBody().getContent().forEach((type, media) -> {
-                    if (!type.equals("application/json")) {
+                    boolean upload = path.endsWith("/attachments")
+                            && List.of("application/octet-stream", "multipart/form-data").contains(type);
+                    if (!type.equals("application/json") && !upload) {
                         problems.add(where + ": request body as " + type);
                     }
                     if (empty(media)) {
@@ -66,7 +68,8 @@ class OpenApiContractTest {
             }
             if (op.getParameters() != null) {
                 for (Parameter p : op.getParameters()) {
-                    if (p.getName().equals("id") && !"integer".equals(type(p.getSchema()))) {
+                    String expected = path.startsWith("/api/attachments/") ? "string" : "integer";
+                    if (p.getName().equals("id") && !expected.equals(type(p.getSchema()))) {
                         problems.add(where + ": id typed " + type(p.getSchema()));
                     }
                 }
@@ -75,7 +78,7 @@ class OpenApiContractTest {
             for (Map.Entry<String, ApiResponse> e : op.getResponses().entrySet()) {
                 String status = e.getKey();
                 anySuccess |= status.startsWith("2");
-                if (status.equals("204")) {
+                if (status.equals("204") || status.equals("304")) {
                     continue;
                 }
                 if (e.getValue().getContent() == null || e.getValue().getContent().isEmpty()) {

@@ -12,7 +12,7 @@ import io.switchboard.api.ErrorCode;
  * {@code error} frame rather than a closed connection.
  */
 record ClientFrame(String type, String ref, Long conversationId, Long after, String clientMsgId, String text,
-        Long seq, String state, boolean internal) {
+        Long seq, String state, boolean internal, java.util.List<String> attachments) {
 
     static ClientFrame parse(String text, ObjectMapper json) {
         try {
@@ -34,7 +34,7 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         return new ClientFrame(type.asText(), ref, optionalLong(node, "conversationId", 1, ref),
                 optionalLong(node, "after", 0, ref), optionalText(node, "clientMsgId", 1000, ref),
                 optionalText(node, "text", Integer.MAX_VALUE, ref), optionalLong(node, "seq", 0, ref),
-                optionalText(node, "state", 16, ref), optionalBoolean(node, "internal", ref));
+                optionalText(node, "state", 16, ref), optionalBoolean(node, "internal", ref), optionalIds(node, "attachments", ref));
     }
 
     long requireConversationId() {
@@ -83,6 +83,25 @@ record ClientFrame(String type, String ref, Long conversationId, Long after, Str
         }
         String text = value.asText();
         return text.length() > maxLength ? text.substring(0, maxLength) : text;
+    }
+
+    /** A list of ids (strings); more than 100 is refused here, the per-message limit by the send itself. */
+    private static java.util.List<String> optionalIds(JsonNode node, String field, String ref) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isArray() || value.size() > 100) {
+            throw new FrameException(ref, ErrorCode.INVALID_ATTACHMENTS, field + " must be a list of attachment ids");
+        }
+        java.util.List<String> ids = new java.util.ArrayList<>(value.size());
+        for (JsonNode id : value) {
+            if (!id.isTextual() || id.asText().length() > 64) {
+                throw new FrameException(ref, ErrorCode.INVALID_ATTACHMENTS, field + " must be a list of attachment ids");
+            }
+            ids.add(id.asText());
+        }
+        return ids;
     }
 
     private static boolean optionalBoolean(JsonNode node, String field, String ref) {

@@ -55,7 +55,7 @@ import jakarta.ws.rs.core.Response;
 public class PollTransport {
 
     @RegisterForReflection
-    public record SendRequest(String clientMsgId, String text, Boolean internal) {
+    public record SendRequest(String clientMsgId, String text, Boolean internal, List<String> attachments) {
     }
 
     @Inject Messages messages;
@@ -81,7 +81,7 @@ public class PollTransport {
             throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body with text (and clientMsgId) is required");
         }
         return Uni.createFrom().completionStage(messages.submit(callers.current(), Params.conversationId(id),
-                request.clientMsgId(), request.text(), Boolean.TRUE.equals(request.internal())))
+                request.clientMsgId(), request.text(), Boolean.TRUE.equals(request.internal()), request.attachments()))
                 .map(result -> Response.status(result.duplicate() ? 200 : 201).entity(result).build());
     }
 

@@ -132,7 +132,7 @@ public class WebSocketProtocol {
     /** Acknowledged once its batch is committed; refused at once when invalid, rate limited or overloaded. */
     private void send(ClientSession session, SocketSink sink, ClientFrame frame) {
         messages.submit(session.caller(), session.conversationOf(frame.conversationId()), frame.clientMsgId(), frame.text(),
-                frame.internal())
+                frame.internal(), frame.attachments())
                 .whenComplete((result, failure) -> {
                     if (result != null) {
                         session.send(Frame.Ack.of(frame.ref(), result));

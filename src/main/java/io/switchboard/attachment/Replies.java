@@ -1,0 +1,86 @@
+package io.switchboard.attachment;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.RateLimitedException;
+import io.switchboard.api.StoreFailures;
+import io.switchboard.identity.Caller;
+import io.switchboard.identity.TokenIdentityProvider;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Answers of the two streaming routes (upload, download), which run as Vert.x routes rather than REST resources
+ * so that no body is ever read whole: the caller as the authentication filter established it, and the same
+ * JSON bodies and error answers ({@code {"error","message"}}, {@code Retry-After}) as the REST API.
+ */
+final class Replies {
+
+    private static final Logger LOG = Logger.getLogger(Replies.class);
+
+    private Replies() {
+    }
+
+    /** The authenticated caller; 401 when the request had no valid token. */
+    static Caller caller(RoutingContext rc) {
+        if (rc.user() instanceof QuarkusHttpUser user) {
+            Caller caller = user.getSecurityIdentity().getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
+            if (caller != null) {
+                return caller;
+            }
+        }
+        throw ApiException.unauthorized();
+    }
+
+    static void json(RoutingContext rc, int status, Object body, ObjectMapper json) {
+        String text;
+        try {
+            text = json.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            fail(rc, e, false);
+            return;
+        }
+        if (!rc.response().ended()) {
+            rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(text);
+        }
+    }
+
+    /**
+     * The error answer for {@code failure}. {@code close}: the request's body was not read to its end, so the
+     * connection cannot carry another request and is closed once the answer is out.
+     */
+    static void fail(RoutingContext rc, Throwable failure, boolean close) {
+        HttpServerResponse response = rc.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        ApiException refusal = failure instanceof ApiException api ? api
+                : StoreFailures.unavailable(failure) ? StoreFailures.toApi() : internal(failure);
+        if (response.headWritten()) {
+            rc.request().connection().close(); // mid-download: the client sees a cut, not a wrong file
+            return;
+        }
+        response.setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (refusal instanceof RateLimitedException limited) {
+            response.putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
+        } else if (refusal.errorCode() == ErrorCode.STORE_UNAVAILABLE) {
+            response.putHeader("Retry-After", "2");
+        }
+        if (close) {
+            response.putHeader(HttpHeaders.CONNECTION, "close").endHandler(v -> rc.request().connection().close());
+        }
+        response.end(refusal.errorCode().json(refusal.getMessage()));
+    }
+
+    private static ApiException internal(Throwable failure) {
+        LOG.errorf(failure, "attachment request failed");
+        return new ApiException(ErrorCode.INTERNAL_ERROR, "the request could not be processed");
+    }
+}
