@@ -261,7 +261,8 @@
      */
     send(conversationId, text, clientMsgId, options) {
       const item = { conversationId: Number(conversationId), clientMsgId: clientMsgId || newClientMsgId(), text,
-        internal: !!(options && options.internal), inflight: false };
+        internal: !!(options && options.internal), inflight: false,
+        attachments: (options && options.attachments) || [] };
       this.outbox.push(item);
       this.persist();
       this.flush();
@@ -272,7 +273,8 @@
       if (!this.storage) return [];
       try {
         return (JSON.parse(global.localStorage.getItem(this.storage)) || [])
-          .map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, internal: !!i.internal, inflight: false }));
+          .map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, internal: !!i.internal,
+            attachments: i.attachments || [], inflight: false }));
       } catch (e) {
         return [];
       }
@@ -291,8 +293,127 @@
       }
     }
 
+    /** What survives a reload: messages ready to send (files still uploading live only in this page). */
     pending() {
-      return this.outbox.map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text, internal: i.internal }));
+      return this.outbox.filter(i => !i.files).map(i => ({ conversationId: i.conversationId, clientMsgId: i.clientMsgId,
+        text: i.text, internal: i.internal, attachments: i.attachments }));
+    }
+
+    // ---- attachments ---------------------------------------------------------------------------------
+    /**
+     * Sends files (File or Blob objects, with an optional text) as one message: each is uploaded first
+     * (XMLHttpRequest, for progress: 'uploadprogress' events {clientMsgId, loaded, total}), then the message
+     * goes like any other. An upload cut by the network is retried from the outbox with backoff, under the
+     * same Idempotency-Key, so the service keeps one copy; one refused for good (too large, a type not
+     * allowed) fires 'sendfailed'. Returns the clientMsgId; cancel(clientMsgId) stops it.
+     */
+    sendFiles(conversationId, files, text, options) {
+      const clientMsgId = newClientMsgId();
+      const item = { conversationId: Number(conversationId), clientMsgId, text: text || '', inflight: false,
+        internal: !!(options && options.internal), attachments: [],
+        files: Array.from(files).map((file, i) => ({ file, key: clientMsgId + '.' + i, id: null })) };
+      this.outbox.push(item);
+      this.uploadNext(item);
+      return clientMsgId;
+    }
+
+    async uploadNext(item) {
+      if (item.uploading || item.cancelled) return;
+      const next = item.files.find(f => !f.id);
+      if (!next) {
+        item.attachments = item.files.map(f => f.id);
+        delete item.files;
+        this.persist();
+        this.flush();
+        return;
+      }
+      item.uploading = true;
+      const total = item.files.reduce((sum, f) => sum + f.file.size, 0);
+      const before = item.files.filter(f => f.id).reduce((sum, f) => sum + f.file.size, 0);
+      try {
+        const uploaded = await this.upload(item.conversationId, next.file, {
+          key: next.key,
+          onprogress: loaded => this.emit('uploadprogress', { clientMsgId: item.clientMsgId, loaded: before + loaded, total }),
+          started: xhr => { item.xhr = xhr; }
+        });
+        next.id = uploaded.id;
+        item.uploadAttempt = 0;
+        item.uploading = false;
+        this.uploadNext(item);
+      } catch (error) {
+        item.uploading = false;
+        if (item.cancelled) return;
+        if (error.transient) {
+          item.uploadAttempt = Math.min((item.uploadAttempt || 0) + 1, 5);
+          const wait = Math.min(15000, 1000 * Math.pow(2, item.uploadAttempt - 1)) * (0.5 + Math.random() / 2);
+          this.emit('uploadretry', { clientMsgId: item.clientMsgId, error, wait });
+          item.retryTimer = setTimeout(() => this.uploadNext(item), wait);
+          return;
+        }
+        this.outbox.splice(this.outbox.indexOf(item), 1);
+        this.emit('sendfailed', { clientMsgId: item.clientMsgId, conversationId: item.conversationId, text: item.text, error });
+      }
+    }
+
+    /** Stops a message whose files are still uploading; what was uploaded is deleted. False once it is sending. */
+    cancel(clientMsgId) {
+      const at = this.outbox.findIndex(i => i.clientMsgId === clientMsgId && i.files);
+      if (at < 0) return false;
+      const item = this.outbox[at];
+      item.cancelled = true;
+      clearTimeout(item.retryTimer);
+      if (item.xhr) item.xhr.abort();
+      this.outbox.splice(at, 1);
+      item.files.filter(f => f.id).forEach(f => this.request('DELETE', '/api/attachments/' + f.id).catch(() => {}));
+      return true;
+    }
+
+    /** Uploads one file; resolves with the attachment, rejects with an ApiError (status 0: the network). */
+    upload(conversationId, file, options) {
+      const o = options || {};
+      return new Promise((resolve, reject) => {
+        const xhr = new global.XMLHttpRequest();
+        const name = encodeURIComponent(file.name || 'pasted.png');
+        xhr.open('POST', this.base + '/api/conversations/' + conversationId + '/attachments?name=' + name);
+        const headers = this.headers(false);
+        Object.keys(headers).forEach(h => xhr.setRequestHeader(h, headers[h]));
+        if (o.key) xhr.setRequestHeader('Idempotency-Key', o.key);
+        xhr.withCredentials = !this.token;
+        if (o.onprogress) xhr.upload.onprogress = e => o.onprogress(e.loaded);
+        xhr.onload = () => {
+          let payload = null;
+          try {
+            payload = JSON.parse(xhr.responseText);
+          } catch (e) {
+            payload = null;
+          }
+          if (xhr.status === 200 || xhr.status === 201) {
+            resolve(payload);
+          } else {
+            reject(new ApiError(xhr.status, payload && payload.error ? payload.error : 'http_' + xhr.status,
+              payload && payload.message));
+          }
+        };
+        xhr.onerror = () => reject(new ApiError(0, 'network', 'the service cannot be reached'));
+        xhr.onabort = () => reject(new ApiError(0, 'aborted', 'the upload was cancelled'));
+        if (o.started) o.started(xhr);
+        xhr.send(file);
+      });
+    }
+
+    /**
+     * Where to load an attachment from. With a cookie (same origin) its own url; with a token (a widget on
+     * another site, which cannot put a header on an img), a short-lived signed link, kept while it is valid.
+     */
+    async attachmentUrl(attachment) {
+      if (!this.token) return this.base + attachment.url;
+      this.links = this.links || new Map();
+      const known = this.links.get(attachment.id);
+      if (known && known.expires > Date.now() + 30000) return known.url;
+      const link = await this.request('GET', attachment.url + '/link');
+      if (this.links.size > 500) this.links.clear(); // bounded: links are cheap to ask for again
+      this.links.set(attachment.id, { url: this.base + link.url, expires: Date.parse(link.expiresAt) });
+      return this.base + link.url;
     }
 
     /**
@@ -550,9 +671,10 @@
 
     /** Frames from one socket are handled in order, so the whole outbox can go at once. */
     flush(outbox) {
-      outbox.filter(i => !i.inflight).forEach(i => {
+      outbox.filter(i => !i.inflight && !i.files).forEach(i => {
         const frame = { type: 'send', ref: i.clientMsgId, conversationId: i.conversationId, clientMsgId: i.clientMsgId, text: i.text };
         if (i.internal) frame.internal = true;
+        if (i.attachments && i.attachments.length) frame.attachments = i.attachments;
         if (this.write(frame)) {
           i.inflight = true;
         }
@@ -679,13 +801,14 @@
       this.sending = true;
       try {
         while (!this.done) {
-          const item = outbox.find(i => !i.inflight);
+          const item = outbox.find(i => !i.inflight && !i.files);
           if (!item) break;
           item.inflight = true;
           try {
-            const result = await this.client.request('POST', '/api/conversations/' + item.conversationId + '/messages',
-              item.internal ? { clientMsgId: item.clientMsgId, text: item.text, internal: true }
-                : { clientMsgId: item.clientMsgId, text: item.text });
+            const body = { clientMsgId: item.clientMsgId, text: item.text };
+            if (item.internal) body.internal = true;
+            if (item.attachments && item.attachments.length) body.attachments = item.attachments;
+            const result = await this.client.request('POST', '/api/conversations/' + item.conversationId + '/messages', body);
             this.client.settle(item.clientMsgId, item.conversationId, result.message.seq, result.duplicate);
           } catch (e) {
             this.client.refuse(item.clientMsgId, e);

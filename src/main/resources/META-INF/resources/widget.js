@@ -37,7 +37,9 @@
       nameInvalid: 'Please use at most 80 ordinary characters for your name.',
       messageTooLong: 'Your message is too long: at most 4,000 characters.',
       tooMany: 'Too many attempts from here. Please wait a minute and try again.',
-      saveFailed: 'Your message could not be saved. Please try again.'
+      saveFailed: 'Your message could not be saved. Please try again.',
+      attach: 'Attach a file', uploading: 'Uploading… {p}%', cancel: 'Cancel upload',
+      retrying: 'Upload interrupted; trying again…'
     },
     'zh-CN': {
       launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
@@ -56,7 +58,8 @@
       requeued: '您已重新进入队列，下一位有空的客服会回复您。',
       messageEmpty: '请填写留言内容。', emailInvalid: '请输入有效的电子邮箱，例如 name@example.com。',
       nameInvalid: '姓名最多 80 个普通字符。', messageTooLong: '留言过长：最多 4000 个字符。',
-      tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。'
+      tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。',
+      attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…'
     }
   };
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
@@ -84,6 +87,12 @@
     const span = el('span', 'sbw-text', text);
     span.dir = 'auto';
     return span;
+  }
+
+  const CLIP = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6"/></svg>';
+
+  function size(bytes) {
+    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB' : (bytes / 1048576).toFixed(1) + ' MB';
   }
 
   function loadLibrary(then) {
@@ -174,7 +183,38 @@
       this.input.setAttribute('aria-label', t('placeholder'));
       const send = el('button', 'sbw-send', t('send'));
       send.type = 'submit';
-      this.composer.append(this.input, send);
+      // Files: a button (on a phone it offers the camera too), a pasted screenshot, or dropped on the panel.
+      this.fileInput = el('input', 'sbw-file-input');
+      this.fileInput.type = 'file';
+      this.fileInput.multiple = true;
+      this.fileInput.hidden = true;
+      this.fileInput.accept = 'image/*,application/pdf,text/plain,text/csv,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp,.rtf';
+      this.fileInput.addEventListener('change', () => {
+        if (this.fileInput.files.length) this.attach(Array.from(this.fileInput.files));
+        this.fileInput.value = '';
+      });
+      const attach = el('button', 'sbw-attach');
+      attach.innerHTML = CLIP; // a constant icon, never data
+      attach.type = 'button';
+      attach.setAttribute('aria-label', t('attach'));
+      attach.title = t('attach');
+      attach.addEventListener('click', () => this.fileInput.click());
+      this.input.addEventListener('paste', e => {
+        const files = Array.from((e.clipboardData && e.clipboardData.files) || []);
+        if (files.length) {
+          e.preventDefault();
+          this.attach(files);
+        }
+      });
+      panel.addEventListener('dragover', e => e.preventDefault());
+      panel.addEventListener('drop', e => {
+        const files = Array.from((e.dataTransfer && e.dataTransfer.files) || []);
+        if (files.length) {
+          e.preventDefault();
+          this.attach(files);
+        }
+      });
+      this.composer.append(attach, this.fileInput, this.input, send);
       this.composer.addEventListener('submit', e => {
         e.preventDefault();
         this.submit(this.input.value);
@@ -315,6 +355,11 @@
       client.on('message', m => this.message(m));
       client.on('sent', s => this.sent(s));
       client.on('sendfailed', f => this.failed(f));
+      client.on('uploadprogress', p => this.progress(p));
+      client.on('uploadretry', r => {
+        const li = this.elements.get(r.clientMsgId);
+        if (li) this.state(li, t('retrying'), 'sending');
+      });
       client.on('typing', f => this.agentTyping(f));
       client.on('read', r => this.receipt(r));
       client.on('conversation', c => this.changed(c));
@@ -511,6 +556,71 @@
       this.sendEarly();
     }
 
+    /** Sends files (with what is written, if anything) as one message; progress and a cancel in its bubble. */
+    async attach(files) {
+      const text = this.input.value.replace(/^\s+|\s+$/g, '');
+      this.input.value = '';
+      const li = this.pendingElement(text);
+      const list = el('div', 'sbw-files');
+      files.forEach(f => list.appendChild(el('span', 'sbw-file', f.name + ' · ' + size(f.size))));
+      li.insertBefore(list, li.querySelector('time'));
+      try {
+        const conversation = this.conversation || await this.ensureConversation();
+        const id = this.client.sendFiles(conversation.id, files, text);
+        li.dataset.clientMsgId = id;
+        this.elements.set(id, li);
+        const cancel = el('button', 'sbw-cancel', '×');
+        cancel.type = 'button';
+        cancel.setAttribute('aria-label', t('cancel'));
+        cancel.addEventListener('click', () => {
+          if (this.client.cancel(id)) li.remove();
+        });
+        li.appendChild(cancel);
+      } catch (error) {
+        this.state(li, t('failed', { reason: error.message }), 'failed');
+      }
+    }
+
+    progress(p) {
+      const li = this.elements.get(p.clientMsgId);
+      if (li && li.dataset.state === 'sending') {
+        this.state(li, t('uploading', { p: Math.floor(100 * p.loaded / Math.max(1, p.total)) }), 'sending');
+      }
+    }
+
+    /** A message's files: images inline (bounded in size), others as a chip with name and size. */
+    files(li, attachments) {
+      const old = li.querySelector('.sbw-files');
+      if (old) old.remove();
+      const cancel = li.querySelector('.sbw-cancel');
+      if (cancel) cancel.remove();
+      if (!attachments || attachments.length === 0) return;
+      const list = el('div', 'sbw-files');
+      attachments.forEach(a => {
+        const link = el('a', a.width ? 'sbw-image' : 'sbw-file');
+        link.target = '_blank';
+        link.rel = 'noopener';
+        if (a.width) {
+          const img = el('img');
+          img.alt = a.name;
+          img.loading = 'lazy';
+          const scale = Math.min(1, 220 / a.width, 180 / a.height);
+          img.width = Math.round(a.width * scale);
+          img.height = Math.round(a.height * scale);
+          link.appendChild(img);
+          this.client.attachmentUrl(a).then(url => { img.src = url; link.href = url; }).catch(() => {});
+        } else {
+          link.textContent = a.name + ' · ' + size(a.size);
+          link.download = a.name;
+          this.client.attachmentUrl(a).then(url => { link.href = url; }).catch(() => {});
+        }
+        list.appendChild(link);
+      });
+      const text = li.querySelector('.sbw-text');
+      if (text && !text.textContent) text.remove();
+      li.insertBefore(list, li.querySelector('time'));
+    }
+
     early() {
       if (!this.earlyQueue) {
         try {
@@ -597,7 +707,11 @@
 
     /** A stored message: replaces its pending bubble if it is one of ours, else a new bubble. */
     show(m) {
-      if (this.list.querySelector('[data-seq="' + m.seq + '"]')) return;
+      const shown = this.list.querySelector('[data-seq="' + m.seq + '"]');
+      if (shown) { // ours, placed when the ack came: its files as stored
+        if (m.attachments && m.attachments.length && !shown.querySelector('.sbw-files a')) this.files(shown, m.attachments);
+        return;
+      }
       if (m.author.kind === 'system') {
         this.systemLine(m);
         return;
@@ -610,6 +724,7 @@
         li.appendChild(textOf(m.text));
         if (mine) li.appendChild(el('span', 'sbw-state'));
       }
+      this.files(li, m.attachments);
       li.dataset.seq = m.seq;
       window.Switchboard.placeBySeq(this.list, li);
       li.title = new Date(m.sentAt).toLocaleString(lang);

@@ -19,6 +19,10 @@
   }
 
   /** "Chrome 131 on Windows" from a User-Agent string: enough for an agent helping someone. */
+  function size(bytes) {
+    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB' : (bytes / 1048576).toFixed(1) + ' MB';
+  }
+
   function browserOf(ua) {
     const browser = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'],
       ['Version/', 'Safari']].find(([token]) => ua.includes(token));
@@ -95,6 +99,18 @@
         e.preventDefault();
         this.reply();
       });
+      $('attach').addEventListener('click', () => $('attach-input').click());
+      $('attach-input').addEventListener('change', () => {
+        if ($('attach-input').files.length) this.attach(Array.from($('attach-input').files));
+        $('attach-input').value = '';
+      });
+      $('reply').addEventListener('paste', e => {
+        const files = Array.from((e.clipboardData && e.clipboardData.files) || []);
+        if (files.length) {
+          e.preventDefault();
+          this.attach(files);
+        }
+      });
       $('reply').addEventListener('keydown', e => {
         if (this.suggesting(e)) return;
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -129,6 +145,7 @@
       c.on('message', m => this.message(m));
       c.on('sent', s => this.sent(s));
       c.on('sendfailed', f => this.sendFailed(f));
+      c.on('uploadprogress', p => this.uploadProgress(p));
       c.on('typing', f => this.typingFrame(f));
       c.on('viewing', f => this.viewingFrame(f));
       c.on('read', r => this.receipt(r));
@@ -875,8 +892,9 @@
     show(m) {
       if (m.conversationId !== this.current) return;
       const shown = $('messages').querySelector('[data-seq="' + m.seq + '"]');
-      if (shown) { // her own, placed when the ack came: now it has the stored time too
+      if (shown) { // her own, placed when the ack came: now it has the stored time (and files) too
         this.stamp(shown, m.sentAt);
+        if (m.attachments.length && !shown.querySelector('.files a')) this.files(shown, m.attachments);
         return;
       }
       const mine = m.author.kind === 'agent' && m.author.id === this.me.id;
@@ -886,6 +904,7 @@
         if (m.event) li.dataset.event = m.event;
       }
       this.pending.delete(m.clientMsgId);
+      this.files(li, m.attachments);
       li.dataset.seq = m.seq;
       window.Switchboard.placeBySeq($('messages'), li);
       this.stamp(li, m.sentAt);
@@ -981,6 +1000,72 @@
       this.pending.set(id, li);
       $('messages').appendChild(li);
       $('messages').scrollTop = $('messages').scrollHeight;
+    }
+
+    /** Files (and what is written) as one reply or note; progress and a cancel in its bubble. */
+    attach(files) {
+      if (this.current === null) return;
+      const note = !!this.noteMode;
+      if (!note && $('send').disabled) return;
+      const text = $('reply').value.replace(/^\s+|\s+$/g, '');
+      $('reply').value = '';
+      const id = this.client.sendFiles(this.current, files, text, { internal: note });
+      const li = this.bubble('agent', this.me.name, text, note);
+      const list = el('div', 'files');
+      files.forEach(f => list.appendChild(el('span', 'file', f.name + ' · ' + size(f.size))));
+      li.insertBefore(list, li.querySelector('.time'));
+      li.querySelector('.state').textContent = 'Uploading…';
+      li.dataset.state = 'sending';
+      li.dataset.clientMsgId = id;
+      const cancel = el('button', 'cancel-upload', 'Cancel');
+      cancel.type = 'button';
+      cancel.addEventListener('click', () => {
+        if (this.client.cancel(id)) {
+          li.remove();
+          this.pending.delete(id);
+        }
+      });
+      li.appendChild(cancel);
+      this.pending.set(id, li);
+      $('messages').appendChild(li);
+      $('messages').scrollTop = $('messages').scrollHeight;
+    }
+
+    uploadProgress(p) {
+      const li = this.pending.get(p.clientMsgId);
+      if (li && li.dataset.state === 'sending') {
+        li.querySelector('.state').textContent = 'Uploading… ' + Math.floor(100 * p.loaded / Math.max(1, p.total)) + '%';
+      }
+    }
+
+    /** A message's files: images as thumbnails (bounded), other files as a download chip with name and size. */
+    files(li, attachments) {
+      li.querySelectorAll('.files, .cancel-upload').forEach(n => n.remove());
+      if (!attachments || attachments.length === 0) return;
+      const list = el('div', 'files');
+      attachments.forEach(a => {
+        const link = el('a', a.width ? 'thumb' : 'file');
+        link.target = '_blank';
+        link.rel = 'noopener';
+        if (a.width) {
+          const img = el('img');
+          img.alt = a.name;
+          img.loading = 'lazy';
+          const scale = Math.min(1, 240 / a.width, 200 / a.height);
+          img.width = Math.round(a.width * scale);
+          img.height = Math.round(a.height * scale);
+          link.appendChild(img);
+          this.client.attachmentUrl(a).then(url => { img.src = url; link.href = url; }).catch(() => {});
+        } else {
+          link.textContent = a.name + ' · ' + size(a.size);
+          link.download = a.name;
+          this.client.attachmentUrl(a).then(url => { link.href = url; }).catch(() => {});
+        }
+        list.appendChild(link);
+      });
+      const text = li.querySelector('.text');
+      if (text && !text.textContent) text.remove();
+      li.insertBefore(list, li.querySelector('.time'));
     }
 
     sent(s) {

@@ -1194,6 +1194,83 @@ class WidgetAndConsoleBrowserTest {
     }
 
     /** Opens the chat panel unless it is open already (a reload keeps it open). */
+    // ---- attachments (#15): by button and by paste in the widget, thumbnails in the console, a download in
+    // the widget, and an upload cut by the network retried from the outbox ------------------------------------
+    @Test
+    void filesGoBothWaysByButtonAndPasteAndAnUploadCutByTheNetworkIsRetried() throws Exception {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Fiona");
+        java.nio.file.Path png = java.nio.file.Files.createTempFile("screenshot", ".png");
+        java.nio.file.Path pdf = java.nio.file.Files.createTempFile("invoice", ".pdf");
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(120, 80, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        image.getGraphics().fillRect(10, 10, 50, 30);
+        javax.imageio.ImageIO.write(image, "png", png.toFile());
+        java.nio.file.Files.writeString(pdf, "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        try (TcpProxy proxy = new TcpProxy(base.getPort()); Browser console = console(agent, "");
+                Browser visitor = new Browser(420, 760)) {
+            visitor.open("http://localhost:" + proxy.port() + "/demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("my screen is broken" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            console.script("location.hash = arguments[0]", "#/c/" + conversation);
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.contains("my screen is broken"));
+
+            // By the button (its file input, as the browser's file chooser fills it).
+            visitor.script("document.getElementById('switchboard-widget').shadowRoot.querySelector('.sbw-file-input').hidden = false");
+            visitor.inWidget(".sbw-file-input").sendKeys(png.toString());
+            eventually(WAIT, () -> console.findAll("#messages .message.visitor .thumb img").size(), n -> n == 1);
+            eventually(WAIT, () -> console.script("return document.querySelector('#messages .thumb img').naturalWidth"),
+                    w -> Long.valueOf(120).equals(w));
+            eventually(WAIT, () -> visitor.script("var i = document.getElementById('switchboard-widget').shadowRoot"
+                    + ".querySelector('.sbw-image img'); return i ? i.naturalWidth : 0"), w -> Long.valueOf(120).equals(w));
+
+            // By pasting a screenshot into the message box.
+            visitor.script("""
+                    const c = document.createElement('canvas'); c.width = 64; c.height = 40;
+                    c.getContext('2d').fillRect(0, 0, 30, 20);
+                    c.toBlob(blob => {
+                      const data = new DataTransfer();
+                      data.items.add(new File([blob], 'pasted.png', { type: 'image/png' }));
+                      const input = document.getElementById('switchboard-widget').shadowRoot.querySelector('.sbw-input');
+                      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+                    }, 'image/png');""");
+            eventually(WAIT, () -> console.findAll("#messages .message.visitor .thumb img").size(), n -> n == 2);
+            eventually(WAIT, () -> console.script("return document.querySelectorAll('#messages .thumb img')[1].naturalWidth"),
+                    w -> Long.valueOf(64).equals(w));
+
+            // The agent sends a PDF; the visitor downloads it from the widget.
+            console.script("document.getElementById('attach-input').hidden = false");
+            console.find("#attach-input").sendKeys(pdf.toString());
+            String href = eventually(WAIT, () -> (String) visitor.script("var a = document.getElementById('switchboard-widget')"
+                    + ".shadowRoot.querySelector('.sbw-theirs .sbw-file'); return a ? a.href : null"), h -> h != null && !h.isEmpty());
+            assertTrue(visitor.script("var a = document.getElementById('switchboard-widget').shadowRoot"
+                    + ".querySelector('.sbw-theirs .sbw-file'); return a.textContent").toString().contains(pdf.getFileName().toString()));
+            Object download = ((org.openqa.selenium.JavascriptExecutor) visitor.driver()).executeAsyncScript("""
+                    const done = arguments[arguments.length - 1];
+                    fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-disposition') + ' ' + t.slice(0, 8))))
+                      .catch(e => done('failed ' + e));""", href);
+            assertTrue(download.toString().startsWith("200 attachment;"), String.valueOf(download));
+            assertTrue(download.toString().endsWith("%PDF-1.4"), String.valueOf(download));
+
+            // The network goes; a file attached meanwhile waits in the outbox and goes when it is back.
+            proxy.cut();
+            eventually(WAIT, () -> hostData(visitor, "state"), "reconnecting"::equals);
+            visitor.inWidget(".sbw-file-input").sendKeys(pdf.toString());
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    t -> !t.isEmpty() && !t.get(t.size() - 1).equals("Sent"));
+            proxy.restore();
+            eventually(Duration.ofSeconds(60), () -> console.findAll("#messages .message.visitor .files .file").size(), n -> n == 1);
+            JsonNode stored = Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation + "/messages").body());
+            int files = 0;
+            for (JsonNode m : stored) {
+                files += m.get("attachments").size();
+            }
+            assertEquals(4, files, "each file stored once: " + stored);
+            visitor.screenshot("widget-attachments");
+            console.screenshot("console-attachments");
+        }
+    }
+
     private static void openWidget(Browser visitor) {
         WebElement launcher = visitor.inWidget(".sbw-launcher");
         if (launcher.isDisplayed()) {
