@@ -1071,5 +1071,42 @@
     }
   }
 
-  global.Switchboard = { Client, ApiError, TRANSPORTS: ORDER.slice(), newClientMsgId, placeBySeq };
+  /** 1.2 MB, 48 KB, 512 B. */
+  function fileSize(bytes) {
+    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB' : (bytes / 1048576).toFixed(1) + ' MB';
+  }
+
+  /**
+   * A message's files as elements: images as bounded thumbnails (their size from the record, so the layout
+   * does not jump), other files as a download link with name and size. {@code names}: the class names
+   * ({list, image, file}) and the largest thumbnail ({width, height}) of the page that shows them.
+   */
+  function attachmentList(client, attachments, names) {
+    const list = global.document.createElement('div');
+    list.className = names.list;
+    attachments.forEach(a => {
+      const link = global.document.createElement('a');
+      link.className = a.width ? names.image : names.file;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      if (a.width) {
+        const img = global.document.createElement('img');
+        img.alt = a.name;
+        img.loading = 'lazy';
+        const scale = Math.min(1, names.width / a.width, names.height / a.height);
+        img.width = Math.round(a.width * scale);
+        img.height = Math.round(a.height * scale);
+        link.appendChild(img);
+        client.attachmentUrl(a).then(url => { img.src = url; link.href = url; }).catch(() => {});
+      } else {
+        link.textContent = a.name + ' · ' + fileSize(a.size);
+        link.download = a.name;
+        client.attachmentUrl(a).then(url => { link.href = url; }).catch(() => {});
+      }
+      list.appendChild(link);
+    });
+    return list;
+  }
+
+  global.Switchboard = { Client, ApiError, TRANSPORTS: ORDER.slice(), newClientMsgId, placeBySeq, fileSize, attachmentList };
 })(window);

@@ -92,7 +92,7 @@
   const CLIP = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6"/></svg>';
 
   function size(bytes) {
-    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB' : (bytes / 1048576).toFixed(1) + ' MB';
+    return window.Switchboard.fileSize(bytes);
   }
 
   function loadLibrary(then) {
@@ -595,27 +595,8 @@
       const cancel = li.querySelector('.sbw-cancel');
       if (cancel) cancel.remove();
       if (!attachments || attachments.length === 0) return;
-      const list = el('div', 'sbw-files');
-      attachments.forEach(a => {
-        const link = el('a', a.width ? 'sbw-image' : 'sbw-file');
-        link.target = '_blank';
-        link.rel = 'noopener';
-        if (a.width) {
-          const img = el('img');
-          img.alt = a.name;
-          img.loading = 'lazy';
-          const scale = Math.min(1, 220 / a.width, 180 / a.height);
-          img.width = Math.round(a.width * scale);
-          img.height = Math.round(a.height * scale);
-          link.appendChild(img);
-          this.client.attachmentUrl(a).then(url => { img.src = url; link.href = url; }).catch(() => {});
-        } else {
-          link.textContent = a.name + ' · ' + size(a.size);
-          link.download = a.name;
-          this.client.attachmentUrl(a).then(url => { link.href = url; }).catch(() => {});
-        }
-        list.appendChild(link);
-      });
+      const list = window.Switchboard.attachmentList(this.client, attachments,
+        { list: 'sbw-files', image: 'sbw-image', file: 'sbw-file', width: 220, height: 180 });
       const text = li.querySelector('.sbw-text');
       if (text && !text.textContent) text.remove();
       li.insertBefore(list, li.querySelector('time'));

@@ -162,6 +162,7 @@ class Attachments {
     @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         return sweep(config.attachments().orphanAfter(), config.attachments().abandonedAfter())
+                .chain(swept -> deleteGoneBlobs())
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("attachments not swept: %s", e.toString());
                     return 0;
@@ -187,6 +188,27 @@ class Attachments {
                         LOG.infof("deleted %d unsent or incomplete attachments", gone.size());
                     }
                     return deleteBlobs(gone).map(v -> gone.size());
+                });
+    }
+
+    /**
+     * The bytes of attachments whose rows are gone by any path — a deleted conversation's cascade included —
+     * deleted from the blob store (a batch per sweep), then forgotten. For the PostgreSQL store the chunks went
+     * with the row already; an object store needs this.
+     */
+    Uni<Integer> deleteGoneBlobs() {
+        return pool.preparedQuery("select attachment_id from attachment_gone order by gone_at limit $1")
+                .execute(Tuple.of(SWEEP_BATCH))
+                .chain(rows -> {
+                    List<UUID> gone = new java.util.ArrayList<>();
+                    rows.forEach(r -> gone.add(r.getUUID("attachment_id")));
+                    if (gone.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    return blobs.delete(gone)
+                            .chain(() -> pool.preparedQuery("delete from attachment_gone where attachment_id = any($1)")
+                                    .execute(Tuple.of(gone.toArray(UUID[]::new))))
+                            .map(r -> gone.size());
                 });
     }
 

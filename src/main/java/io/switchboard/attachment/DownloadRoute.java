@@ -138,6 +138,8 @@ class DownloadRoute {
         private final long last;
         private final Context context;
         private long position;
+        /** A chunk is being read: one at a time, whoever (the last write, or a drained socket) asks next. */
+        private boolean reading;
 
         Stream(RoutingContext rc, Attachments.Stored file, long first, long last, Context context) {
             this.rc = rc;
@@ -149,7 +151,7 @@ class DownloadRoute {
 
         void next() {
             HttpServerResponse response = rc.response();
-            if (response.closed()) {
+            if (response.closed() || reading) {
                 return;
             }
             if (position > last) {
@@ -157,12 +159,18 @@ class DownloadRoute {
                 return;
             }
             if (response.writeQueueFull()) {
-                response.drainHandler(v -> next());
+                // Once: Vert.x calls a drain handler on every drain, and a second reader would skip bytes.
+                response.drainHandler(v -> {
+                    response.drainHandler(null);
+                    next();
+                });
                 return;
             }
             int n = (int) (position / file.chunkSize());
             long chunkStart = (long) n * file.chunkSize();
+            reading = true;
             blobs.get(file.id(), n).emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(chunk -> {
+                reading = false;
                 int from = (int) (position - chunkStart);
                 int to = (int) Math.min(chunk.length(), last - chunkStart + 1);
                 Buffer part = from == 0 && to == chunk.length() ? chunk : chunk.slice(from, to);
@@ -171,7 +179,10 @@ class DownloadRoute {
                     response.write(part);
                     next();
                 }
-            }, failure -> Replies.fail(rc, failure, false));
+            }, failure -> {
+                reading = false;
+                Replies.fail(rc, failure, false);
+            });
         }
     }
 

@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 
 /**
@@ -17,6 +18,7 @@ import jakarta.inject.Inject;
  * database; deleting an attachment (or its conversation) deletes its chunks.
  */
 @ApplicationScoped
+@Typed(PgBlobStore.class)
 class PgBlobStore implements BlobStore {
 
     @Inject

@@ -124,7 +124,9 @@ class UploadRoute {
         } catch (ApiException e) {
             declared = Long.MAX_VALUE;
         }
-        if (request.isEnded() || declared > 2 * max) {
+        if (request.isEnded() || declared > 2 * max || expectsContinue(request)) {
+            // Ended, too much to be worth reading, or not sent at all (the client waits for a 100 Continue
+            // it will not get): answer now.
             Replies.fail(rc, failure, !request.isEnded());
             return;
         }
@@ -137,6 +139,10 @@ class UploadRoute {
         });
         request.endHandler(v -> Replies.fail(rc, failure, false));
         request.resume();
+    }
+
+    private static boolean expectsContinue(HttpServerRequest request) {
+        return "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
     }
 
     private static boolean isMultipart(HttpServerRequest request) {
@@ -195,6 +201,9 @@ class UploadRoute {
         private boolean multipart;
         private boolean completeAtRequestEnd;
         private boolean done;
+        /** Its row is being made or deleted: a refusal is answered once nothing of it is left. */
+        private int settling;
+        private boolean discarded;
         private ApiException refusal;
 
         Upload(RoutingContext rc, Caller caller, long conversationId, String key, UploadBudget.Slot slot, Context context,
@@ -221,6 +230,9 @@ class UploadRoute {
                     stop();
                 }
             });
+            if (expectsContinue(request)) {
+                rc.response().writeContinue(); // curl and mobile stacks ask before sending a large body
+            }
             if (multipart) {
                 request.setExpectMultipart(true);
                 request.uploadHandler(part -> {
@@ -328,11 +340,13 @@ class UploadRoute {
                 source.pause();
             }
             int n = chunks++;
-            row().chain(id -> blobs.put(id, n, chunk))
+            row().chain(id -> done ? Uni.createFrom().voidItem() : blobs.put(id, n, chunk))
                     .emitOn(task -> context.runOnContext(v -> task.run()))
                     .subscribe().with(v -> {
                         writing = false;
                         if (done) {
+                            discardIfStopped(); // stopped while this chunk was being written
+                            answerRefusal();
                             return;
                         }
                         if (pending.length() >= chunkSize || ended) {
@@ -340,19 +354,29 @@ class UploadRoute {
                         } else {
                             source.resume();
                         }
-                    }, this::failed);
+                    }, failure -> {
+                        writing = false;
+                        if (done) {
+                            discardIfStopped();
+                            answerRefusal();
+                        } else {
+                            failed(failure);
+                        }
+                    });
         }
 
         private Uni<UUID> row() {
             if (id != null) {
                 return Uni.createFrom().item(id);
             }
-            return attachments.begin(caller, conversationId, name, key, chunkSize).invoke(created -> {
-                id = created;
-                if (done) {
-                    discard(created); // stopped while the row was being made
-                }
-            });
+            settling++;
+            return attachments.begin(caller, conversationId, name, key, chunkSize)
+                    .emitOn(task -> context.runOnContext(v -> task.run()))
+                    .onTermination().invoke(() -> settling--)
+                    .invoke(created -> {
+                        id = created;
+                        discardIfStopped(); // stopped while the row was being made
+                    });
         }
 
         private void complete() {
@@ -389,7 +413,7 @@ class UploadRoute {
         }
 
         private void answerRefusal() {
-            if (refusal != null && (requestEnded || rc.request().isEnded())) {
+            if (refusal != null && settling == 0 && !writing && (requestEnded || rc.request().isEnded())) {
                 Replies.fail(rc, refusal, false);
             }
         }
@@ -415,14 +439,30 @@ class UploadRoute {
             done = true;
             slot.release();
             pending = Buffer.buffer();
-            if (id != null) {
-                discard(id); // a chunk write still in flight then fails: its row is gone
+            discardIfStopped();
+        }
+
+        /** Once stopped and no chunk write is in flight (it would land after the delete), deletes what was stored. */
+        private void discardIfStopped() {
+            if (done && id != null && !writing) {
+                discard(id);
             }
         }
 
         private void discard(UUID gone) {
-            attachments.abort(gone).subscribe().with(v -> {
-            }, e -> LOG.warnf("attachment %s not deleted after a failed upload (the sweep will): %s", gone, e.toString()));
+            if (discarded) {
+                return;
+            }
+            discarded = true;
+            settling++;
+            attachments.abort(gone).emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(v -> {
+                settling--;
+                answerRefusal();
+            }, e -> {
+                settling--;
+                LOG.warnf("attachment %s not deleted after a failed upload (the sweep will): %s", gone, e.toString());
+                answerRefusal();
+            });
         }
     }
 

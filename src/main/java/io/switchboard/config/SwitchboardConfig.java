@@ -36,6 +36,43 @@ public interface SwitchboardConfig {
     Attachments attachments();
 
     interface Attachments {
+        /**
+         * Where the bytes go: {@code postgres} (chunks in the database; nothing else to run) or {@code s3} (an
+         * S3-compatible object store, {@code switchboard.attachments.s3.*}). Metadata stays in PostgreSQL.
+         */
+        @WithDefault("postgres")
+        Store store();
+
+        enum Store {
+            postgres, s3
+        }
+
+        S3 s3();
+
+        interface S3 {
+            /** The bucket (it must exist). */
+            Optional<String> bucket();
+
+            /** Object keys start with this. */
+            @WithDefault("attachments/")
+            String prefix();
+
+            /** An S3-compatible service's address (MinIO, Ceph, R2, S3Proxy…); unset: AWS S3 of {@code region}. */
+            Optional<java.net.URI> endpoint();
+
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Path-style addresses ({@code endpoint/bucket/key}), as most S3-compatible services want. */
+            @WithDefault("true")
+            boolean pathStyle();
+
+            /** Static credentials; unset: the AWS default chain (environment, web identity, instance role…). */
+            Optional<String> accessKeyId();
+
+            Optional<String> secretAccessKey();
+        }
+
         /** Largest file; one byte more is refused with 413 {@code attachment_too_large} and nothing is kept. */
         @WithDefault("10M")
         io.quarkus.runtime.configuration.MemorySize maxSize();

@@ -20,7 +20,7 @@
 
   /** "Chrome 131 on Windows" from a User-Agent string: enough for an agent helping someone. */
   function size(bytes) {
-    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB' : (bytes / 1048576).toFixed(1) + ' MB';
+    return window.Switchboard.fileSize(bytes);
   }
 
   function browserOf(ua) {
@@ -103,6 +103,14 @@
       $('attach-input').addEventListener('change', () => {
         if ($('attach-input').files.length) this.attach(Array.from($('attach-input').files));
         $('attach-input').value = '';
+      });
+      $('conversation').addEventListener('dragover', e => e.preventDefault());
+      $('conversation').addEventListener('drop', e => {
+        const files = Array.from((e.dataTransfer && e.dataTransfer.files) || []);
+        if (files.length) {
+          e.preventDefault();
+          this.attach(files);
+        }
       });
       $('reply').addEventListener('paste', e => {
         const files = Array.from((e.clipboardData && e.clipboardData.files) || []);
@@ -1042,27 +1050,8 @@
     files(li, attachments) {
       li.querySelectorAll('.files, .cancel-upload').forEach(n => n.remove());
       if (!attachments || attachments.length === 0) return;
-      const list = el('div', 'files');
-      attachments.forEach(a => {
-        const link = el('a', a.width ? 'thumb' : 'file');
-        link.target = '_blank';
-        link.rel = 'noopener';
-        if (a.width) {
-          const img = el('img');
-          img.alt = a.name;
-          img.loading = 'lazy';
-          const scale = Math.min(1, 240 / a.width, 200 / a.height);
-          img.width = Math.round(a.width * scale);
-          img.height = Math.round(a.height * scale);
-          link.appendChild(img);
-          this.client.attachmentUrl(a).then(url => { img.src = url; link.href = url; }).catch(() => {});
-        } else {
-          link.textContent = a.name + ' · ' + size(a.size);
-          link.download = a.name;
-          this.client.attachmentUrl(a).then(url => { link.href = url; }).catch(() => {});
-        }
-        list.appendChild(link);
-      });
+      const list = window.Switchboard.attachmentList(this.client, attachments,
+        { list: 'files', image: 'thumb', file: 'file', width: 240, height: 200 });
       const text = li.querySelector('.text');
       if (text && !text.textContent) text.remove();
       li.insertBefore(list, li.querySelector('.time'));

@@ -1,0 +1,121 @@
+package io.switchboard.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3-compatible server for the object-store option: S3Proxy (from Maven Central, copied to
+ * {@code target/s3proxy/s3proxy.jar} by the build) in its own process, keeping objects in memory, with AWS
+ * Signature V4 authentication on; a bucket made for the test. Stopped with the test.
+ */
+public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String BUCKET = "switchboard-test";
+    public static final String ACCESS_KEY = "switchboard-access";
+    public static final String SECRET_KEY = "switchboard-secret-key";
+
+    private Process process;
+
+    @Override
+    public Map<String, String> start() {
+        Path jar = Path.of("target", "s3proxy", "s3proxy.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the build (generate-test-resources copies it)");
+        }
+        try {
+            int port = freePort();
+            Path properties = Files.createTempFile("s3proxy", ".properties");
+            Files.writeString(properties, String.join("\n",
+                    "s3proxy.endpoint=http://127.0.0.1:" + port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + ACCESS_KEY,
+                    "s3proxy.credential=" + SECRET_KEY,
+                    "jclouds.provider=transient",
+                    "jclouds.identity=unused",
+                    "jclouds.credential=unused", ""));
+            Path log = Path.of("target", "s3proxy", "s3proxy.log");
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            URI endpoint = URI.create("http://127.0.0.1:" + port);
+            awaitUp(endpoint, log);
+            try (S3Client s3 = client(endpoint)) {
+                s3.createBucket(r -> r.bucket(BUCKET));
+            }
+            return Map.of("switchboard.attachments.store", "s3",
+                    "switchboard.attachments.s3.bucket", BUCKET,
+                    "switchboard.attachments.s3.endpoint", endpoint.toString(),
+                    "switchboard.attachments.s3.access-key-id", ACCESS_KEY,
+                    "switchboard.attachments.s3.secret-access-key", SECRET_KEY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A client of the test's server, to look at what is stored. */
+    public static S3Client client(URI endpoint) {
+        return S3Client.builder().httpClient(UrlConnectionHttpClient.builder().build()).region(Region.US_EAST_1)
+                .forcePathStyle(true).endpointOverride(endpoint)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+    }
+
+    private static void awaitUp(URI endpoint, Path log) throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                http.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(2)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return; // any answer (403 without a signature) means it listens
+            } catch (IOException e) {
+                sleep();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("S3Proxy did not start within 60 s:\n" + Files.readString(log));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (process != null) {
+            process.destroy();
+        }
+    }
+}
