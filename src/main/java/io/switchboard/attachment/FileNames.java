@@ -23,13 +23,17 @@ final class FileNames {
         name = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
         StringBuilder clean = new StringBuilder(name.length());
         name.codePoints().forEach(c -> {
+            if (Character.isWhitespace(c)) {
+                clean.append(' '); // tabs and line breaks too: a name is one line
+                return;
+            }
             int type = Character.getType(c);
             if (type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
                     || type == Character.PRIVATE_USE || type == Character.UNASSIGNED || type == Character.LINE_SEPARATOR
                     || type == Character.PARAGRAPH_SEPARATOR) {
                 return;
             }
-            clean.appendCodePoint(Character.isWhitespace(c) ? ' ' : c);
+            clean.appendCodePoint(c);
         });
         String result = clean.toString().strip().replaceAll(" {2,}", " ");
         while (result.startsWith(".")) {

@@ -15,6 +15,8 @@ public class AbuseLimitsProfile implements QuarkusTestProfile {
                 Map.entry("switchboard.limits.control.burst", "20"),
                 Map.entry("switchboard.limits.visitor-creation.per-second", "0.5"),
                 Map.entry("switchboard.limits.visitor-creation.burst", "30"),
+                Map.entry("switchboard.limits.uploads.per-second", "0.5"),
+                Map.entry("switchboard.limits.uploads.burst", "20"),
                 Map.entry("switchboard.limits.logins.per-second", "1"),
                 Map.entry("switchboard.limits.logins.burst", "10"),
                 Map.entry("switchboard.limits.login-failures-before-lockout", "5"),

@@ -110,6 +110,28 @@ class AbuseLimitsTest {
         assertTrue(limited.headers().firstValue("Retry-After").isPresent());
     }
 
+    /** Uploads have their own rate (20 at once, then one every 2 s), refused before any byte is stored. */
+    @Test
+    void aBurstOfUploadsIsRateLimitedWithRetryAfter() {
+        Chat chat = Chat.start(base);
+        byte[] text = "a note to upload\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 30; i++) {
+            // different bytes each time: the same ones again would be answered with the first upload
+            HttpResponse<String> r = chat.api().upload(chat.visitorToken(), chat.id(), "note-" + i + ".txt",
+                    (new String(text, java.nio.charset.StandardCharsets.UTF_8) + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429 && limited == null) {
+                limited = r;
+            }
+        }
+        assertTrue(statuses.subList(0, 20).stream().allMatch(s -> s == 201), statuses.toString());
+        assertTrue(limited != null, "never limited: " + statuses);
+        assertEquals("rate_limited", Json.parse(limited.body()).get("error").asText());
+        assertTrue(limited.headers().firstValue("Retry-After").isPresent());
+    }
+
     @Test
     void normalChatPaceIsNeverLimited() throws Exception {
         Chat chat = Chat.start(base);

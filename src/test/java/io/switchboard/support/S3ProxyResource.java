@@ -33,6 +33,12 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
     public static final String SECRET_KEY = "switchboard-secret-key";
 
     private Process process;
+    /** The running server's address (tests in this JVM list what it stores). */
+    private static volatile URI endpoint;
+
+    public static URI endpoint() {
+        return endpoint;
+    }
 
     @Override
     public Map<String, String> start() {
@@ -55,14 +61,15 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            URI endpoint = URI.create("http://127.0.0.1:" + port);
-            awaitUp(endpoint, log);
-            try (S3Client s3 = client(endpoint)) {
+            URI address = URI.create("http://127.0.0.1:" + port);
+            awaitUp(address, log);
+            endpoint = address;
+            try (S3Client s3 = client(address)) {
                 s3.createBucket(r -> r.bucket(BUCKET));
             }
             return Map.of("switchboard.attachments.store", "s3",
                     "switchboard.attachments.s3.bucket", BUCKET,
-                    "switchboard.attachments.s3.endpoint", endpoint.toString(),
+                    "switchboard.attachments.s3.endpoint", address.toString(),
                     "switchboard.attachments.s3.access-key-id", ACCESS_KEY,
                     "switchboard.attachments.s3.secret-access-key", SECRET_KEY);
         } catch (IOException e) {
