@@ -47,7 +47,7 @@ public class AttachmentResource {
             summary = "A short-lived signed link to an attachment the caller may read (for img tags and image loaders)")
     public Uni<SignedLink> link(@PathParam("id") String id) {
         Caller caller = callers.current();
-        UUID attachment = parse(id);
+        UUID attachment = DownloadRoute.id(id);
         Instant expires = Instant.now().plus(config.attachments().linkTtl()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         return attachments.readable(caller, attachment).chain(found -> {
             if (found.isEmpty()) {
@@ -63,19 +63,11 @@ public class AttachmentResource {
     @APIResponse(responseCode = "204", description = "deleted, with its bytes")
     @Operation(operationId = "cancelAttachment", summary = "Delete one's own upload that no message carries yet (a cancelled upload)")
     public Uni<Response> cancel(@PathParam("id") String id) {
-        return attachments.cancel(callers.current(), parse(id)).map(deleted -> {
+        return attachments.cancel(callers.current(), DownloadRoute.id(id)).map(deleted -> {
             if (!deleted) {
                 throw DownloadRoute.notFound();
             }
             return Response.noContent().build();
         });
-    }
-
-    private static UUID parse(String raw) {
-        try {
-            return UUID.fromString(raw);
-        } catch (IllegalArgumentException e) {
-            throw DownloadRoute.notFound();
-        }
     }
 }

@@ -56,7 +56,7 @@ class DownloadRoute {
         Uni<Optional<Attachments.Stored>> found;
         Instant cacheUntil;
         try {
-            UUID id = parse(rc.pathParam("id"));
+            UUID id = id(rc.pathParam("id"));
             String sig = rc.request().getParam("sig");
             if (sig != null) {
                 String exp = rc.request().getParam("exp");
@@ -76,7 +76,7 @@ class DownloadRoute {
             Replies.fail(rc, e, false);
             return;
         }
-        found.emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(stored -> {
+        found.emitOn(Replies.on(context)).subscribe().with(stored -> {
             if (stored.isEmpty()) {
                 Replies.fail(rc, notFound(), false);
             } else {
@@ -169,7 +169,7 @@ class DownloadRoute {
             int n = (int) (position / file.chunkSize());
             long chunkStart = (long) n * file.chunkSize();
             reading = true;
-            blobs.get(file.id(), n).emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(chunk -> {
+            blobs.get(file.id(), n).emitOn(Replies.on(context)).subscribe().with(chunk -> {
                 reading = false;
                 int from = (int) (position - chunkStart);
                 int to = (int) Math.min(chunk.length(), last - chunkStart + 1);
@@ -194,7 +194,8 @@ class DownloadRoute {
                 + "\"; filename*=UTF-8''" + encoded;
     }
 
-    private static UUID parse(String raw) {
+    /** An attachment id from a path; anything that is not one is simply not found. */
+    static UUID id(String raw) {
         try {
             return UUID.fromString(raw);
         } catch (IllegalArgumentException e) {

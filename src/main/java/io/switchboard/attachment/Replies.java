@@ -1,5 +1,7 @@
 package io.switchboard.attachment;
 
+import java.util.concurrent.Executor;
+
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -11,7 +13,8 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.StoreFailures;
 import io.switchboard.identity.Caller;
-import io.switchboard.identity.TokenIdentityProvider;
+import io.switchboard.identity.Callers;
+import io.vertx.core.Context;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -31,12 +34,14 @@ final class Replies {
     /** The authenticated caller; 401 when the request had no valid token. */
     static Caller caller(RoutingContext rc) {
         if (rc.user() instanceof QuarkusHttpUser user) {
-            Caller caller = user.getSecurityIdentity().getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
-            if (caller != null) {
-                return caller;
-            }
+            return Callers.of(user.getSecurityIdentity());
         }
         throw ApiException.unauthorized();
+    }
+
+    /** Runs what follows on the request's own event loop (the store may answer on another thread). */
+    static Executor on(Context context) {
+        return task -> context.runOnContext(v -> task.run());
     }
 
     static void json(RoutingContext rc, int status, Object body, ObjectMapper json) {

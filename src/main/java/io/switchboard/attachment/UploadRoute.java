@@ -90,7 +90,7 @@ class UploadRoute {
         Context context = Vertx.currentContext();
         conversations.visibleTo(caller, conversationId)
                 .chain(c -> key == null ? Uni.createFrom().item(Optional.<Attachments.Stored> empty()) : attachments.byKey(caller, key))
-                .emitOn(task -> context.runOnContext(v -> task.run()))
+                .emitOn(Replies.on(context))
                 .subscribe().with(earlier -> {
                     if (earlier.isEmpty()) {
                         new Upload(rc, caller, conversationId, key, slot, context, max).start(multipart);
@@ -280,7 +280,7 @@ class UploadRoute {
                 refuse(tooLarge(max));
                 return;
             }
-            sha256.update(bytes.getBytes());
+            sha256.update(bytes.getByteBuf().nioBuffer()); // no copy
             pending.appendBuffer(bytes);
             if (type == null && pending.length() >= ContentTypes.SNIFF_BYTES && !typed()) {
                 return;
@@ -341,7 +341,7 @@ class UploadRoute {
             }
             int n = chunks++;
             row().chain(id -> done ? Uni.createFrom().voidItem() : blobs.put(id, n, chunk))
-                    .emitOn(task -> context.runOnContext(v -> task.run()))
+                    .emitOn(Replies.on(context))
                     .subscribe().with(v -> {
                         writing = false;
                         if (done) {
@@ -371,7 +371,7 @@ class UploadRoute {
             }
             settling++;
             return attachments.begin(caller, conversationId, name, key, chunkSize)
-                    .emitOn(task -> context.runOnContext(v -> task.run()))
+                    .emitOn(Replies.on(context))
                     .onTermination().invoke(() -> settling--)
                     .invoke(created -> {
                         id = created;
@@ -385,7 +385,7 @@ class UploadRoute {
                 return;
             }
             attachments.finish(id, caller, conversationId, name, type, size, sha256.digest(), image)
-                    .emitOn(task -> context.runOnContext(v -> task.run()))
+                    .emitOn(Replies.on(context))
                     .subscribe().with(finished -> {
                         if (done) {
                             return;
@@ -455,7 +455,7 @@ class UploadRoute {
             }
             discarded = true;
             settling++;
-            attachments.abort(gone).emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(v -> {
+            attachments.abort(gone).emitOn(Replies.on(context)).subscribe().with(v -> {
                 settling--;
                 answerRefusal();
             }, e -> {

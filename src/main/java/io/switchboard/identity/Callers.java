@@ -13,6 +13,11 @@ public class Callers {
     SecurityIdentity identity;
 
     public Caller current() {
+        return of(identity);
+    }
+
+    /** The caller an identity stands for (where no request scope is active: Vert.x routes); 401 without one. */
+    public static Caller of(SecurityIdentity identity) {
         Caller caller = identity.getAttribute(TokenIdentityProvider.CALLER_ATTRIBUTE);
         if (caller == null) {
             throw ApiException.unauthorized();

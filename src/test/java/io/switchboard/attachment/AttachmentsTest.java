@@ -360,7 +360,9 @@ class AttachmentsTest {
         CompletableFuture<HttpResponse<String>> upload = CompletableFuture.supplyAsync(() -> chat.api().upload(chat.visitorToken(),
                 chat.id(), "stream.pdf", HttpRequest.BodyPublishers.ofInputStream(() -> generated)));
         assertTrue(reached.await(60, TimeUnit.SECONDS));
-        Thread.sleep(500); // what was sent so far reaches the store
+        // Everything sent so far has reached the store (all whole chunks of the first 6 MB).
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("select count(*) from attachment_chunk c join attachment a"
+                + " on a.id = c.attachment_id where a.conversation_id = " + chat.id()) >= pauseAt / (256 * 1024) - 1);
         long midway = heapAfterGc();
         measured.countDown();
         HttpResponse<String> response = upload.get(60, TimeUnit.SECONDS);
@@ -385,7 +387,7 @@ class AttachmentsTest {
             for (int n; (n = in.read(buffer)) > 0; total += n) {
                 received.update(buffer, 0, n);
                 if ((total / buffer.length) % 16 == 0) {
-                    Thread.sleep(3);
+                    Thread.sleep(3); // the stimulus, not a wait: a reader slower than the server fills its socket
                 }
             }
         }

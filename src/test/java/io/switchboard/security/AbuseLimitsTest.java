@@ -95,32 +95,24 @@ class AbuseLimitsTest {
     @Test
     void aBurstOverTheSendLimitIsRateLimitedWithRetryAfter() {
         Chat chat = Chat.start(base);
-        List<Integer> statuses = new ArrayList<>();
-        HttpResponse<String> limited = null;
-        for (int i = 0; i < 40; i++) {
-            HttpResponse<String> r = chat.api().send(chat.visitorToken(), chat.id(), "burst-" + i, "burst " + i);
-            statuses.add(r.statusCode());
-            if (r.statusCode() == 429 && limited == null) {
-                limited = r;
-            }
-        }
-        assertTrue(statuses.subList(0, 20).stream().allMatch(s -> s == 201), statuses.toString());
-        assertTrue(limited != null, "never limited: " + statuses);
-        assertEquals("rate_limited", Json.parse(limited.body()).get("error").asText());
-        assertTrue(limited.headers().firstValue("Retry-After").isPresent());
+        assertBurstLimited(40, i -> chat.api().send(chat.visitorToken(), chat.id(), "burst-" + i, "burst " + i));
     }
 
     /** Uploads have their own rate (20 at once, then one every 2 s), refused before any byte is stored. */
     @Test
     void aBurstOfUploadsIsRateLimitedWithRetryAfter() {
         Chat chat = Chat.start(base);
-        byte[] text = "a note to upload\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // different bytes each time: the same ones again would be answered with the first upload
+        assertBurstLimited(30, i -> chat.api().upload(chat.visitorToken(), chat.id(), "note-" + i + ".txt",
+                ("a note to upload\n" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** {@code count} requests at once: the first 20 (the burst) pass with 201, a later one is 429 with Retry-After. */
+    private static void assertBurstLimited(int count, java.util.function.IntFunction<HttpResponse<String>> request) {
         List<Integer> statuses = new ArrayList<>();
         HttpResponse<String> limited = null;
-        for (int i = 0; i < 30; i++) {
-            // different bytes each time: the same ones again would be answered with the first upload
-            HttpResponse<String> r = chat.api().upload(chat.visitorToken(), chat.id(), "note-" + i + ".txt",
-                    (new String(text, java.nio.charset.StandardCharsets.UTF_8) + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 0; i < count; i++) {
+            HttpResponse<String> r = request.apply(i);
             statuses.add(r.statusCode());
             if (r.statusCode() == 429 && limited == null) {
                 limited = r;
