@@ -17,7 +17,7 @@
 # the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
 #
 # BENCH_STEPS picks the steps (default "chat ramp overload http idle startup"; "search" seeds 100,000 messages and
-# times full-text search), e.g. BENCH_STEPS="idle" to re-measure
+# times full-text search; "upload" streams 24 files of 10 MB at once and samples the heap midway), e.g. BENCH_STEPS="idle" to re-measure
 # idle connections only; the summary keeps the other steps' last figures for that kind.
 #
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
@@ -158,6 +158,18 @@ if step search; then
   echo "search: server CPU $(echo "$(cpu_of $SERVER) - $server0" | bc) s, PostgreSQL CPU $(echo "$(pg_cpu) - $pg0" | bc) s, load generator CPU $(echo "$lu + $ls" | bc) s"
   # Search alone: its figures are printed (and in $RAW/search.json); the summary of the other steps is left as it was.
   [ "$STEPS" = " search " ] && exit 0
+fi
+
+if step upload; then
+  say "streamed uploads: ${BENCH_UPLOADS:-24} visitors × 10 MB at once, the service's heap sampled with every upload 6 MB in"
+  server0=$(cpu_of $SERVER); pg0=$(pg_cpu)
+  TIMEFORMAT='%U %S'
+  { time java -cp "$CP" -Dbench.base="$BASE" -Dbench.server-pid=$SERVER -Dbench.uploads=${BENCH_UPLOADS:-24} -Dbench.out="$RAW/upload.json" \
+      io.switchboard.bench.UploadBench ; } 2> "$WORK/time-upload.txt" || echo "UploadBench failed (see above)"
+  read -r lu ls < <(tail -1 "$WORK/time-upload.txt")
+  echo "upload: server CPU $(echo "$(cpu_of $SERVER) - $server0" | bc) s, PostgreSQL CPU $(echo "$(pg_cpu) - $pg0" | bc) s, load generator CPU $(echo "$lu + $ls" | bc) s (the JVM's whole life)"
+  # Like search: its figures are printed (and in $RAW/upload.json); the summary of the other steps is left as it was.
+  [ "$STEPS" = " upload " ] && exit 0
 fi
 
 if [ "$MODE" = soak ]; then

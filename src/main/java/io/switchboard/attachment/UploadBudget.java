@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Uploads in progress, per replica and per identity: each holds at most one chunk in memory, so these two
+ * Uploads in progress, per replica and per identity: each holds about one chunk in memory, so these two
  * numbers bound what uploads can cost the heap. The map holds only identities with an upload running, so it
  * never has more entries than the replica's limit.
  */

@@ -34,8 +34,8 @@ import jakarta.inject.Inject;
 /**
  * {@code POST /api/conversations/{id}/attachments}: a file, as the raw body ({@code ?name=} gives its name) or
  * as the one file of a {@code multipart/form-data} form, streamed to the {@link BlobStore} one chunk at a time:
- * the request is paused while a chunk is written (TCP back-pressure), so an upload holds at most one chunk in
- * memory whatever the file's size, and a slow one holds no database connection while it waits. The type is
+ * the request is paused while a chunk is written (TCP back-pressure), so an upload holds about one chunk in
+ * memory whatever the file's size (bench/run.sh's "upload" step measures it), and a slow one holds no database connection while it waits. The type is
  * detected from the first bytes; the size limit is counted on the bytes, whatever {@code Content-Length} said.
  * A refused upload (too large, wrong type, empty) leaves nothing behind; its body is read and dropped up to one
  * more limit's worth so that the client hears the answer, and beyond that the connection is closed.

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -313,7 +312,7 @@ class AttachmentsTest {
     }
 
     @Test
-    void aFileManyTimesTheMemoryOfAnUploadStreamsThroughWithoutRaisingTheHeap() throws Exception {
+    void aFileReachesTheStoreWhileItIsStillBeingSentAndASlowReaderGetsItWhole() throws Exception {
         Chat chat = Chat.start(base);
         int size = 10 * MB;
         int pauseAt = 6 * MB;
@@ -356,22 +355,18 @@ class AttachmentsTest {
                 return n;
             }
         };
-        long baseline = heapAfterGc();
         CompletableFuture<HttpResponse<String>> upload = CompletableFuture.supplyAsync(() -> chat.api().upload(chat.visitorToken(),
                 chat.id(), "stream.pdf", HttpRequest.BodyPublishers.ofInputStream(() -> generated)));
         assertTrue(reached.await(60, TimeUnit.SECONDS));
-        // Everything sent so far has reached the store (all whole chunks of the first 6 MB).
+        // While the client still holds the last 4 MB, everything it has sent has reached the store (all whole
+        // chunks of the first 6 MB): a server that buffered the body would store nothing before it ended.
+        // (How little heap an upload holds is a figure, not an assertion: bench/run.sh's "upload" step.)
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("select count(*) from attachment_chunk c join attachment a"
                 + " on a.id = c.attachment_id where a.conversation_id = " + chat.id()) >= pauseAt / (256 * 1024) - 1);
-        long midway = heapAfterGc();
         measured.countDown();
         HttpResponse<String> response = upload.get(60, TimeUnit.SECONDS);
         assertEquals(201, response.statusCode(), response.body());
         JsonNode file = Json.parse(response.body());
-        System.out.printf("attachment streaming: %d MB uploaded, heap after GC %+.1f MB at %d MB in (chunk %s)%n",
-                size / MB, (midway - baseline) / (double) MB, pauseAt / MB, "256 KB");
-        assertTrue(midway - baseline < 3L * MB,
-                "6 MB into an upload the heap holds " + (midway - baseline) / MB + " MB more: the body is being buffered");
         // Read back by a slow reader: the server waits for its socket to drain, many times, and must neither
         // skip nor repeat a chunk.
         byte[] digest = sent.digest();
@@ -567,13 +562,6 @@ class AttachmentsTest {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             s.executeUpdate();
         }
-    }
-
-    private static long heapAfterGc() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
