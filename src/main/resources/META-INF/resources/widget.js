@@ -4,6 +4,11 @@
  *   <script src="https://chat.example.com/widget.js" async
  *           data-title="Acme support" data-lang="zh-CN" data-transport="auto"></script>
  *
+ * A site whose user is logged in adds data-identity="<JWT>": a short-lived identity its backend signed (HS256,
+ * sub = its user id, optional name and email, exp). The visitor is then the same person on every device, an
+ * anonymous history on this browser is merged into it, and when the site's user logs out (no identity on a
+ * page after one was given) the widget forgets that visitor, so the next person at this browser starts afresh.
+ *
  * It loads switchboard.js and widget.css from the same host, draws a launcher and a chat panel inside a
  * shadow root (the page's styles cannot break it, its styles cannot leak), keeps the visitor's anonymous
  * token in localStorage so history survives reloads, and never renders message text as HTML.
@@ -110,6 +115,8 @@
   // Messages written before the visitor and its conversation exist (the first message, offline, rate
   // limited…): kept across reloads and sent, in order and with their clientMsgId, once the conversation does.
   const EARLY_KEY = TOKEN_KEY + '.early';
+  // Set while the stored token belongs to a signed-in (identified) visitor.
+  const IDENTIFIED_KEY = TOKEN_KEY + '.identified';
 
   class Widget {
     constructor() {
@@ -334,6 +341,7 @@
         this.elements.set(item.clientMsgId, li);
       });
       window.addEventListener('online', () => this.sendEarly());
+      await this.signIn(options.identity);
       if (this.token) {
         this.client = this.newClient();
         try {
@@ -367,8 +375,49 @@
       return client;
     }
 
+    /**
+     * The site's signed identity for its logged-in user, if any: this browser's anonymous visitor is signed in
+     * (merged), or this device gets its own token for that person. Without one, a signed-in visitor left from
+     * an earlier page (the user logged out) is forgotten. A refused identity is reported on the console and
+     * the widget stays anonymous: it never trusts what it could not verify.
+     */
+    async signIn(identity) {
+      if (!identity) {
+        if (localStorage.getItem(IDENTIFIED_KEY)) this.forget();
+        return;
+      }
+      const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+      const body = JSON.stringify({ identity });
+      try {
+        if (this.token) {
+          const r = await fetch(base + '/api/visitors/me/identity', { method: 'PUT', credentials: 'omit', body,
+            headers: Object.assign({ Authorization: 'Bearer ' + this.token }, headers) });
+          if (r.ok) {
+            localStorage.setItem(IDENTIFIED_KEY, '1');
+            return;
+          }
+          const problem = await r.json().catch(() => ({}));
+          if (problem.error === 'invalid_identity') return refused(problem);
+          this.forget(); // someone else's visitor (identity_mismatch) or a token that ended: a fresh sign-in
+        }
+        const r = await fetch(base + '/api/visitors', { method: 'POST', credentials: 'omit', headers, body });
+        const answer = await r.json().catch(() => ({}));
+        if (!r.ok) return refused(answer);
+        this.token = answer.token;
+        localStorage.setItem(TOKEN_KEY, this.token);
+        localStorage.setItem(IDENTIFIED_KEY, '1');
+      } catch (e) {
+        // Offline: the stored token (if any) still works; the next page load signs in.
+      }
+
+      function refused(problem) {
+        console.warn('Switchboard: the signed identity was refused (' + (problem.error || 'error') + '): ' + (problem.message || ''));
+      }
+    }
+
     forget() {
       localStorage.removeItem(TOKEN_KEY);
+      localStorage.removeItem(IDENTIFIED_KEY);
       this.token = null;
       if (this.client) this.client.stop();
       this.client = null;
@@ -444,7 +493,9 @@
         if (response.status === 401) this.forget();
         const error = new Error(body.message || body.error);
         // Not now (rate limited, overloaded, shutting down, a token that just expired) or never.
-        error.transient = response.status === 401 || response.status === 429 || response.status >= 500;
+        // (A site that requires signed-in visitors refuses an anonymous one for good: invalid_identity.)
+        error.transient = (response.status === 401 && body.error !== 'invalid_identity') || response.status === 429
+          || response.status >= 500;
         error.retryAfter = Number(response.headers.get('Retry-After')) * 1000 || 0;
         throw error;
       }

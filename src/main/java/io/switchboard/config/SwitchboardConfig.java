@@ -35,6 +35,52 @@ public interface SwitchboardConfig {
 
     Attachments attachments();
 
+    Webhooks webhooks();
+
+    /** Webhooks: signed (Standard Webhooks), durable, ordered per conversation, replayable by cursor. */
+    interface Webhooks {
+        /** Endpoints an operator may register. */
+        @WithDefault("20")
+        int maxEndpoints();
+
+        /**
+         * Hosts (name or address, optionally {@code :port}) a webhook may go to although they are loopback,
+         * private, link-local or otherwise internal; everything else internal is refused (no SSRF).
+         */
+        Optional<List<String>> allowedHosts();
+
+        /** How long an event is retried before its endpoint is disabled (the event stays queued). */
+        @WithDefault("PT24H")
+        Duration retryFor();
+
+        /** The first retry's delay; each next one doubles, with jitter, up to {@code backoff-max}. */
+        @WithDefault("PT5S")
+        Duration backoffBase();
+
+        @WithDefault("PT1H")
+        Duration backoffMax();
+
+        /** Connect plus answer, per attempt. */
+        @WithDefault("PT10S")
+        Duration timeout();
+
+        /** A replica delivering to an endpoint holds it this long (renewed per delivery); a crashed one's expires. */
+        @WithDefault("PT60S")
+        Duration lease();
+
+        /** How often each replica looks for endpoints with events due. */
+        @WithDefault("1s")
+        String poll();
+
+        /** Events (and their deliveries) are kept this long: the replay window. */
+        @WithDefault("P7D")
+        Duration retention();
+
+        /** After rotating a secret, deliveries are signed with the old one as well for this long. */
+        @WithDefault("PT24H")
+        Duration previousSecretFor();
+    }
+
     interface Attachments {
         /**
          * Where the bytes go: {@code postgres} (chunks in the database; nothing else to run) or {@code s3} (an
@@ -411,6 +457,36 @@ public interface SwitchboardConfig {
 
         @WithDefault("P365D")
         Duration cookieMaxAge();
+
+        /** Signed visitor identities: a site's logged-in user is one visitor on every device. */
+        Identity identity();
+
+        interface Identity {
+            /**
+             * The site's secrets for HS256-signed identity JWTs, at least 32 bytes each. The first is the current
+             * one; a second is still accepted while the site rotates. None: identities are refused.
+             */
+            Optional<List<String>> secrets();
+
+            /** Only signed-in visitors may chat: creating an anonymous visitor is refused ({@code 401 invalid_identity}). */
+            @WithDefault("false")
+            boolean required();
+
+            /** The longest an identity token may still be valid for ({@code exp} further away is refused). */
+            @WithDefault("PT24H")
+            Duration maxLifetime();
+
+            /** Clock difference tolerated between the site and this service when checking {@code exp} and {@code nbf}. */
+            @WithDefault("PT60S")
+            Duration clockSkew();
+
+            /** When set, an identity's {@code aud} must name it. */
+            Optional<String> audience();
+
+            /** Devices (tokens) one visitor keeps; signing in on one more ends the oldest one's token. */
+            @WithDefault("10")
+            int maxDevices();
+        }
     }
 
     interface Fanout {

@@ -9,6 +9,7 @@ import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Agent;
 import io.switchboard.identity.Caller;
 import io.switchboard.identity.VisitorChanged;
+import io.switchboard.identity.VisitorsMerged;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -35,6 +36,9 @@ public class Conversations {
     @Inject
     jakarta.enterprise.event.Event<ConversationTransitioned> transitioned;
 
+    @Inject
+    jakarta.enterprise.event.Event<ConversationStarted> started;
+
     /**
      * An agent takes a conversation: it becomes theirs and open. Only one agent can: the row lock orders
      * simultaneous claims and the second gets 409 already_claimed.
@@ -57,6 +61,34 @@ public class Conversations {
                 .stream().forEach(c -> events.publish(new Event.ConversationChanged(c.id)));
     }
 
+    /**
+     * An anonymous visitor signed in as a known one: its conversations move whole to that visitor (their
+     * messages and seqs do not change, so every cursor stays true), with its own messages' author and its read
+     * cursors; consoles are told of each. A message keeps its old author only where the known visitor already
+     * used its {@code clientMsgId} (idempotency keys stay unique per author). Locked in id order, like every
+     * other change to a conversation.
+     */
+    void visitorsMerged(@Observes VisitorsMerged merge) {
+        EntityManager em = Conversation.getEntityManager();
+        @SuppressWarnings("unchecked")
+        List<Number> moved = em.createNativeQuery("select id from conversation where visitor_id = ?1 order by id for update")
+                .setParameter(1, merge.from()).getResultList();
+        if (moved.isEmpty()) {
+            return;
+        }
+        em.createNativeQuery("update conversation set visitor_id = ?1 where visitor_id = ?2")
+                .setParameter(1, merge.into()).setParameter(2, merge.from()).executeUpdate();
+        em.createNativeQuery("""
+                update message m set author_id = ?1
+                 where m.author_kind = 'visitor' and m.author_id = ?2
+                   and not exists (select 1 from message o
+                                    where o.author_kind = 'visitor' and o.author_id = ?1 and o.client_msg_id = m.client_msg_id)""")
+                .setParameter(1, merge.into()).setParameter(2, merge.from()).executeUpdate();
+        em.createNativeQuery("update read_cursor set reader_id = ?1 where reader_kind = 'visitor' and reader_id = ?2")
+                .setParameter(1, merge.into()).setParameter(2, merge.from()).executeUpdate();
+        moved.forEach(id -> events.publish(new Event.ConversationChanged(id.longValue())));
+    }
+
     /** The visitor's newest conversation that is not resolved, or a new waiting one. Returns its id. */
     @Transactional
     public long currentFor(long visitorId) {
@@ -72,6 +104,7 @@ public class Conversations {
         Conversation.State before = conversation.state();
         autoAssigner.assign(conversation);
         conversation.persist();
+        started.fire(new ConversationStarted(conversation.id, visitorId));
         changed(conversation, before, null);
         return conversation.id;
     }

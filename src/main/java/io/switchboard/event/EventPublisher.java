@@ -37,6 +37,9 @@ public class EventPublisher {
     @Inject
     Pool pool;
 
+    @Inject
+    jakarta.enterprise.event.Event<EventsPublished> published;
+
     /** Inside the caller's transaction: PostgreSQL delivers it only when, and if, that transaction commits. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void publish(Event event) {
@@ -57,6 +60,7 @@ public class EventPublisher {
                 notify.executeQuery().close();
             }
         });
+        published.fire(new EventsPublished(batch));
     }
 
     /** At once, outside any transaction, through the reactive client: safe on the event loop. */

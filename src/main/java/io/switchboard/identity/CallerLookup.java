@@ -32,7 +32,8 @@ public class CallerLookup {
         }
         String hash = Tokens.hash(token);
         if (token.startsWith(Tokens.VISITOR_PREFIX)) {
-            return pool.preparedQuery("select id, display_name from visitor where token_hash = $1")
+            return pool.preparedQuery("select v.id, v.display_name from visitor_token t join visitor v on v.id = t.visitor_id"
+                    + " where t.token_hash = $1")
                     .execute(Tuple.of(hash))
                     .map(rows -> first(rows.iterator())
                             .map(r -> new Caller.VisitorCaller(r.getLong("id"), r.getString("display_name"))));

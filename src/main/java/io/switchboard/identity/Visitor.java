@@ -20,14 +20,23 @@ public class Visitor extends PanacheEntityBase {
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
 
-    @Column(name = "token_hash", nullable = false, unique = true, length = 64)
-    public String tokenHash;
-
     @Column(name = "display_name", nullable = false, length = 80)
     public String displayName;
 
     @Column(length = 254)
     public String email;
+
+    /** The site's user id, from a signed identity; null for an anonymous visitor. */
+    @Column(name = "external_id", length = 128)
+    public String externalId;
+
+    /** When a signed identity last confirmed who this is. */
+    @Column(name = "verified_at")
+    public Instant verifiedAt;
+
+    /** The identified visitor this anonymous one was merged into (its tokens and conversations went there). */
+    @Column(name = "merged_into")
+    public Long mergedInto;
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);

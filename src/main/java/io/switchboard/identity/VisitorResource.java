@@ -28,13 +28,30 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** Anonymous visitor identities: no sign-up, just a token. */
+/**
+ * Visitor identities: anonymous (no sign-up, just a token), or signed in with an identity the site signs for
+ * its logged-in user (one visitor on every device).
+ */
 @Tag(name = "visitors")
 @Path("/api/visitors")
 public class VisitorResource {
 
     @RegisterForReflection
     public record VisitorDetails(String name, String email) {
+    }
+
+    /**
+     * What creating a visitor takes, all optional: a name and an e-mail (anonymous), or {@code identity}, a JWT
+     * the site signed for its logged-in user (HS256; {@code sub} its user id, {@code name}, {@code email},
+     * {@code exp}).
+     */
+    @RegisterForReflection
+    public record NewVisitor(String name, String email, String identity) {
+    }
+
+    /** A JWT the site signed for its logged-in user (HS256; {@code sub}, optional {@code name} and {@code email}, {@code exp}). */
+    @RegisterForReflection
+    public record SignedIdentity(String identity) {
     }
 
     @Inject
@@ -49,31 +66,59 @@ public class VisitorResource {
     @Inject
     ObjectMapper json;
 
-    /** Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). */
+    /**
+     * Creates a visitor; the token comes back in the body (mobile) and as an HttpOnly cookie (browsers). With
+     * a signed {@code identity}: this device's token for the visitor it names (200), created on its first
+     * sign-in (201).
+     */
     @POST
     @Consumes(MediaType.WILDCARD)
     @APIResponse(responseCode = "201", description = "the new visitor and its token (also set as the `sb_visitor` cookie)",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = VisitorSession.class)))
-    @Operation(operationId = "createVisitor", summary = "Create a visitor and its token")
+    @APIResponse(responseCode = "200", description = "signed in: the visitor the identity names already existed; a new token for this device",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = VisitorSession.class)))
+    @Operation(operationId = "createVisitor", summary = "Create a visitor and its token, anonymous or signed in")
     public Response create(@RequestBody(required = false, description = "optional: a bare POST creates an anonymous visitor",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = VisitorDetails.class))) String body,
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = NewVisitor.class))) String body,
             @Context HttpServerRequest http) {
-        VisitorDetails details = parse(body);
+        NewVisitor details = parse(body);
+        if (details != null && details.identity() != null) {
+            Visitors.SignIn signIn = visitors.signIn(details.identity(), ClientAddress.of(http));
+            return Response.status(signIn.created() ? 201 : 200).entity(signIn.session())
+                    .cookie(cookies.visitor(signIn.session().token())).build();
+        }
         VisitorSession session = visitors.create(details == null ? null : details.name(),
                 details == null ? null : details.email(), ClientAddress.of(http));
         return Response.status(201).entity(session).cookie(cookies.visitor(session.token())).build();
     }
 
     /** The body is optional (a bare POST creates an anonymous visitor), so it is read leniently. */
-    private VisitorDetails parse(String body) {
+    private NewVisitor parse(String body) {
         if (body == null || body.isBlank()) {
             return null;
         }
         try {
-            return json.readValue(body, VisitorDetails.class);
+            return json.readValue(body, NewVisitor.class);
         } catch (JsonProcessingException e) {
-            throw new ApiException(ErrorCode.MALFORMED_JSON, "the body is not {\"name\", \"email\"}");
+            throw new ApiException(ErrorCode.MALFORMED_JSON, "the body is not {\"name\", \"email\"} or {\"identity\"}");
         }
+    }
+
+    /**
+     * Signs this visitor in with the site's signed identity: an anonymous visitor becomes the identified one,
+     * or is merged into it when it exists (its conversations move with their history; this token then belongs
+     * to the identified visitor — reconnect live connections). 409 {@code identity_mismatch} when this visitor
+     * is already someone else.
+     */
+    @PUT
+    @Path("/me/identity")
+    @RolesAllowed(Roles.VISITOR)
+    @Operation(operationId = "identifyCurrentVisitor", summary = "Sign the visitor in with a signed identity (merging an anonymous history)")
+    public VisitorView identify(SignedIdentity identity) {
+        if (identity == null) {
+            throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body {\"identity\": \"<JWT>\"} is required");
+        }
+        return visitors.identify(callers.current().id(), identity.identity());
     }
 
     @GET

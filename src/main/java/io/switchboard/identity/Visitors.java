@@ -11,10 +11,12 @@ import org.jboss.logging.Logger;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Text;
+import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
@@ -34,19 +36,151 @@ public class Visitors {
     @Inject
     Event<VisitorChanged> changed;
 
+    @Inject
+    Event<VisitorsMerged> merged;
+
+    @Inject
+    Event<VisitorIdentified> identified;
+
+    @Inject
+    SignedIdentities identities;
+
+    @Inject
+    SwitchboardConfig config;
+
+    @Inject
+    EntityManager em;
+
     private static final Logger LOG = Logger.getLogger(Visitors.class);
 
-    /** Creates a visitor; anonymous creation is rate limited per client IP. */
+    /**
+     * Creates an anonymous visitor; rate limited per client IP. Refused ({@code 401 invalid_identity}) where
+     * the site requires a signed identity.
+     */
     @Transactional
     public VisitorSession create(String name, String email, String ip) {
+        if (identities.required()) {
+            throw new ApiException(ErrorCode.INVALID_IDENTITY, "this site requires a signed identity to chat");
+        }
         limiter.acquire(RateLimiter.Action.visitor_creation, ip);
         Visitor visitor = new Visitor();
         visitor.displayName = cleanName(name).orElseGet(names::visitorName);
         visitor.email = cleanEmail(email).orElse(null);
-        String token = tokens.newVisitorToken();
-        visitor.tokenHash = Tokens.hash(token);
         visitor.persist();
-        return new VisitorSession(VisitorView.of(visitor), token);
+        return new VisitorSession(VisitorView.of(visitor), issueToken(visitor.id));
+    }
+
+    /** A device signs in with the site's signed identity: its own token for the one visitor it names. */
+    public record SignIn(VisitorSession session, boolean created) {
+    }
+
+    /**
+     * A signed identity from a device without a token: the visitor it names (created on its first sign-in,
+     * with the identity's name and e-mail) gets one more token, this device's; the oldest is ended beyond
+     * {@code max-devices}. Rate limited per client IP like anonymous creation.
+     */
+    @Transactional
+    public SignIn signIn(String identityToken, String ip) {
+        SignedIdentities.Identity identity = identities.verify(identityToken);
+        limiter.acquire(RateLimiter.Action.visitor_creation, ip);
+        serialise(identity.userId());
+        Visitor visitor = byExternalId(identity.userId());
+        boolean created = visitor == null;
+        if (created) {
+            visitor = new Visitor();
+            visitor.displayName = identity.name().orElseGet(names::visitorName);
+            visitor.email = identity.email().orElse(null);
+            visitor.externalId = identity.userId();
+            visitor.verifiedAt = now();
+            visitor.persist();
+            identified.fire(new VisitorIdentified(visitor.id, identity.userId(), null));
+        } else {
+            verified(visitor, identity);
+        }
+        return new SignIn(new VisitorSession(VisitorView.of(visitor), issueToken(visitor.id)), created);
+    }
+
+    /**
+     * A visitor with a token signs in. Anonymous and nobody else has this identity: it becomes the identified
+     * visitor. Anonymous and the identity is known: it is merged into that visitor — its conversations move
+     * whole (messages, seqs and read cursors unchanged; {@link VisitorsMerged}), and its tokens with them, so
+     * this device keeps its token and now sees one history. Already this identity: its name and e-mail are
+     * refreshed from the identity. Already someone else: {@code 409 identity_mismatch}.
+     */
+    @Transactional
+    public VisitorView identify(long id, String identityToken) {
+        SignedIdentities.Identity identity = identities.verify(identityToken);
+        limiter.acquire(RateLimiter.Action.control, "visitor:" + id);
+        serialise(identity.userId());
+        Visitor me = Visitor.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (me == null) {
+            throw ApiException.unauthorized();
+        }
+        if (me.externalId != null) {
+            if (!me.externalId.equals(identity.userId())) {
+                throw new ApiException(ErrorCode.IDENTITY_MISMATCH,
+                        "this visitor is signed in as someone else: create a new visitor with this identity");
+            }
+            verified(me, identity);
+            return VisitorView.of(me);
+        }
+        Visitor known = byExternalId(identity.userId());
+        if (known == null) {
+            me.externalId = identity.userId();
+            verified(me, identity);
+            identified.fire(new VisitorIdentified(me.id, identity.userId(), null));
+            return VisitorView.of(me);
+        }
+        merged.fire(new VisitorsMerged(me.id, known.id));
+        // This device signed in just now: its token counts as the newest against max-devices.
+        em.createNativeQuery("update visitor_token set visitor_id = ?1, created_at = now() where visitor_id = ?2")
+                .setParameter(1, known.id).setParameter(2, me.id).executeUpdate();
+        me.mergedInto = known.id;
+        trimTokens(known.id);
+        verified(known, identity);
+        changed.fire(new VisitorChanged(known.id));
+        identified.fire(new VisitorIdentified(known.id, identity.userId(), me.id));
+        LOG.infof("visitor %d signed in as visitor %d: merged", me.id, known.id);
+        return VisitorView.of(known);
+    }
+
+    /** One sign-in per identity at a time, on every replica: two devices signing in at once make one visitor. */
+    private void serialise(String userId) {
+        em.createNativeQuery("select pg_advisory_xact_lock(hashtextextended(?1, 16))").setParameter(1, userId).getSingleResult();
+    }
+
+    private static Visitor byExternalId(String userId) {
+        return Visitor.<Visitor> find("externalId", userId).withLock(LockModeType.PESSIMISTIC_WRITE).firstResult();
+    }
+
+    /** The identity is what the site says now: its name and e-mail, when it gives them, replace the old ones. */
+    private void verified(Visitor visitor, SignedIdentities.Identity identity) {
+        visitor.verifiedAt = now();
+        rename(visitor, identity.name().orElse(null), identity.email().orElse(null));
+    }
+
+    /** A new token for the visitor (only its hash is kept), within the visitor's budget of devices. */
+    private String issueToken(long visitorId) {
+        String token = tokens.newVisitorToken();
+        em.createNativeQuery("insert into visitor_token (token_hash, visitor_id) values (?1, ?2)")
+                .setParameter(1, Tokens.hash(token)).setParameter(2, visitorId).executeUpdate();
+        trimTokens(visitorId);
+        return token;
+    }
+
+    /** Beyond {@code max-devices} tokens, the oldest ones end (their devices sign in again). */
+    private void trimTokens(long visitorId) {
+        int ended = em.createNativeQuery("""
+                delete from visitor_token where visitor_id = ?1 and token_hash not in (
+                    select token_hash from visitor_token where visitor_id = ?1 order by created_at desc, token_hash limit ?2)""")
+                .setParameter(1, visitorId).setParameter(2, config.visitors().identity().maxDevices()).executeUpdate();
+        if (ended > 0) {
+            LOG.debugf("visitor %d: %d oldest device tokens ended (max-devices)", visitorId, ended);
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     @Transactional

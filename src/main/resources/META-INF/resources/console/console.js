@@ -131,6 +131,12 @@
         this.suggest();
       });
       $('canned-open').addEventListener('click', () => this.openCanned());
+      $('webhooks-open').addEventListener('click', () => this.openWebhooks());
+      $('webhooks-close').addEventListener('click', () => $('webhooks-dialog').close());
+      $('webhooks-form').addEventListener('submit', e => {
+        e.preventDefault();
+        this.addWebhook();
+      });
       $('canned-close').addEventListener('click', () => $('canned-dialog').close());
       $('canned-form').addEventListener('submit', e => {
         e.preventDefault();
@@ -214,6 +220,7 @@
       $('login').hidden = true;
       $('app').hidden = false;
       $('me').textContent = this.me.name;
+      $('webhooks-open').hidden = this.me.role !== 'admin';
       // Sound is this agent's setting (on unless she turned it off); desktop alerts are asked for, not imposed.
       $('sound').checked = localStorage.getItem(this.soundKey()) !== 'off';
       $('alerts').hidden = !('Notification' in window) || Notification.permission !== 'default';
@@ -689,6 +696,103 @@
       }
     }
 
+    // ---- webhooks (admins) ----------------------------------------------------------------------------------
+    async openWebhooks() {
+      $('webhooks-error').textContent = '';
+      $('webhooks-secret').hidden = true;
+      if (!$('webhooks-events').querySelector('input')) {
+        try {
+          const types = await this.client.request('GET', '/api/webhooks/event-types');
+          types.forEach(type => {
+            const label = el('label');
+            const box = el('input');
+            box.type = 'checkbox';
+            box.value = type;
+            box.checked = type === 'message.created';
+            label.append(box, document.createTextNode(type));
+            $('webhooks-events').appendChild(label);
+          });
+        } catch (e) {
+          $('webhooks-error').textContent = e.message;
+        }
+      }
+      await this.loadWebhooks();
+      $('webhooks-dialog').showModal();
+      $('webhooks-url').focus();
+    }
+
+    async loadWebhooks() {
+      let hooks = [];
+      try {
+        hooks = await this.client.request('GET', '/api/webhooks');
+      } catch (e) {
+        $('webhooks-error').textContent = e.message;
+      }
+      $('webhooks-list').replaceChildren(...hooks.map(h => {
+        const li = el('li');
+        li.dataset.id = h.id;
+        li.appendChild(el('span', 'url', h.url));
+        const d = h.delivery;
+        const state = h.enabled
+          ? 'Active · ' + d.pending + ' waiting' + (d.lastStatus ? ' · last answer ' + d.lastStatus : '')
+            + (d.attempts ? ' · retrying (' + d.attempts + ' failed: ' + (d.lastError || '') + ')' : '')
+          : 'Disabled: ' + (h.disabledReason || '') + ' · ' + d.pending + ' waiting';
+        li.appendChild(el('span', 'state' + (h.enabled ? '' : ' disabled'), state));
+        li.appendChild(el('span', 'meta', h.events.join(', ') + (d.deliveredThrough ? ' · delivered through ' + d.deliveredThrough : '')));
+        const toggle = this.hookButton(h.enabled ? 'Disable' : 'Enable', h, () =>
+          this.client.request('PATCH', '/api/webhooks/' + h.id, { enabled: !h.enabled }));
+        const replay = this.hookButton('Replay…', h, () => {
+          const after = window.prompt('Deliver again every event after this event id:', String(d.deliveredThrough || 0));
+          return after === null ? null : this.client.request('POST', '/api/webhooks/' + h.id + '/replay?after=' + encodeURIComponent(after.trim()));
+        });
+        const rotate = this.hookButton('Rotate secret', h, async () => {
+          const rotated = await this.client.request('POST', '/api/webhooks/' + h.id + '/rotate-secret');
+          this.showSecret(rotated, 'New secret (the old one also signs for 24 hours)');
+        });
+        const remove = this.hookButton('Delete', h, () => window.confirm('Delete ' + h.url + ' and its queue?')
+          ? this.client.request('DELETE', '/api/webhooks/' + h.id) : null);
+        li.append(toggle, replay, rotate, remove);
+        return li;
+      }));
+    }
+
+    hookButton(text, hook, action) {
+      const b = el('button', null, text);
+      b.type = 'button';
+      b.setAttribute('aria-label', text.replace('…', '') + ' ' + hook.url);
+      b.addEventListener('click', async () => {
+        $('webhooks-error').textContent = '';
+        try {
+          await action();
+        } catch (e) {
+          $('webhooks-error').textContent = e.message;
+        }
+        this.loadWebhooks();
+      });
+      return b;
+    }
+
+    showSecret(hook, what) {
+      $('webhooks-secret').textContent = what + ' for ' + hook.url + ': ' + hook.secret;
+      $('webhooks-secret').hidden = false;
+    }
+
+    async addWebhook() {
+      $('webhooks-error').textContent = '';
+      const events = [...$('webhooks-events').querySelectorAll('input:checked')].map(b => b.value);
+      try {
+        const created = await this.client.request('POST', '/api/webhooks', {
+          url: $('webhooks-url').value.trim(), events, description: $('webhooks-description').value.trim() || null
+        });
+        this.showSecret(created, 'Signing secret');
+        $('webhooks-url').value = '';
+        $('webhooks-description').value = '';
+        await this.loadWebhooks();
+      } catch (e) {
+        $('webhooks-error').textContent = e.message;
+      }
+    }
+
     async deleteCanned(id) {
       try {
         await this.client.request('DELETE', '/api/canned-responses/' + id);
@@ -814,6 +918,7 @@
       }
       $('visitor-time').textContent = local;
       $('visitor-first-seen').textContent = new Date(v.firstSeen).toLocaleString();
+      $('visitor-user-id').textContent = v.verified ? v.verified.userId : '— (anonymous)';
     }
 
     async loadPrevious(visitorId) {
@@ -876,6 +981,10 @@
       $('conversation-title').textContent = conv.visitor.name;
       const details = this.visitorDetails && this.visitorDetails.id === conv.visitor.id ? this.visitorDetails : null;
       $('conversation-email').textContent = details ? (details.email || 'no e-mail given') : '';
+      // The site vouched for who this is (a signed identity); the name and e-mail come from the site.
+      $('conversation-verified').hidden = !(details && details.verified);
+      $('conversation-verified').title = details && details.verified
+        ? 'Signed in by the site as ' + details.verified.userId + ' (last confirmed ' + new Date(details.verified.at).toLocaleString() + ')' : '';
       $('conversation-status').textContent = STATUS_LABEL[conv.status] || conv.status;
       $('conversation-status').dataset.status = conv.status;
       $('conversation-assignee').textContent = conv.assignee ? 'Assigned to ' + conv.assignee.name : 'Unassigned';

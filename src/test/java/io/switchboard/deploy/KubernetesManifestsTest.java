@@ -372,7 +372,13 @@ class KubernetesManifestsTest {
         assertTrue(app.getEnvFrom().stream().noneMatch(e -> e.getSecretRef() != null), "the whole Secret is exposed to the app");
         Set<String> keys = app.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
                 .map(e -> e.getValueFrom().getSecretKeyRef().getKey()).collect(Collectors.toSet());
-        assertEquals(Set.of("QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_FLYWAY_PASSWORD", "SWITCHBOARD_AGENTS_ADMIN_PASSWORD"), keys);
+        assertEquals(Set.of("QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_FLYWAY_PASSWORD", "SWITCHBOARD_AGENTS_ADMIN_PASSWORD",
+                "SWITCHBOARD_VISITORS_IDENTITY_SECRETS"), keys);
+        // The one optional key: a Secret without it (the example's) still starts the pods.
+        assertEquals(List.of("SWITCHBOARD_VISITORS_IDENTITY_SECRETS"), app.getEnv().stream()
+                .filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null
+                        && Boolean.TRUE.equals(e.getValueFrom().getSecretKeyRef().getOptional()))
+                .map(e -> e.getValueFrom().getSecretKeyRef().getKey()).toList());
         Map<String, String> config = one(ConfigMap.class, "switchboard-config").getData();
         assertEquals("switchboard_app", config.get("QUARKUS_DATASOURCE_USERNAME"));
         assertEquals("switchboard_owner", config.get("QUARKUS_FLYWAY_USERNAME"));
@@ -563,7 +569,8 @@ class KubernetesManifestsTest {
                         if (from != null && from.getSecretKeyRef() != null) {
                             Set<String> keys = secrets.get(from.getSecretKeyRef().getName());
                             assertNotNull(keys, where + ": no Secret " + from.getSecretKeyRef().getName());
-                            assertTrue(keys.contains(from.getSecretKeyRef().getKey()), where + " " + env.getName());
+                            assertTrue(keys.contains(from.getSecretKeyRef().getKey())
+                                    || Boolean.TRUE.equals(from.getSecretKeyRef().getOptional()), where + " " + env.getName());
                         }
                         if (from != null && from.getConfigMapKeyRef() != null) {
                             Map<String, String> data = configMaps.get(from.getConfigMapKeyRef().getName());

@@ -27,7 +27,7 @@ import io.switchboard.client.model.ReadMark;
 import io.switchboard.client.model.SendRequest;
 import io.switchboard.client.model.SendResult;
 import io.switchboard.client.model.StatusChange;
-import io.switchboard.client.model.VisitorDetails;
+import io.switchboard.client.model.NewVisitor;
 import io.switchboard.client.model.VisitorSession;
 import io.switchboard.support.Api;
 import io.switchboard.support.Json;
@@ -46,7 +46,7 @@ class GeneratedClientTest {
 
     @Test
     void aWholeConversationThroughTheGeneratedClient() throws Exception {
-        VisitorSession visitor = new VisitorsApi(client(null)).createVisitor(new VisitorDetails().name("Generated Gail"));
+        VisitorSession visitor = new VisitorsApi(client(null)).createVisitor(new NewVisitor().name("Generated Gail"));
         assertEquals("Generated Gail", visitor.getVisitor().getName());
         ApiClient asVisitor = client(visitor.getToken());
         ConversationView conversation = new ConversationsApi(asVisitor).startConversation().getConversation();

@@ -31,7 +31,9 @@ import io.switchboard.support.Api;
 import io.switchboard.support.Browser;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
+import io.switchboard.support.SiteIdentity;
 import io.switchboard.support.TcpProxy;
+import io.switchboard.support.WebhookReceiver;
 import jakarta.inject.Inject;
 
 /**
@@ -1137,6 +1139,115 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> texts(console, "#messages .text"), List.of("Hello from a blocked frame")::equals);
             console.find("#reply").sendKeys("Got it" + Keys.ENTER);
             eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-theirs .sbw-text")), List.of("Got it")::equals);
+        }
+    }
+
+    /**
+     * #16: the site renders its logged-in user's signed identity into the widget tag. The anonymous chat this
+     * browser began is merged into that person (who also wrote from a laptop), the console marks the visitor
+     * verified with the site's user id, and when the user logs out the widget forgets them.
+     */
+    @Test
+    @Order(17)
+    void aSignedInVisitorKeepsTheAnonymousChatTheConsoleShowsVerifiedAndLoggingOutForgetsThem() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Vera");
+        String user = "shop-user-" + System.nanoTime();
+        String laptop = Json.parse(Api.expect(201, api.request("POST", "/api/visitors", null, Json.object()
+                .put("identity", SiteIdentity.sign(user, "Mei Lin", "mei@example.com")).toString())).body()).get("token").asText();
+        long earlier = api.conversation(laptop);
+        api.sendOk(laptop, earlier, "laptop-1", "Asked from my laptop");
+        try (Browser console = console(agent, ""); Browser visitor = new Browser(420, 760)) {
+            // As the site's template would: data-identity on the widget's tag while its user is logged in.
+            visitor.onEveryPage("""
+                    new MutationObserver(() => {
+                      const tag = document.querySelector('script[src$="widget.js"]');
+                      const identity = localStorage.getItem('site.identity');
+                      if (tag && identity && !tag.dataset.identity) tag.dataset.identity = identity;
+                    }).observe(document, { childList: true, subtree: true });""");
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("Asked before logging in" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            eventually(WAIT, () -> storedTexts(api, conversation), List.of("Asked before logging in")::equals);
+
+            visitor.script("localStorage.setItem('site.identity', arguments[0])", SiteIdentity.sign(user, "Mei Lin", "mei@example.com"));
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            assertEquals(conversation, conversationOf(visitor), "the chat begun anonymously goes on");
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-text")), List.of("Asked before logging in")::equals);
+            JsonNode laptopsView = Json.parse(Api.expect(200, api.get(laptop, "/api/conversations")).body()).get("items");
+            assertEquals(2, laptopsView.size(), "the laptop sees both conversations now: " + laptopsView);
+            visitor.inWidget(".sbw-input").sendKeys("Now I am logged in" + Keys.ENTER);
+            eventually(WAIT, () -> storedTexts(api, conversation), List.of("Asked before logging in", "Now I am logged in")::equals);
+
+            console.script("location.hash = arguments[0]", "#/c/" + conversation);
+            eventually(WAIT, () -> console.find("#conversation-title").getText(), "Mei Lin"::equals);
+            eventually(WAIT, () -> console.find("#conversation-verified").isDisplayed(), shown -> shown);
+            assertEquals("✓ Verified", console.find("#conversation-verified").getText());
+            click(console, "#context summary");
+            eventually(WAIT, () -> console.find("#visitor-user-id").getText(), user::equals);
+            assertAccessible(console, "the console with a verified visitor");
+
+            // The site's user logs out: the next page has no identity, and the widget starts afresh.
+            visitor.script("localStorage.removeItem('site.identity')");
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
+            assertNull(hostData(visitor, "conversationId"), "no conversation of the logged-out user");
+            assertEquals(List.of(), texts(visitor.allInWidget(".sbw-text")));
+            assertNull(visitor.script("return localStorage.getItem(arguments[0])", "switchboard.visitor." + base.toString().replaceAll("/$", "")));
+        }
+    }
+
+    /**
+     * #16: an admin adds a webhook in the console (the signing secret is shown once), a visitor's message
+     * reaches the receiver signed, the list tells how delivery is doing, and the endpoint is disabled and
+     * deleted from there. Agents who are not admins have no Webhooks button.
+     */
+    @Test
+    @Order(18)
+    void anAdminManagesWebhooksInTheConsole() throws Exception {
+        Api api = new Api(base);
+        try (WebhookReceiver receiver = new WebhookReceiver();
+                Browser console = console(new Agent(0, Api.ADMIN, "Admin", Api.ADMIN_PASSWORD), "")) {
+            click(console, "#webhooks-open");
+            WebElement url = eventually(WAIT, () -> console.find("#webhooks-url"), WebElement::isDisplayed);
+            eventually(WAIT, () -> console.findAll("#webhooks-events input").size(), n -> n >= 8);
+            url.sendKeys(receiver.url().toString());
+            console.find("#webhooks-description").sendKeys("CRM sync");
+            console.find("#webhooks-form button[type=submit]").click();
+            String secretLine = eventually(WAIT, () -> console.find("#webhooks-secret").getText(), t -> t.contains("whsec_"));
+            String secret = secretLine.substring(secretLine.indexOf("whsec_")).strip();
+            assertAccessible(console, "the webhooks dialog");
+            WebElement row = eventually(WAIT, () -> console.find("#webhooks-list li"), WebElement::isDisplayed);
+            long id = Long.parseLong(row.getAttribute("data-id"));
+            try {
+                Chat chat = Chat.start(base);
+                chat.send(chat.visitorToken(), "hook-1", "Hello, webhook");
+                WebhookReceiver.Delivery d = eventually(WAIT, receiver::accepted, l -> !l.isEmpty()).get(0);
+                assertEquals("message.created", d.type());
+                assertTrue(WebhookReceiver.verifies(secret, d), "signed with the secret the console showed");
+                // The list tells how it is doing (re-read when the dialog opens again).
+                console.find("#webhooks-close").click();
+                click(console, "#webhooks-open");
+                eventually(WAIT, () -> console.find("#webhooks-list li .state").getText(), t -> t.contains("last answer 200"));
+                click(console, "#webhooks-list li button[aria-label^='Disable']");
+                eventually(WAIT, () -> console.find("#webhooks-list li .state").getText(), t -> t.startsWith("Disabled: disabled by an admin"));
+                console.script("window.confirm = () => true");
+                click(console, "#webhooks-list li button[aria-label^='Delete']");
+                eventually(WAIT, () -> console.findAll("#webhooks-list li").size(), n -> n == 0);
+                assertEquals(404, api.get(api.agentToken(), "/api/webhooks/" + id).statusCode());
+                id = 0;
+            } finally {
+                if (id != 0) {
+                    api.request("DELETE", "/api/webhooks/" + id, api.agentToken(), null);
+                }
+            }
+        }
+        Agent plain = newAgent(api, "Noah");
+        try (Browser console = console(plain, "")) {
+            assertTrue(!console.find("#webhooks-open").isDisplayed(), "no Webhooks button for an agent who is not an admin");
         }
     }
 

@@ -1,0 +1,148 @@
+package io.switchboard.identity;
+
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import io.quarkus.runtime.StartupEvent;
+import io.switchboard.api.ApiException;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Text;
+import io.switchboard.config.SwitchboardConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Verifies the identity a site vouches for: a JWT signed with HS256 (or HS384/HS512) under one of the site's
+ * secrets ({@code switchboard.visitors.identity.secrets}), verified by Nimbus JOSE + JWT. {@code sub} is the
+ * site's user id (1-128 printable characters); {@code name} and {@code email} are optional and follow the
+ * visitor's own rules; {@code exp} is required and may be at most {@code max-lifetime} away; {@code nbf} and
+ * {@code aud} (when configured) are checked. Anything else — no signature, {@code alg: none}, another family of
+ * algorithm, a wrong or rotated-out secret, a tampered payload — is {@code 401 invalid_identity}.
+ */
+@ApplicationScoped
+public class SignedIdentities {
+
+    /** At most this many characters of JWT are parsed: a header, a few claims and a signature fit easily. */
+    static final int MAX_LENGTH = 4096;
+    private static final int MIN_SECRET_BYTES = 32;
+
+    /** Who the site says this is. */
+    public record Identity(String userId, Optional<String> name, Optional<String> email) {
+    }
+
+    @Inject
+    SwitchboardConfig config;
+
+    private volatile List<MACVerifier> verifiers;
+
+    /** A misconfigured secret stops the service at start, not at the first visitor. */
+    void check(@Observes StartupEvent start) {
+        verifiers();
+    }
+
+    public boolean required() {
+        return config.visitors().identity().required();
+    }
+
+    public Identity verify(String token) {
+        if (token == null || token.isBlank()) {
+            throw invalid("no identity was given");
+        }
+        if (verifiers().isEmpty()) {
+            throw invalid("this service accepts no signed identities (switchboard.visitors.identity.secrets is not set)");
+        }
+        if (token.length() > MAX_LENGTH) {
+            throw invalid("an identity is at most " + MAX_LENGTH + " characters");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(token.strip());
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            throw invalid("the identity is not a signed JWT");
+        }
+        if (!JWSAlgorithm.Family.HMAC_SHA.contains(jwt.getHeader().getAlgorithm())) {
+            throw invalid("the identity must be signed with HS256, HS384 or HS512");
+        }
+        if (!verifiers().stream().anyMatch(v -> verifies(jwt, v))) {
+            throw invalid("the identity's signature does not match the site's secret");
+        }
+        SwitchboardConfig.Visitors.Identity settings = config.visitors().identity();
+        Instant now = Instant.now();
+        Duration skew = settings.clockSkew();
+        if (claims.getExpirationTime() == null) {
+            throw invalid("the identity has no exp: signed identities must expire");
+        }
+        Instant exp = claims.getExpirationTime().toInstant();
+        if (exp.plus(skew).isBefore(now)) {
+            throw invalid("the identity expired at " + exp);
+        }
+        if (exp.isAfter(now.plus(settings.maxLifetime()).plus(skew))) {
+            throw invalid("the identity is valid for longer than " + settings.maxLifetime() + ": sign short-lived identities");
+        }
+        if (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().minus(skew).isAfter(now)) {
+            throw invalid("the identity is not valid yet (nbf)");
+        }
+        if (settings.audience().isPresent()
+                && (claims.getAudience() == null || !claims.getAudience().contains(settings.audience().get()))) {
+            throw invalid("the identity is not meant for this service (aud)");
+        }
+        String subject = claims.getSubject();
+        if (subject == null || subject.isBlank() || subject.length() > 128 || subject.chars().anyMatch(Character::isISOControl)
+                || !Text.storable(subject)) {
+            throw invalid("the identity's sub (the site's user id) must be 1-128 printable characters");
+        }
+        try {
+            return new Identity(subject, Visitors.cleanName(claims.getStringClaim("name")),
+                    Visitors.cleanEmail(claims.getStringClaim("email")));
+        } catch (ParseException e) {
+            throw invalid("the identity's name and email must be strings");
+        }
+    }
+
+    private static boolean verifies(SignedJWT jwt, MACVerifier verifier) {
+        try {
+            return jwt.verify(verifier);
+        } catch (JOSEException e) {
+            return false; // an algorithm this secret is too short for
+        }
+    }
+
+    private List<MACVerifier> verifiers() {
+        List<MACVerifier> built = verifiers;
+        if (built == null) {
+            built = config.visitors().identity().secrets().orElse(List.of()).stream().map(SignedIdentities::verifier).toList();
+            verifiers = built;
+        }
+        return built;
+    }
+
+    private static MACVerifier verifier(String secret) {
+        byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < MIN_SECRET_BYTES) {
+            throw new IllegalStateException("switchboard.visitors.identity.secrets: each secret needs at least "
+                    + MIN_SECRET_BYTES + " bytes (HS256), one has " + bytes.length);
+        }
+        try {
+            return new MACVerifier(bytes);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("switchboard.visitors.identity.secrets: " + e.getMessage(), e);
+        }
+    }
+
+    private static ApiException invalid(String why) {
+        return new ApiException(ErrorCode.INVALID_IDENTITY, why);
+    }
+}

@@ -1,0 +1,291 @@
+package io.switchboard.webhook;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.switchboard.api.ApiException;
+import io.switchboard.config.SwitchboardConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Delivers webhook events, on every replica, without a coordinator: a replica takes a lease on an endpoint
+ * with events due ({@code FOR UPDATE SKIP LOCKED}, so two never deliver to one endpoint at once), then sends
+ * its pending events one at a time in event order, each only marked delivered after a 2xx. A replica that dies
+ * mid-delivery leaves the event pending; its lease runs out and another replica sends it again, with the same
+ * {@code webhook-id} (at least once). A failure backs off exponentially with jitter; an endpoint that has
+ * failed for {@code retry-for} is disabled with the reason, its queue kept for when it is enabled again. Old
+ * events are dropped after {@code retention}.
+ */
+@ApplicationScoped
+class Deliverer {
+
+    private static final Logger LOG = Logger.getLogger(Deliverer.class);
+    /** Endpoints one replica takes per round, and events it sends to one before letting others have a turn. */
+    private static final int ENDPOINTS_PER_ROUND = 4;
+    private static final int EVENTS_PER_TURN = 100;
+    /** Of an answer, only this much is read and kept (for the admin's "last error"). */
+    private static final int EXCERPT = 300;
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    Destinations destinations;
+
+    @Inject
+    SwitchboardConfig config;
+
+    private final String instance = UUID.randomUUID().toString();
+    private volatile HttpClient http;
+    private volatile boolean stopping;
+
+    void stop(@Observes ShutdownEvent shutdown) {
+        stopping = true;
+    }
+
+    private record Leased(long id, URI url, List<String> secrets) {
+    }
+
+    private record Pending(long eventId, String body) {
+    }
+
+    @Scheduled(every = "${switchboard.webhooks.poll:1s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void deliver() {
+        if (stopping) {
+            return;
+        }
+        try {
+            for (Leased endpoint : lease()) {
+                deliverTo(endpoint);
+            }
+        } catch (SQLException e) {
+            LOG.warnf("webhook delivery round failed: %s", e.getMessage());
+        }
+    }
+
+    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("delete from webhook_event where created_at < now() - ?::interval")) {
+            s.setString(1, config.webhooks().retention().toSeconds() + " seconds");
+            int gone = s.executeUpdate();
+            if (gone > 0) {
+                LOG.infof("webhook events older than %s dropped: %d", config.webhooks().retention(), gone);
+            }
+        } catch (SQLException e) {
+            LOG.warnf("webhook sweep failed: %s", e.getMessage());
+        }
+    }
+
+    /** Endpoints with an event due and nobody delivering to them, leased to this replica. */
+    private List<Leased> lease() throws SQLException {
+        List<Leased> leased = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
+                update webhook_endpoint e set lease_until = now() + ?::interval, leased_by = ?
+                 where e.id in (select id from webhook_endpoint w
+                                 where w.enabled and w.next_attempt_at <= now()
+                                   and (w.lease_until is null or w.lease_until < now())
+                                   and exists (select 1 from webhook_delivery d where d.endpoint_id = w.id and d.delivered_at is null)
+                                 order by w.next_attempt_at limit ? for update skip locked)
+                returning e.id, e.url, e.secret, case when e.previous_until > now() then e.previous_secret end as previous""")) {
+            s.setString(1, config.webhooks().lease().toSeconds() + " seconds");
+            s.setString(2, instance);
+            s.setInt(3, ENDPOINTS_PER_ROUND);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    List<String> secrets = new ArrayList<>(2);
+                    secrets.add(r.getString("secret"));
+                    if (r.getString("previous") != null) {
+                        secrets.add(r.getString("previous"));
+                    }
+                    leased.add(new Leased(r.getLong("id"), URI.create(r.getString("url")), secrets));
+                }
+            }
+        }
+        return leased;
+    }
+
+    private void deliverTo(Leased endpoint) throws SQLException {
+        try {
+            for (int sent = 0; sent < EVENTS_PER_TURN && !stopping; sent++) {
+                Pending next = next(endpoint);
+                if (next == null) {
+                    break;
+                }
+                String failure = send(endpoint, next);
+                if (failure != null) {
+                    failed(endpoint, failure);
+                    return;
+                }
+                delivered(endpoint, next);
+            }
+        } finally {
+            release(endpoint);
+        }
+    }
+
+    private Pending next(Leased endpoint) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
+                select d.event_id, v.body from webhook_delivery d join webhook_event v on v.id = d.event_id
+                 where d.endpoint_id = ? and d.delivered_at is null order by d.event_id limit 1""")) {
+            s.setLong(1, endpoint.id());
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? new Pending(r.getLong(1), r.getString(2)) : null;
+            }
+        }
+    }
+
+    /** One attempt; null when the endpoint took it (2xx), else what went wrong, short. */
+    private String send(Leased endpoint, Pending event) {
+        String id = "evt_" + event.eventId();
+        long timestamp = Instant.now().getEpochSecond();
+        Integer status = null;
+        String error;
+        try {
+            destinations.reachable(endpoint.url());
+            HttpRequest request = HttpRequest.newBuilder(endpoint.url()).timeout(config.webhooks().timeout())
+                    .header("Content-Type", "application/json").header("User-Agent", "Switchboard-Webhooks/1")
+                    .header("webhook-id", id).header("webhook-timestamp", String.valueOf(timestamp))
+                    .header("webhook-signature", Signatures.header(endpoint.secrets(), id, timestamp, event.body()))
+                    .POST(HttpRequest.BodyPublishers.ofString(event.body(), StandardCharsets.UTF_8)).build();
+            HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            status = response.statusCode();
+            String excerpt;
+            try (InputStream body = response.body()) {
+                excerpt = new String(body.readNBytes(EXCERPT), StandardCharsets.UTF_8);
+            }
+            record(endpoint, status, null);
+            if (status >= 200 && status < 300) {
+                return null;
+            }
+            error = "HTTP " + status + (excerpt.isBlank() ? "" : ": " + excerpt.strip());
+        } catch (ApiException e) {
+            error = "refused: " + e.getMessage();
+        } catch (IOException e) {
+            error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
+        }
+        return error.length() > 500 ? error.substring(0, 500) : error;
+    }
+
+    private void record(Leased endpoint, Integer status, String error) throws IOException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "update webhook_endpoint set last_attempt_at = now(), last_status = ?, last_error = coalesce(?, last_error) where id = ?")) {
+            s.setObject(1, status);
+            s.setString(2, error);
+            s.setLong(3, endpoint.id());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Done: the next one is due at once, the failure streak ends, the lease is renewed. */
+    private void delivered(Leased endpoint, Pending event) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
+                with done as (update webhook_delivery set delivered_at = now() where endpoint_id = ? and event_id = ?)
+                update webhook_endpoint set attempts = 0, failing_since = null, last_error = null,
+                       lease_until = now() + ?::interval where id = ?""")) {
+            s.setLong(1, endpoint.id());
+            s.setLong(2, event.eventId());
+            s.setString(3, config.webhooks().lease().toSeconds() + " seconds");
+            s.setLong(4, endpoint.id());
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Not taken: try again after an exponential, jittered delay; after {@code retry-for} of failures the
+     * endpoint is disabled, with the reason, and keeps its queue.
+     */
+    private void failed(Leased endpoint, String error) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
+                update webhook_endpoint set attempts = attempts + 1, failing_since = coalesce(failing_since, now()),
+                       last_attempt_at = now(), last_error = ?,
+                       next_attempt_at = now() + ?::interval,
+                       enabled = enabled and coalesce(failing_since, now()) > now() - ?::interval,
+                       disabled_reason = case when coalesce(failing_since, now()) > now() - ?::interval then disabled_reason
+                                              else 'failing since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                                                   || ': ' || ? end
+                 where id = ? returning attempts, enabled""")) {
+            SwitchboardConfig.Webhooks settings = config.webhooks();
+            String retryFor = settings.retryFor().toMillis() + " milliseconds";
+            s.setString(1, error);
+            s.setString(2, backoff(attemptsOf(c, endpoint.id()) + 1, settings).toMillis() + " milliseconds");
+            s.setString(3, retryFor);
+            s.setString(4, retryFor);
+            s.setString(5, error);
+            s.setLong(6, endpoint.id());
+            try (ResultSet r = s.executeQuery()) {
+                if (r.next() && !r.getBoolean("enabled")) {
+                    LOG.warnf("webhook endpoint %d disabled after failing for %s: %s", endpoint.id(), settings.retryFor(), error);
+                } else {
+                    LOG.debugf("webhook endpoint %d: attempt failed (%s)", endpoint.id(), error);
+                }
+            }
+        }
+    }
+
+    private static int attemptsOf(Connection c, long id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("select attempts from webhook_endpoint where id = ?")) {
+            s.setLong(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** base × 2^(n-1), capped, then between half and all of it (full jitter would retry at once too often). */
+    static Duration backoff(int attempt, SwitchboardConfig.Webhooks settings) {
+        long base = settings.backoffBase().toMillis();
+        long cap = settings.backoffMax().toMillis();
+        long delay = Math.min(cap, base << Math.min(30, Math.max(0, attempt - 1)));
+        return Duration.ofMillis(delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1));
+    }
+
+    private void release(Leased endpoint) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "update webhook_endpoint set lease_until = null, leased_by = null where id = ? and leased_by = ?")) {
+            s.setLong(1, endpoint.id());
+            s.setString(2, instance);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warnf("webhook lease not released (it expires): %s", e.getMessage());
+        }
+    }
+
+    private HttpClient client() {
+        HttpClient client = http;
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(config.webhooks().timeout())
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            http = client;
+        }
+        return client;
+    }
+}

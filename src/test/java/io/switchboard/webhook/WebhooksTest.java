@@ -1,0 +1,296 @@
+package io.switchboard.webhook;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
+import io.switchboard.support.Json;
+import io.switchboard.support.SiteIdentity;
+import io.switchboard.support.WebhookReceiver;
+import io.switchboard.support.WebhookReceiver.Delivery;
+
+/**
+ * Webhooks (#16) against a real HTTP receiver in the test JVM: Standard Webhooks signatures checked by an
+ * independent implementation, order per conversation, retries with the same id, replay by cursor and by
+ * time, disabling with a reason, secret rotation, and the SSRF guard.
+ */
+@QuarkusTest
+class WebhooksTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TestHTTPResource("/")
+    URI base;
+
+    private final List<WebhookReceiver> receivers = new ArrayList<>();
+    private final List<Long> endpoints = new ArrayList<>();
+
+    @AfterEach
+    void removeEndpoints() {
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        endpoints.forEach(id -> api.request("DELETE", "/api/webhooks/" + id, admin, null));
+        receivers.forEach(WebhookReceiver::close);
+    }
+
+    @Test
+    void eventsArriveSignedAndInTheOrderTheyHappened() throws Exception {
+        WebhookReceiver receiver = receiver();
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        JsonNode endpoint = register(api, admin, receiver, "conversation.created", "message.created",
+                "conversation.assigned", "conversation.resolved", "visitor.identified");
+        String secret = endpoint.get("secret").asText();
+        assertTrue(secret.startsWith("whsec_"), secret);
+
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "w-1", "My lamp flickers");
+        chat.send(chat.visitorToken(), "w-2", "Since Tuesday");
+        chat.send(admin, "w-a-" + chat.id(), "Let me look into it <script>x</script>");
+        Api.expect(200, api.request("POST", "/api/conversations/" + chat.id() + "/status", admin, "{\"status\":\"resolved\"}"));
+        String user = "hook-user-" + System.nanoTime();
+        Api.expect(200, api.request("PUT", "/api/visitors/me/identity", chat.visitorToken(),
+                Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString()));
+
+        List<Delivery> mine = await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), user), d -> d.size() >= 7);
+        assertEquals(List.of("conversation.created", "message.created", "message.created", "conversation.assigned",
+                "message.created", "conversation.resolved", "visitor.identified"), mine.stream().map(Delivery::type).toList());
+        assertEquals(List.of("My lamp flickers", "Since Tuesday", "Let me look into it <script>x</script>"), mine.stream()
+                .filter(d -> d.type().equals("message.created")).map(d -> d.json().get("data").get("message").get("text").asText()).toList());
+        for (Delivery d : mine) {
+            assertTrue(WebhookReceiver.verifies(secret, d), "signature of " + d.id());
+            assertFalse(WebhookReceiver.verifies("whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]), d));
+            assertTrue(Math.abs(Instant.now().getEpochSecond() - d.timestamp()) < 300);
+            assertTrue(d.id().matches("evt_[0-9]+"), d.id());
+        }
+        assertEquals(mine.size(), new LinkedHashSet<>(mine.stream().map(Delivery::id).toList()).size(), "one id per event");
+        assertEquals(mine.stream().map(Delivery::eventId).sorted().toList(), mine.stream().map(Delivery::eventId).toList());
+        JsonNode assigned = mine.get(3).json().get("data");
+        assertEquals(chat.id(), assigned.get("conversationId").asLong());
+        assertEquals(Json.parse(api.get(admin, "/api/agents/me").body()).get("id").asLong(), assigned.get("agent").get("id").asLong());
+        JsonNode identified = mine.get(6).json().get("data");
+        assertEquals(user, identified.get("userId").asText());
+
+        // Marked delivered once the answer is in: the endpoint's status catches up a moment after the receiver.
+        JsonNode status = await().atMost(WAIT).until(() -> Json.parse(Api.expect(200, api.get(admin, "/api/webhooks/"
+                + endpoint.get("id").asLong())).body()), s -> s.get("delivery").get("deliveredThrough").asLong() >= mine.get(6).eventId());
+        assertTrue(status.get("secret").isNull(), "a plain read does not show the secret");
+        assertEquals(200, status.get("delivery").get("lastStatus").asInt());
+    }
+
+    @Test
+    void aReceiverThatFailsThreeTimesGetsEveryEventInOrderEachAttemptWithTheSameId() throws Exception {
+        WebhookReceiver receiver = receiver();
+        receiver.answers(n -> n <= 3 ? 500 : 200);
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        JsonNode endpoint = register(api, admin, receiver, "message.created");
+        Chat chat = Chat.start(base);
+        for (int i = 1; i <= 5; i++) {
+            chat.send(chat.visitorToken(), "r-" + i, "retry " + i);
+        }
+        List<Delivery> accepted = await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), null), d -> d.size() >= 5);
+        assertEquals(List.of("retry 1", "retry 2", "retry 3", "retry 4", "retry 5"),
+                accepted.stream().map(d -> d.json().get("data").get("message").get("text").asText()).toList());
+        List<Delivery> all = about(receiver.deliveries(), chat.id(), null);
+        String first = accepted.get(0).id();
+        assertEquals(List.of(first, first, first, first), all.subList(0, 4).stream().map(Delivery::id).toList(),
+                "the first event, three times refused, then taken: the same id each time");
+        assertEquals(List.of(500, 500, 500, 200), all.subList(0, 4).stream().map(Delivery::answered).toList());
+        assertEquals(accepted.stream().map(Delivery::id).toList(), all.subList(3, all.size()).stream().map(Delivery::id).toList(),
+                "after the retries every event once, in order");
+        JsonNode view = await().atMost(WAIT).until(() -> Json.parse(api.get(admin, "/api/webhooks/" + endpoint.get("id").asLong()).body()),
+                v -> v.get("delivery").get("pending").asLong() == 0 && v.get("delivery").get("attempts").asInt() == 0);
+        assertTrue(view.get("enabled").asBoolean());
+    }
+
+    @Test
+    void replayDeliversExactlyTheRequestedRangeAgain() throws Exception {
+        WebhookReceiver receiver = receiver();
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        long endpoint = register(api, admin, receiver, "message.created").get("id").asLong();
+        Chat chat = Chat.start(base);
+        for (int i = 1; i <= 5; i++) {
+            chat.send(chat.visitorToken(), "p-" + i, "replay " + i);
+        }
+        List<Delivery> first = await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), null), d -> d.size() >= 5);
+        Instant between = Instant.now();
+        chat.send(chat.visitorToken(), "p-6", "replay 6");
+        await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), null).size() >= 6);
+        int before = receiver.accepted().size();
+
+        long cursor = first.get(1).eventId(); // after the second event
+        JsonNode replayed = Json.parse(Api.expect(200, api.request("POST", "/api/webhooks/" + endpoint + "/replay?after=" + cursor,
+                admin, null)).body());
+        assertEquals(4, replayed.get("queued").asLong());
+        List<Delivery> again = await().atMost(WAIT).until(() -> receiver.accepted().subList(before, receiver.accepted().size()),
+                d -> d.size() >= 4);
+        List<Delivery> all = about(receiver.accepted(), chat.id(), null);
+        assertEquals(all.subList(2, 6).stream().map(Delivery::id).toList(), again.stream().map(Delivery::id).toList(),
+                "events 3 to 6 again, in order, with their ids");
+        assertEquals(all.subList(2, 6).stream().map(Delivery::body).toList(), again.stream().map(Delivery::body).toList());
+
+        int beforeSince = receiver.accepted().size();
+        Api.expect(200, api.request("POST", "/api/webhooks/" + endpoint + "/replay?since=" + between, admin, null));
+        List<Delivery> since = await().atMost(WAIT).until(() -> receiver.accepted().subList(beforeSince, receiver.accepted().size()),
+                d -> d.size() >= 1);
+        await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        assertEquals(List.of(all.get(5).id()), receiver.accepted().subList(beforeSince, receiver.accepted().size()).stream()
+                .map(Delivery::id).toList(), "since the time: the sixth only; " + since);
+        for (String bad : List.of("?after=-1", "?after=x", "?since=yesterday", "", "?after=1&since=" + between)) {
+            HttpResponse<String> r = api.request("POST", "/api/webhooks/" + endpoint + "/replay" + bad, admin, null);
+            assertEquals(400, r.statusCode(), bad + " → " + r.body());
+        }
+    }
+
+    @Test
+    void anEndpointThatKeepsFailingIsDisabledWithItsReasonAndResumesWhereItStoppedWhenEnabled() throws Exception {
+        WebhookReceiver receiver = receiver();
+        receiver.answers(n -> 503);
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        long endpoint = register(api, admin, receiver, "message.created").get("id").asLong();
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "d-1", "down 1");
+        chat.send(chat.visitorToken(), "d-2", "down 2");
+        // retry-for is 6 s in the test profile (24 h by default).
+        JsonNode disabled = await().atMost(WAIT).until(() -> Json.parse(api.get(admin, "/api/webhooks/" + endpoint).body()),
+                v -> !v.get("enabled").asBoolean());
+        assertTrue(disabled.get("disabledReason").asText().contains("HTTP 503"), disabled.toString());
+        assertTrue(disabled.get("disabledReason").asText().startsWith("failing since "), disabled.toString());
+        assertTrue(disabled.get("delivery").get("pending").asLong() >= 2, disabled.toString());
+        assertTrue(disabled.get("delivery").get("lastError").asText().contains("receiver says no"), "an excerpt of the answer");
+        int tried = receiver.requests();
+        chat.send(chat.visitorToken(), "d-3", "while disabled");
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        assertEquals(tried, receiver.requests(), "nothing is sent to a disabled endpoint");
+
+        receiver.answers(n -> 200);
+        JsonNode enabled = Json.parse(Api.expect(200, api.request("PATCH", "/api/webhooks/" + endpoint, admin,
+                "{\"enabled\":true}")).body());
+        assertTrue(enabled.get("enabled").asBoolean());
+        assertTrue(enabled.get("disabledReason").isNull());
+        List<Delivery> accepted = await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), null), d -> d.size() >= 3);
+        assertEquals(List.of("down 1", "down 2", "while disabled"),
+                accepted.stream().map(d -> d.json().get("data").get("message").get("text").asText()).toList());
+    }
+
+    @Test
+    void aRotatedSecretSignsAlongsideTheOldOneAndOnlyAdminsManageWebhooks() throws Exception {
+        WebhookReceiver receiver = receiver();
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        JsonNode endpoint = register(api, admin, receiver, "message.created");
+        long id = endpoint.get("id").asLong();
+        String old = endpoint.get("secret").asText();
+        JsonNode rotated = Json.parse(Api.expect(200, api.request("POST", "/api/webhooks/" + id + "/rotate-secret", admin, null)).body());
+        String current = rotated.get("secret").asText();
+        assertNotEquals(old, current);
+        assertEquals(current, Json.parse(Api.expect(200, api.get(admin, "/api/webhooks/" + id + "/secret")).body()).get("secret").asText());
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "s-1", "signed twice");
+        Delivery d = await().atMost(WAIT).until(() -> about(receiver.accepted(), chat.id(), null), l -> !l.isEmpty()).get(0);
+        assertTrue(WebhookReceiver.verifies(current, d));
+        assertTrue(WebhookReceiver.verifies(old, d), "receivers still on the old secret keep verifying for a while");
+        assertEquals(2, d.signature().split(" ").length);
+
+        String agent = api.newAgent(admin, "hookless" + System.nanoTime(), "Hookless", "password-hookless-1");
+        for (HttpResponse<String> r : List.of(api.get(agent, "/api/webhooks"), api.get(agent, "/api/webhooks/" + id + "/secret"),
+                api.request("POST", "/api/webhooks", agent, request(receiver.url().toString(), "message.created").toString()),
+                api.get(chat.visitorToken(), "/api/webhooks"))) {
+            assertEquals(403, r.statusCode(), r.body());
+        }
+        assertEquals(401, api.get(null, "/api/webhooks").statusCode());
+        assertEquals(404, api.get(admin, "/api/webhooks/999999999").statusCode());
+    }
+
+    @Test
+    void internalAddressesBadUrlsAndUnknownEventsAreRefused() {
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        for (String url : List.of("http://10.0.0.5/hook", "http://169.254.169.254/latest/meta-data", "http://localhost:8080/x",
+                "http://[::1]/x", "http://[::ffff:10.0.0.1]/x", "http://100.64.0.1/x", "http://0.0.0.0/x", "http://192.168.1.1/x",
+                "ftp://example.com/x", "http://user:pw@example.com/x", "/relative", "not a url", "http:///x")) {
+            HttpResponse<String> r = api.request("POST", "/api/webhooks", admin, request(url, "message.created").toString());
+            assertEquals(400, r.statusCode(), url + " → " + r.body());
+            assertEquals("invalid_webhook_url", Json.parse(r.body()).get("error").asText(), url);
+        }
+        for (ObjectNode bad : List.of(request("http://127.0.0.1:1/x"), request("http://127.0.0.1:1/x", "message.deleted"),
+                (ObjectNode) request("http://127.0.0.1:1/x", "message.created").put("description", "d".repeat(201)))) {
+            HttpResponse<String> r = api.request("POST", "/api/webhooks", admin, bad.toString());
+            assertEquals("invalid_webhook", Json.parse(r.body()).get("error").asText(), bad + " → " + r.body());
+        }
+    }
+
+    @Test
+    void theNumberOfEndpointsHasABudget() {
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        int existing = Json.parse(Api.expect(200, api.get(admin, "/api/webhooks")).body()).size();
+        for (int i = existing; i < 20; i++) {
+            endpoints.add(Json.parse(Api.expect(201, api.request("POST", "/api/webhooks", admin,
+                    request("http://127.0.0.1:9/budget-" + i, "message.created").toString())).body()).get("id").asLong());
+        }
+        HttpResponse<String> over = api.request("POST", "/api/webhooks", admin, request("http://127.0.0.1:9/one-more", "message.created").toString());
+        assertEquals(409, over.statusCode(), over.body());
+        assertEquals("too_many_webhooks", Json.parse(over.body()).get("error").asText());
+        // Those endpoints never answer (port 9): disable them at once so they do not retry while the suite runs.
+        endpoints.forEach(id -> api.request("PATCH", "/api/webhooks/" + id, admin, "{\"enabled\":false}"));
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private WebhookReceiver receiver() throws Exception {
+        WebhookReceiver receiver = new WebhookReceiver();
+        receivers.add(receiver);
+        return receiver;
+    }
+
+    private JsonNode register(Api api, String admin, WebhookReceiver receiver, String... events) {
+        JsonNode created = Json.parse(Api.expect(201, api.request("POST", "/api/webhooks", admin,
+                request(receiver.url().toString(), events).toString())).body());
+        endpoints.add(created.get("id").asLong());
+        return created;
+    }
+
+    private static ObjectNode request(String url, String... events) {
+        ObjectNode body = Json.object().put("url", url);
+        var list = body.putArray("events");
+        for (String e : events) {
+            list.add(e);
+        }
+        return body;
+    }
+
+    /** The deliveries about one conversation (and, given a user id, that user's sign-in), in arrival order. */
+    private static List<Delivery> about(List<Delivery> deliveries, long conversation, String user) {
+        Predicate<Delivery> mine = d -> {
+            JsonNode data = d.json().get("data");
+            return (data.has("conversationId") && data.get("conversationId").asLong() == conversation)
+                    || (user != null && data.has("userId") && data.get("userId").asText().equals(user));
+        };
+        return deliveries.stream().filter(mine).toList();
+    }
+}
