@@ -44,7 +44,9 @@
       tooMany: 'Too many attempts from here. Please wait a minute and try again.',
       saveFailed: 'Your message could not be saved. Please try again.',
       attach: 'Attach a file', uploading: 'Uploading… {p}%', cancel: 'Cancel upload',
-      retrying: 'Upload interrupted; trying again…'
+      retrying: 'Upload interrupted; trying again…',
+      emailMe: 'Email me this chat', emailSent: 'A copy of this chat is on its way to {email}.',
+      emailAsk: 'Your email address:', emailFailed: 'The copy could not be sent: {reason}'
     },
     'zh-CN': {
       launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
@@ -64,7 +66,9 @@
       messageEmpty: '请填写留言内容。', emailInvalid: '请输入有效的电子邮箱，例如 name@example.com。',
       nameInvalid: '姓名最多 80 个普通字符。', messageTooLong: '留言过长：最多 4000 个字符。',
       tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。',
-      attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…'
+      attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…',
+      emailMe: '通过邮件发送对话记录', emailSent: '对话记录正在发送至 {email}。',
+      emailAsk: '您的电子邮箱：', emailFailed: '对话记录未能发送：{reason}'
     }
   };
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
@@ -171,7 +175,14 @@
           this.toggle(false);
         }
       });
-      header.appendChild(close);
+      // A copy of the conversation by e-mail (the service mails it; asks for an address if it has none).
+      this.emailButton = el('button', 'sbw-email', '✉');
+      this.emailButton.type = 'button';
+      this.emailButton.title = t('emailMe');
+      this.emailButton.setAttribute('aria-label', t('emailMe'));
+      this.emailButton.hidden = true;
+      this.emailButton.addEventListener('click', () => this.emailTranscript());
+      header.append(this.emailButton, close);
       this.status = el('p', 'sbw-status', t('online'));
       this.status.setAttribute('aria-live', 'polite');
       this.queue = el('p', 'sbw-queue');
@@ -342,11 +353,25 @@
       });
       window.addEventListener('online', () => this.sendEarly());
       await this.signIn(options.identity);
+      // Arrived from a "continue the conversation" link in an e-mail: the service handed this device a token.
+      const handed = /(?:^#|&)switchboard-token=([^&]+)(?:&switchboard-conversation=(\d+))?/.exec(location.hash);
+      let linked = null;
+      if (handed) {
+        this.token = decodeURIComponent(handed[1]);
+        localStorage.setItem(TOKEN_KEY, this.token);
+        history.replaceState(null, '', location.pathname + location.search);
+        linked = handed[2] ? Number(handed[2]) : null;
+      }
       if (this.token) {
         this.client = this.newClient();
         try {
-          const page = await this.client.request('GET', '/api/conversations?size=1');
-          if (page.items.length > 0) await this.open(page.items[0]);
+          if (linked) {
+            await this.open(await this.client.request('GET', '/api/conversations/' + linked));
+            this.toggle(true);
+          } else {
+            const page = await this.client.request('GET', '/api/conversations?size=1');
+            if (page.items.length > 0) await this.open(page.items[0]);
+          }
         } catch (e) {
           if (e.status === 401) this.forget();
         }
@@ -415,10 +440,28 @@
       }
     }
 
+    /** Asks the service to e-mail this conversation to the visitor (an address is asked for when it has none). */
+    async emailTranscript() {
+      if (!this.conversation || !this.client) return;
+      try {
+        let me = await this.client.request('GET', '/api/visitors/me');
+        if (!me.email) {
+          const email = window.prompt(t('emailAsk'));
+          if (!email) return;
+          me = await this.client.request('PATCH', '/api/visitors/me', { email: email.trim() });
+        }
+        await this.client.request('POST', '/api/conversations/' + this.conversation.id + '/transcript');
+        this.notice(t('emailSent', { email: me.email }));
+      } catch (e) {
+        this.notice(t('emailFailed', { reason: e.message }));
+      }
+    }
+
     forget() {
       localStorage.removeItem(TOKEN_KEY);
       localStorage.removeItem(IDENTIFIED_KEY);
       this.token = null;
+      if (this.emailButton) this.emailButton.hidden = true;
       if (this.client) this.client.stop();
       this.client = null;
       this.conversation = null;
@@ -427,7 +470,10 @@
     async checkAgents() {
       try {
         const r = await fetch(base + '/api/presence', { credentials: 'omit', cache: 'no-store' });
-        this.agentsOnline = (await r.json()).agentsOnline;
+        const availability = await r.json();
+        this.agentsOnline = availability.agentsOnline;
+        this.emailOffered = availability.email === true;
+        this.emailButton.hidden = !(this.emailOffered && this.conversation);
       } catch (e) {
         return;
       }
@@ -516,6 +562,7 @@
       const history = await this.client.request('GET', '/api/conversations/' + conversation.id + '/messages?limit=50');
       this.conversation = conversation;
       this.host.dataset.conversationId = conversation.id;
+      this.emailButton.hidden = !this.emailOffered;
       history.forEach(m => this.show(m));
       const last = history.length ? history[history.length - 1].seq : 0;
       // Messages written before a reload that never reached the service are still queued: show them as

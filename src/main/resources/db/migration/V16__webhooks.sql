@@ -29,7 +29,9 @@ create table webhook_event (
     kind             varchar(40)  not null,
     conversation_id  bigint,
     body             text         not null,
-    created_at       timestamptz  not null default now()
+    -- when it was written, not when its transaction began (a group commit's transaction may begin earlier):
+    -- what a replay "since" compares with
+    created_at       timestamptz  not null default clock_timestamp()
 );
 create index webhook_event_created on webhook_event (created_at);
 
@@ -37,6 +39,9 @@ create table webhook_delivery (
     endpoint_id   bigint       not null references webhook_endpoint (id) on delete cascade,
     event_id      bigint       not null references webhook_event (id) on delete cascade,
     delivered_at  timestamptz,
+    -- bumped by each replay: an attempt already on the wire when a replay asks for the event again does not
+    -- mark the replayed delivery done
+    round         integer      not null default 0,
     created_at    timestamptz  not null default now(),
     primary key (endpoint_id, event_id)
 );

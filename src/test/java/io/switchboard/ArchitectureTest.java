@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     private static final List<String> LAYERS = List.of("api", "config", "event", "security", "identity",
-            "conversation", "attachment", "message", "presence", "canned", "webhook", "devdb", "web", "live", "live.transport");
+            "conversation", "attachment", "message", "presence", "canned", "webhook", "email", "devdb", "web", "live", "live.transport");
     private static final Path MAIN = Path.of("src/main/java/io/switchboard");
     private static final Pattern REFERENCE = Pattern.compile("io\\.switchboard\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
 

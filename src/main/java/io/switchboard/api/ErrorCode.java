@@ -66,6 +66,7 @@ public enum ErrorCode {
     // 409: the state of things disagrees
     ATTACHMENT_ALREADY_SENT(409, "an attachment already on another message: upload the file again to send it again"),
     IDENTITY_MISMATCH(409, "signing in a visitor who is already someone else: create a new visitor with this identity"),
+    EMAIL_UNAVAILABLE(409, "a transcript for a visitor without an e-mail address, unsubscribed or whose address failed, or with e-mail not set up"),
     ALREADY_CLAIMED(409, "a colleague claimed the conversation first"),
     CLIENT_MSG_ID_REUSED(409, "a `clientMsgId` this author used in another conversation"),
     SHORTCUT_TAKEN(409, "a canned response with this shortcut exists (the team's, or the caller's own)"),

@@ -37,6 +37,57 @@ public interface SwitchboardConfig {
 
     Webhooks webhooks();
 
+    Email email();
+
+    /**
+     * E-mail to visitors (their unread replies, transcripts) and to the team (a message left while nobody was
+     * online), through the Quarkus Mailer ({@code quarkus.mailer.*}: host, port, credentials, TLS). Off unless
+     * {@code from} and {@code public-url} are set.
+     */
+    interface Email {
+        /** The sender, e.g. {@code "Acme support <support@acme.example>"}. */
+        Optional<String> from();
+
+        /** Where this service is reached from outside ({@code https://chat.acme.example}): links in e-mails. */
+        Optional<String> publicUrl();
+
+        /**
+         * The page of the site that has the widget: a visitor's "continue the conversation" link lands there
+         * (the widget picks the conversation up). Default: the demo page of this service.
+         */
+        Optional<String> continueUrl();
+
+        /** Replies still unread this long after the first of them are e-mailed, together, to the visitor. */
+        @WithDefault("PT5M")
+        Duration notifyAfter();
+
+        /** Where a message left while no agent was online is announced (none: no team alert). */
+        Optional<String> teamAddress();
+
+        /** Send the visitor a transcript when a conversation is resolved (they can always ask for one). */
+        @WithDefault("false")
+        boolean transcriptOnResolve();
+
+        /** How long a "continue the conversation" link works (once). */
+        @WithDefault("P7D")
+        Duration linkTtl();
+
+        /** Attempts before a failing e-mail is given up (failed); a permanent refusal (5xx) stops at once. */
+        @WithDefault("8")
+        int maxAttempts();
+
+        @WithDefault("PT30S")
+        Duration backoffBase();
+
+        /** How often each replica looks for e-mails due. */
+        @WithDefault("2s")
+        String poll();
+
+        /** How much of a conversation a transcript holds (the newest messages). */
+        @WithDefault("500")
+        int transcriptMessages();
+    }
+
     /** Webhooks: signed (Standard Webhooks), durable, ordered per conversation, replayable by cursor. */
     interface Webhooks {
         /** Endpoints an operator may register. */

@@ -144,6 +144,16 @@ public class Visitors {
         return VisitorView.of(known);
     }
 
+    /**
+     * A new device token for an existing visitor (a "continue the conversation" link opened on another
+     * device), within the visitor's budget of devices.
+     */
+    @Transactional
+    public VisitorSession newDevice(long visitorId) {
+        Visitor visitor = existing(visitorId, LockModeType.PESSIMISTIC_WRITE);
+        return new VisitorSession(VisitorView.of(visitor), issueToken(visitor.id));
+    }
+
     /** One sign-in per identity at a time, on every replica: two devices signing in at once make one visitor. */
     private void serialise(String userId) {
         em.createNativeQuery("select pg_advisory_xact_lock(hashtextextended(?1, 16))").setParameter(1, userId).getSingleResult();

@@ -24,7 +24,8 @@ import jakarta.ws.rs.Path;
 public class PresenceResource {
 
     @RegisterForReflection
-    public record Availability(long agentsOnline) {
+    /** {@code email}: whether this service sends e-mail (the widget offers "Email me this chat" only then). */
+    public record Availability(long agentsOnline, boolean email) {
     }
 
     @RegisterForReflection
@@ -34,6 +35,7 @@ public class PresenceResource {
     @Inject Presence presence;
     @Inject Callers callers;
     @Inject RateLimiter limiter;
+    @Inject io.switchboard.config.SwitchboardConfig config;
 
     /**
      * "I am here" from an agent without a live connection (long-poll, short poll), every 10 s: counts as
@@ -53,6 +55,7 @@ public class PresenceResource {
     @GET
     @Operation(operationId = "getAvailability", summary = "How many agents can answer now (the widget shows its offline form at 0)")
     public Uni<Availability> availability() {
-        return presence.onlineCount().map(Availability::new);
+        boolean email = config.email().from().isPresent() && config.email().publicUrl().isPresent();
+        return presence.onlineCount().map(n -> new Availability(n, email));
     }
 }

@@ -69,7 +69,7 @@ class Deliverer {
     private record Leased(long id, URI url, List<String> secrets) {
     }
 
-    private record Pending(long eventId, String body) {
+    private record Pending(long eventId, int round, String body) {
     }
 
     @Scheduled(every = "${switchboard.webhooks.poll:1s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -149,11 +149,11 @@ class Deliverer {
 
     private Pending next(Leased endpoint) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                select d.event_id, v.body from webhook_delivery d join webhook_event v on v.id = d.event_id
+                select d.event_id, d.round, v.body from webhook_delivery d join webhook_event v on v.id = d.event_id
                  where d.endpoint_id = ? and d.delivered_at is null order by d.event_id limit 1""")) {
             s.setLong(1, endpoint.id());
             try (ResultSet r = s.executeQuery()) {
-                return r.next() ? new Pending(r.getLong(1), r.getString(2)) : null;
+                return r.next() ? new Pending(r.getLong(1), r.getInt(2), r.getString(3)) : null;
             }
         }
     }
@@ -208,13 +208,15 @@ class Deliverer {
     /** Done: the next one is due at once, the failure streak ends, the lease is renewed. */
     private void delivered(Leased endpoint, Pending event) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                with done as (update webhook_delivery set delivered_at = now() where endpoint_id = ? and event_id = ?)
+                with done as (update webhook_delivery set delivered_at = now()
+                                where endpoint_id = ? and event_id = ? and round = ?)
                 update webhook_endpoint set attempts = 0, failing_since = null, last_error = null,
                        lease_until = now() + ?::interval where id = ?""")) {
             s.setLong(1, endpoint.id());
             s.setLong(2, event.eventId());
-            s.setString(3, config.webhooks().lease().toSeconds() + " seconds");
-            s.setLong(4, endpoint.id());
+            s.setInt(3, event.round());
+            s.setString(4, config.webhooks().lease().toSeconds() + " seconds");
+            s.setLong(5, endpoint.id());
             s.executeUpdate();
         }
     }

@@ -211,14 +211,14 @@ class Endpoints {
                 insert into webhook_delivery (endpoint_id, event_id)
                 select endpoint.id, v.id from endpoint join webhook_event v on v.kind = any(endpoint.events)
                  where (?::bigint is null or v.id > ?::bigint) and (?::timestamptz is null or v.created_at >= ?::timestamptz)
-                on conflict (endpoint_id, event_id) do update set delivered_at = null""")) {
+                on conflict (endpoint_id, event_id) do update set delivered_at = null, round = webhook_delivery.round + 1""")) {
             find(c, id);
             s.setLong(1, id);
             s.setObject(2, after);
             s.setObject(3, after);
-            Timestamp from = since == null ? null : Timestamp.from(since);
-            s.setTimestamp(4, from);
-            s.setTimestamp(5, from);
+            java.time.OffsetDateTime from = since == null ? null : since.atOffset(java.time.ZoneOffset.UTC);
+            s.setObject(4, from);
+            s.setObject(5, from);
             return s.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(e);

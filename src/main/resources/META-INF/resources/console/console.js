@@ -148,6 +148,7 @@
       $('assign').addEventListener('click', () => this.act('assign', { agentId: Number($('transfer').value) || null }));
       $('resolve').addEventListener('click', () => this.act('status', { status: 'resolved' }));
       $('reopen').addEventListener('click', () => this.act('status', { status: 'open' }));
+      $('email-transcript').addEventListener('click', () => this.emailTranscript());
       document.addEventListener('visibilitychange', () => {
         if (!document.hidden) this.seen();
       });
@@ -1236,6 +1237,18 @@
       const lines = [...this.colleagues.values()].map(c => c.name + (c.typing ? ' is typing' : ' is viewing'));
       $('collision').hidden = lines.length === 0;
       $('collision').textContent = lines.join(' · ');
+    }
+
+    /** The service e-mails the visitor this conversation (to the address they gave). */
+    async emailTranscript() {
+      const id = this.current;
+      $('action-error').textContent = '';
+      try {
+        await this.client.request('POST', '/api/conversations/' + id + '/transcript');
+        $('action-error').textContent = 'A transcript is on its way to the visitor.';
+      } catch (e) {
+        $('action-error').textContent = e.message;
+      }
     }
 
     async act(action, body) {

@@ -153,7 +153,8 @@ class WebhooksTest {
         assertEquals(all.subList(2, 6).stream().map(Delivery::body).toList(), again.stream().map(Delivery::body).toList());
 
         int beforeSince = receiver.accepted().size();
-        Api.expect(200, api.request("POST", "/api/webhooks/" + endpoint + "/replay?since=" + between, admin, null));
+        assertEquals(1, Json.parse(Api.expect(200, api.request("POST", "/api/webhooks/" + endpoint + "/replay?since=" + between,
+                admin, null)).body()).get("queued").asLong(), "since " + between + ": the sixth event only");
         List<Delivery> since = await().atMost(WAIT).until(() -> receiver.accepted().subList(beforeSince, receiver.accepted().size()),
                 d -> d.size() >= 1);
         await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);

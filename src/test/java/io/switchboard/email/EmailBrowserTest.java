@@ -1,0 +1,115 @@
+package io.switchboard.email;
+
+import static io.switchboard.support.Browser.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.switchboard.support.Api;
+import io.switchboard.support.Browser;
+import io.switchboard.support.GreenMailResource;
+import jakarta.mail.Message;
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * E-mail in the browser (#16): the widget's ✉ mails the visitor the chat (to the address she left), the
+ * console's "Email transcript" does the same for an agent, and the link in the e-mail, opened on another
+ * device, opens the widget on that conversation with its history.
+ */
+@QuarkusTest
+@TestProfile(EmailTest.Mail.class)
+@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
+class EmailBrowserTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void theWidgetAndTheConsoleMailTheChatAndItsLinkOpensItOnAnotherDevice() throws Exception {
+        try (Browser laptop = new Browser(420, 760); Browser phone = new Browser(420, 760); Browser console = new Browser()) {
+            laptop.open(base + "demo.html");
+            eventually(WAIT, () -> laptop.inWidget(".sbw-launcher"), WebElement::isDisplayed).click();
+            // Nobody is online: the visitor leaves a message with her address (the team is alerted by e-mail).
+            WebElement form = eventually(WAIT, () -> laptop.inWidget(".sbw-offline"), WebElement::isDisplayed);
+            form.findElement(By.cssSelector("input[name=email]")).sendKeys("mia@example.test");
+            form.findElement(By.cssSelector("textarea[name=message]")).sendKeys("Hello from the laptop");
+            form.findElement(By.cssSelector(".sbw-leave")).click();
+            long conversation = Long.parseLong(eventually(WAIT, () -> (String) laptop.script(
+                    "return document.getElementById('switchboard-widget').dataset.conversationId"), id -> id != null));
+            WebElement mailMe = eventually(WAIT, () -> laptop.inWidget(".sbw-email"), WebElement::isDisplayed);
+            assertEquals("Email me this chat", mailMe.getAttribute("aria-label"));
+            mailMe.click();
+            eventually(WAIT, () -> Browser.texts(laptop.allInWidget(".sbw-notice")),
+                    t -> t.contains("A copy of this chat is on its way to mia@example.test."));
+            MimeMessage transcript = eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 1).get(0);
+            assertEquals("Transcript of your conversation #" + conversation, transcript.getSubject());
+            String text = text(transcript);
+            assertTrue(text.contains("Hello from the laptop"), text);
+
+            // An agent sends one from the console.
+            console.open(base + "console/");
+            eventually(WAIT, () -> console.find("#username"), WebElement::isDisplayed).sendKeys(Api.ADMIN);
+            console.find("#password").sendKeys(Api.ADMIN_PASSWORD + Keys.ENTER);
+            eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
+            console.script("location.hash = arguments[0]", "#/c/" + conversation);
+            eventually(WAIT, () -> console.find("#email-transcript"), WebElement::isDisplayed).click();
+            eventually(WAIT, () -> console.find("#action-error").getText(), "A transcript is on its way to the visitor."::equals);
+            eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 2);
+
+            // The link in the e-mail, opened on the phone: the widget opens on the conversation, history and all.
+            Matcher link = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)").matcher(text);
+            assertTrue(link.find(), text);
+            HttpResponse<String> opened = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(link.group(1))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(303, opened.statusCode());
+            String location = opened.headers().firstValue("Location").orElseThrow();
+            phone.open(base + "demo.html" + location.substring(location.indexOf('#')));
+            eventually(WAIT, () -> phone.inWidget(".sbw-panel"), WebElement::isDisplayed);
+            eventually(WAIT, () -> Browser.texts(phone.allInWidget(".sbw-mine .sbw-text")), List.of("Hello from the laptop")::equals);
+            assertEquals("", phone.script("return location.hash"), "the token does not stay in the address bar");
+        }
+    }
+
+    private static List<MimeMessage> to(String address) {
+        return Arrays.stream(GreenMailResource.server().getReceivedMessages()).filter(m -> {
+            try {
+                return Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    private static String text(MimeMessage m) throws Exception {
+        Object content = m.getContent();
+        if (content instanceof Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                if (multipart.getBodyPart(i).isMimeType("text/plain")) {
+                    return (String) multipart.getBodyPart(i).getContent();
+                }
+            }
+        }
+        return String.valueOf(content);
+    }
+}

@@ -1,0 +1,78 @@
+package io.switchboard.email;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.quarkus.test.junit.TestProfile;
+import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
+import io.switchboard.support.GreenMailResource;
+import io.switchboard.support.Json;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * E-mail in the packaged application — the jar, and the native executable with -Dnative, where the Mailer's
+ * SMTP client runs compiled: an unread reply reaches a real SMTP server, and its link continues the
+ * conversation.
+ */
+@QuarkusIntegrationTest
+@TestProfile(EmailTest.Mail.class)
+@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
+class EmailIT {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void anUnreadReplyIsMailedAndItsLinkContinuesTheConversation() throws Exception {
+        Chat chat = Chat.start(base);
+        Api.expect(200, chat.api().request("PATCH", "/api/visitors/me", chat.visitorToken(),
+                Json.object().put("name", "Ines").put("email", "ines@example.test").toString()));
+        chat.send(chat.visitorToken(), "i-1", "Hello");
+        chat.send(chat.api().agentToken(), "i-a-" + chat.id(), "Hi Ines <3");
+        MimeMessage mail = await().atMost(Duration.ofSeconds(30)).until(() -> Arrays.stream(GreenMailResource.server()
+                .getReceivedMessages()).filter(m -> recipient(m).equals("ines@example.test")).toList(), l -> !l.isEmpty()).get(0);
+        String content = String.valueOf(mail.getContent() instanceof jakarta.mail.Multipart mp ? text(mp) : mail.getContent());
+        assertTrue(content.contains("Hi Ines <3"), content);
+        Matcher link = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)").matcher(content);
+        assertTrue(link.find(), content);
+        HttpResponse<String> opened = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(link.group(1))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(303, opened.statusCode());
+        String token = opened.headers().firstValue("Location").orElseThrow().replaceAll(".*switchboard-token=([^&]+).*", "$1");
+        assertEquals(chat.visitor().id(), Json.parse(Api.expect(200, chat.api().get(token, "/api/visitors/me")).body()).get("id").asLong());
+    }
+
+    private static String recipient(MimeMessage m) {
+        try {
+            return List.of(m.getAllRecipients()).get(0).toString();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String text(jakarta.mail.Multipart multipart) throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < multipart.getCount(); i++) {
+            Object part = multipart.getBodyPart(i).getContent();
+            all.append(part instanceof jakarta.mail.Multipart inner ? text(inner) : String.valueOf(part));
+        }
+        return all.toString();
+    }
+}

@@ -1,0 +1,370 @@
+package io.switchboard.email;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.switchboard.support.Api;
+import io.switchboard.support.Chat;
+import io.switchboard.support.GreenMailResource;
+import io.switchboard.support.Json;
+import jakarta.inject.Inject;
+import jakarta.mail.Message;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * E-mail (#16) against a real SMTP server (GreenMail) started by the test: unread replies mailed once and
+ * together, a continue link that works once on another device and not when tampered or expired, transcripts
+ * in the visitor's language with everything the participants wrote escaped, unsubscribing, the team's alert,
+ * retries while the mail server is away, and a refused address recorded, not retried.
+ */
+@QuarkusTest
+@TestProfile(EmailTest.Mail.class)
+@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
+class EmailTest {
+
+    public static class Mail implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.ofEntries(Map.entry("switchboard.email.from", "Acme support <support@acme.example>"),
+                    Map.entry("switchboard.email.public-url", "https://chat.acme.example"),
+                    Map.entry("switchboard.email.continue-url", "https://www.acme.example/help"),
+                    Map.entry("switchboard.email.notify-after", "PT1S"),
+                    Map.entry("switchboard.email.team-address", "team@acme.example"),
+                    Map.entry("switchboard.email.transcript-on-resolve", "true"),
+                    Map.entry("switchboard.email.poll", "1s"),
+                    Map.entry("switchboard.email.backoff-base", "PT0.3S"),
+                    Map.entry("switchboard.email.max-attempts", "20"));
+        }
+    }
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern LINK = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    DataSource dataSource;
+
+    @BeforeEach
+    void clean() throws Exception {
+        GreenMailResource.server().purgeEmailFromAllMailboxes();
+    }
+
+    @Test
+    void unreadRepliesAreMailedOnceTogetherWithALinkThatContinuesOnAnotherDeviceOnce() throws Exception {
+        Chat chat = named("Zoë", "zoe@example.test");
+        String agent = chat.api().agentToken();
+        chat.send(agent, "r1-" + chat.id(), "Your order <b>ships</b> today & \"soon\"");
+        chat.send(agent, "r2-" + chat.id(), "Tracking: 1Z999");
+        MimeMessage mail = await().atMost(WAIT).until(() -> to("zoe@example.test"), l -> l.size() == 1).get(0);
+        assertEquals("2 new replies to your conversation", mail.getSubject());
+        assertEquals("Acme support <support@acme.example>", mail.getFrom()[0].toString());
+        String text = part(mail, "text/plain");
+        String html = part(mail, "text/html");
+        assertTrue(text.contains("Your order <b>ships</b> today & \"soon\"") && text.contains("Tracking: 1Z999"), text);
+        assertTrue(html.contains("Your order &lt;b&gt;ships&lt;/b&gt; today &amp; &quot;soon&quot;"), html);
+        assertFalse(html.contains("<b>ships"), "what an agent wrote is never markup");
+        assertTrue(mail.getHeader("List-Unsubscribe")[0].startsWith("<https://chat.acme.example/api/email/unsubscribe?v="));
+        assertEquals("List-Unsubscribe=One-Click", mail.getHeader("List-Unsubscribe-Post")[0]);
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        assertEquals(1, to("zoe@example.test").size(), "one e-mail for both replies");
+
+        // The link, opened on a phone: a token of its own for the visitor, the conversation named; once.
+        String link = link(text);
+        HttpResponse<String> opened = get(link);
+        assertEquals(303, opened.statusCode(), opened.body());
+        String location = opened.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith("https://www.acme.example/help#switchboard-token="), location);
+        assertTrue(location.endsWith("&switchboard-conversation=" + chat.id()), location);
+        String phone = location.replaceAll(".*switchboard-token=([^&]+).*", "$1");
+        assertEquals(chat.visitor().id(), Json.parse(Api.expect(200, chat.api().get(phone, "/api/visitors/me")).body()).get("id").asLong());
+        String history = Api.expect(200, chat.api().get(phone, "/api/conversations/" + chat.id() + "/messages")).body();
+        assertTrue(history.contains("First message") && history.contains("Tracking: 1Z999"), "the history, on the phone: " + history);
+        assertEquals(403, get(link).statusCode(), "a link works once");
+        assertEquals(403, get(link.substring(0, link.length() - 2) + (link.endsWith("AA") ? "BB" : "AA")).statusCode(), "tampered");
+
+        // Read in time: nothing is mailed. Not read: one more e-mail, whose link has expired by the time it is used.
+        long seq = chat.send(agent, "r3-" + chat.id(), "Anything else?").get("seq").asLong();
+        Api.expect(200, chat.api().request("POST", "/api/conversations/" + chat.id() + "/read", chat.visitorToken(),
+                "{\"seq\":" + seq + "}"));
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertEquals(1, to("zoe@example.test").size(), "replies read in time are not mailed");
+        assertEquals("skipped", lastState(chat.id(), "replies"));
+        chat.send(agent, "r4-" + chat.id(), "Hello?");
+        MimeMessage second = await().atMost(WAIT).until(() -> to("zoe@example.test"), l -> l.size() == 2).get(1);
+        assertEquals("New reply from " + adminName(chat), second.getSubject());
+        execute("update email_link set expires_at = now() - interval '1 second' where used_at is null");
+        assertEquals(403, get(link(part(second, "text/plain"))).statusCode(), "an expired link");
+    }
+
+    @Test
+    void transcriptsComeInTheVisitorsLanguageOnRequestAndOnResolve() throws Exception {
+        Chat chat = named("李雷 <script>alert(1)</script>", "lilei@example.test");
+        Api.expect(204, chat.api().request("PUT", "/api/visitors/me/context", chat.visitorToken(), "{\"language\":\"zh-CN\"}"));
+        String agent = chat.api().agentToken();
+        chat.send(agent, "t1-" + chat.id(), "您好！<img src=x onerror=alert(1)>");
+        chat.send(agent, "note-" + chat.id(), "x"); // a second reply; a private note is never in a transcript:
+        Api.expect(201, chat.api().request("POST", "/api/conversations/" + chat.id() + "/messages", agent,
+                Json.object().put("clientMsgId", "n1-" + chat.id()).put("text", "INTERNAL NOTE").put("internal", true).toString()));
+        Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+        MimeMessage transcript = await().atMost(WAIT).until(() -> withSubject("lilei@example.test", "对话 #" + chat.id() + " 的记录"),
+                l -> !l.isEmpty()).get(0);
+        String text = part(transcript, "text/plain");
+        String html = part(transcript, "text/html");
+        assertTrue(text.contains("以下是您的对话") && text.contains("您好！<img src=x onerror=alert(1)>"), text);
+        assertTrue(html.contains("lang=\"zh-CN\""));
+        assertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img"), html);
+        assertTrue(html.contains("李雷 &lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script"), html);
+        assertFalse(text.contains("INTERNAL NOTE") || html.contains("INTERNAL NOTE"), "no private note");
+        // An agent asks for one too; resolving sends one (transcript-on-resolve).
+        Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", agent, null));
+        Api.expect(200, chat.api().request("POST", "/api/conversations/" + chat.id() + "/status", agent, "{\"status\":\"resolved\"}"));
+        await().atMost(WAIT).until(() -> withSubject("lilei@example.test", "对话 #" + chat.id() + " 的记录").size() == 3);
+        // No address: nothing to send to, said clearly.
+        Chat anonymous = Chat.start(base);
+        HttpResponse<String> refused = anonymous.api().request("POST", "/api/conversations/" + anonymous.id() + "/transcript",
+                anonymous.visitorToken(), null);
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertEquals("email_unavailable", Json.parse(refused.body()).get("error").asText());
+        assertEquals(404, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", anonymous.visitorToken(), null)
+                .statusCode(), "not someone else's conversation");
+    }
+
+    @Test
+    void unsubscribingStopsEveryEmailToTheVisitor() throws Exception {
+        Chat chat = named("Ugo", "ugo@example.test");
+        Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+        MimeMessage mail = await().atMost(WAIT).until(() -> to("ugo@example.test"), l -> l.size() == 1).get(0);
+        String unsubscribe = mail.getHeader("List-Unsubscribe")[0].replaceAll("^<https://chat\\.acme\\.example|>$", "");
+        HttpResponse<String> page = get(unsubscribe);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<form method=\"post\""), "a page with a button: opening the link changes nothing");
+        assertEquals(403, get(unsubscribe.replaceAll("t=[^&]+", "t=wrong")).statusCode());
+        HttpResponse<String> done = post(unsubscribe);
+        assertEquals(200, done.statusCode(), done.body());
+        chat.send(chat.api().agentToken(), "u1-" + chat.id(), "Are you still there?");
+        HttpResponse<String> refused = chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null);
+        assertEquals(409, refused.statusCode());
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertEquals(1, to("ugo@example.test").size(), "nothing after unsubscribing");
+        assertEquals(null, lastState(chat.id(), "replies"), "nothing is even queued for a visitor who unsubscribed");
+    }
+
+    @Test
+    void aMessageLeftWhileNobodyIsOnlineAlertsTheTeamOnce() throws Exception {
+        Chat chat = named("Olu", "olu@example.test");
+        MimeMessage alert = await().atMost(WAIT).until(() -> to("team@acme.example").stream()
+                .filter(m -> subject(m).endsWith("(#" + chat.id() + ")")).toList(), l -> !l.isEmpty()).get(0);
+        assertEquals("New message from Olu while nobody was online (#" + chat.id() + ")", alert.getSubject());
+        String text = part(alert, "text/plain");
+        assertTrue(text.contains("Olu <olu@example.test> wrote while no agent was online") && text.contains("First message"), text);
+        assertTrue(text.contains("https://chat.acme.example/console/#/c/" + chat.id()), text);
+        chat.send(chat.visitorToken(), "o2-" + chat.id(), "Hello? Anyone?");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        assertEquals(1, to("team@acme.example").stream().filter(m -> subject(m).endsWith("(#" + chat.id() + ")")).count(),
+                "one alert an hour per conversation");
+    }
+
+    @Test
+    void aMailServerThatIsAwayIsRetriedAndAnAddressItRefusesIsRecordedNotRetried() throws Exception {
+        Chat chat = named("Rae", "rae@example.test");
+        GreenMailResource.stopServer();
+        try {
+            Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+            await().atMost(WAIT).until(() -> attempts(chat.id(), "transcript") >= 2);
+            assertEquals("pending", lastState(chat.id(), "transcript"), "still to be sent; the send itself went through at once");
+        } finally {
+            GreenMailResource.startServer();
+        }
+        await().atMost(WAIT).until(() -> to("rae@example.test").size() == 1);
+        assertEquals("sent", lastState(chat.id(), "transcript"));
+
+        // A server that refuses the address for good (550): recorded once, the visitor's address marked.
+        GreenMailResource.stopServer();
+        try (ServerSocket refusing = new ServerSocket(GreenMailResource.port(), 50, InetAddress.getByName("127.0.0.1"))) {
+            Thread smtp = new Thread(() -> refuse(refusing), "refusing-smtp");
+            smtp.setDaemon(true);
+            smtp.start();
+            Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+            await().atMost(WAIT).until(() -> "bounced".equals(lastState(chat.id(), "transcript")));
+            smtp.interrupt();
+        } finally {
+            GreenMailResource.startServer();
+        }
+        assertEquals(1, attempts(chat.id(), "transcript"), "a permanent refusal is not retried");
+        HttpResponse<String> refused = chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null);
+        assertEquals(409, refused.statusCode());
+        assertTrue(Json.parse(refused.body()).get("message").asText().contains("550"), refused.body());
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    /** A visitor with a name and an address, and a conversation with one message from them. */
+    private Chat named(String name, String email) {
+        Chat chat = Chat.start(base);
+        Api.expect(200, chat.api().request("PATCH", "/api/visitors/me", chat.visitorToken(),
+                Json.object().put("name", name).put("email", email).toString()));
+        chat.send(chat.visitorToken(), "first-" + chat.id(), "First message");
+        return chat;
+    }
+
+    private static List<MimeMessage> to(String address) {
+        return Arrays.stream(GreenMailResource.server().getReceivedMessages()).filter(m -> {
+            try {
+                return Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    private static List<MimeMessage> withSubject(String address, String subject) {
+        return to(address).stream().filter(m -> subject.equals(subject(m))).toList();
+    }
+
+    private static String subject(MimeMessage m) {
+        try {
+            return m.getSubject();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The text/plain or text/html alternative of a message. */
+    private static String part(Part part, String type) throws Exception {
+        if (part.isMimeType(type)) {
+            return (String) part.getContent();
+        }
+        if (part.getContent() instanceof Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                String found = part(multipart.getBodyPart(i), type);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String link(String text) {
+        Matcher m = LINK.matcher(text);
+        assertTrue(m.find(), text);
+        return m.group(1);
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String pathAndQuery) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(pathAndQuery))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click")).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String adminName(Chat chat) {
+        JsonNode me = Json.parse(chat.api().get(chat.api().agentToken(), "/api/agents/me").body());
+        return me.get("name").asText();
+    }
+
+    private String lastState(long conversation, String kind) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "select state from email_outbox where conversation_id = ? and kind = ? order by id desc limit 1")) {
+            s.setLong(1, conversation);
+            s.setString(2, kind);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    private int attempts(long conversation, String kind) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "select attempts from email_outbox where conversation_id = ? and kind = ? order by id desc limit 1")) {
+            s.setLong(1, conversation);
+            s.setString(2, kind);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getInt(1) : -1;
+            }
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.executeUpdate();
+        }
+    }
+
+    /** A minimal SMTP server that accepts the sender and refuses every recipient with 550. */
+    private static void refuse(ServerSocket server) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try (Socket client = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = client.getOutputStream();
+                say(out, "220 refusing.example ESMTP");
+                session:
+                for (String line; (line = in.readLine()) != null;) {
+                    String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
+                    switch (verb) {
+                        case "EHLO", "HELO" -> say(out, "250 refusing.example");
+                        case "MAIL" -> say(out, "250 2.1.0 ok");
+                        case "RCPT" -> say(out, "550 5.1.1 no such mailbox here");
+                        case "RSET", "NOOP" -> say(out, "250 ok");
+                        case "QUIT" -> {
+                            say(out, "221 bye");
+                            break session;
+                        }
+                        default -> say(out, "503 5.5.1 bad sequence");
+                    }
+                }
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+
+    private static void say(OutputStream out, String line) throws java.io.IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+}
