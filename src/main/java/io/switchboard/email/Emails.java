@@ -26,7 +26,8 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class Emails {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** An instance's, made at run time (a static one would be frozen into a native image). */
+    private final SecureRandom random = new SecureRandom();
 
     @Inject
     SwitchboardConfig config;
@@ -180,9 +181,9 @@ public class Emails {
         return config.email().publicUrl().orElse("").replaceAll("/+$", "");
     }
 
-    private static String token() {
+    private String token() {
         byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

@@ -37,6 +37,8 @@ class Endpoints {
     @Inject
     SwitchboardConfig config;
 
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
+
     private static final String COLUMNS = """
             e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.attempts, e.failing_since,
             e.next_attempt_at, e.last_attempt_at, e.last_status, e.last_error, e.created_at,
@@ -48,7 +50,7 @@ class Endpoints {
         URI target = destinations.check(url);
         String[] kinds = kinds(events);
         String about = description(description);
-        String secret = Signatures.newSecret();
+        String secret = Signatures.newSecret(random);
         try (Connection c = dataSource.getConnection()) {
             // One registration at a time, so the budget holds under concurrent requests.
             try (PreparedStatement lock = c.prepareStatement("select pg_advisory_xact_lock(hashtext('webhook_endpoint'))")) {
@@ -180,7 +182,7 @@ class Endpoints {
     /** A new secret; the old one still signs (a second signature) for {@code previous-secret-for}. */
     @Transactional
     WebhookView rotate(long id) {
-        String secret = Signatures.newSecret();
+        String secret = Signatures.newSecret(random);
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
                 update webhook_endpoint set previous_secret = secret, previous_until = now() + ?::interval, secret = ?
                  where id = ?""")) {

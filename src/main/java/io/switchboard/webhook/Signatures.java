@@ -18,14 +18,14 @@ import javax.crypto.spec.SecretKeySpec;
 final class Signatures {
 
     static final String PREFIX = "whsec_";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Signatures() {
     }
 
-    static String newSecret() {
+    /** {@code random}: the caller's (a bean's, made at run time: a static one would be frozen into a native image). */
+    static String newSecret(SecureRandom random) {
         byte[] key = new byte[32];
-        RANDOM.nextBytes(key);
+        random.nextBytes(key);
         return PREFIX + Base64.getEncoder().encodeToString(key);
     }
 
