@@ -75,7 +75,7 @@ public class EmailResource {
     public Response unsubscribePage(@QueryParam("v") String visitor, @QueryParam("t") String key) {
         long id = visitorId(visitor);
         if (id < 0 || !emails.unsubscribeKey(id, key)) {
-            return page(403, "This link does not work", "It is not a valid unsubscribe link.");
+            return notAnUnsubscribeLink();
         }
         String action = "/api/email/unsubscribe?v=" + id + "&t=" + URLEncoder.encode(key, StandardCharsets.UTF_8);
         return Response.ok(html("Stop e-mails about this chat?",
@@ -96,9 +96,13 @@ public class EmailResource {
     public Response unsubscribe(@QueryParam("v") String visitor, @QueryParam("t") String key) {
         long id = visitorId(visitor);
         if (id < 0 || !emails.unsubscribe(id, key)) {
-            return page(403, "This link does not work", "It is not a valid unsubscribe link.");
+            return notAnUnsubscribeLink();
         }
         return page(200, "Unsubscribed", "You will not get e-mails about this chat any more.");
+    }
+
+    private static Response notAnUnsubscribeLink() {
+        return page(403, "This link does not work", "It is not a valid unsubscribe link.");
     }
 
     private static long visitorId(String raw) {

@@ -173,21 +173,17 @@ class EmailSender {
                 if (r.getString("email_bounced") != null) {
                     return new Outcome(null, "the visitor's address failed before", null);
                 }
-                Letters.Letter letter;
-                if (due.kind().equals("replies")) {
-                    List<Letters.Line> unread = lines(c, due.conversationId(), "m.author_kind = 'agent'", r.getLong("read_seq"), 50);
-                    if (unread.isEmpty()) {
-                        return new Outcome(null, "the visitor read the replies in time", null);
-                    }
-                    letter = Letters.replies(locale, name, unread, emails.continueLink(c, visitorId, due.conversationId()),
-                            emails.unsubscribeLink(c, visitorId));
-                } else {
-                    List<Letters.Line> all = lines(c, due.conversationId(), "m.author_kind in ('agent', 'visitor')", 0,
-                            config.email().transcriptMessages());
-                    letter = Letters.transcript(locale, name, due.conversationId(), all,
-                            emails.continueLink(c, visitorId, due.conversationId()), emails.unsubscribeLink(c, visitorId));
+                List<Letters.Line> lines = due.kind().equals("replies")
+                        ? lines(c, due.conversationId(), "m.author_kind = 'agent'", r.getLong("read_seq"), 50)
+                        : lines(c, due.conversationId(), "m.author_kind in ('agent', 'visitor')", 0, config.email().transcriptMessages());
+                if (lines.isEmpty() && due.kind().equals("replies")) {
+                    return new Outcome(null, "the visitor read the replies in time", null);
                 }
+                String continueLink = emails.continueLink(c, visitorId, due.conversationId());
                 String unsubscribe = emails.unsubscribeLink(c, visitorId);
+                Letters.Letter letter = due.kind().equals("replies")
+                        ? Letters.replies(locale, name, lines, continueLink, unsubscribe)
+                        : Letters.transcript(locale, name, due.conversationId(), lines, continueLink, unsubscribe);
                 return new Outcome(mail(email, letter, unsubscribe), null, visitorId);
             }
         }

@@ -159,10 +159,9 @@ class Deliverer {
     }
 
     /** One attempt; null when the endpoint took it (2xx), else what went wrong, short. */
-    private String send(Leased endpoint, Pending event) {
+    private String send(Leased endpoint, Pending event) throws SQLException {
         String id = "evt_" + event.eventId();
         long timestamp = Instant.now().getEpochSecond();
-        Integer status = null;
         String error;
         try {
             destinations.reachable(endpoint.url());
@@ -172,12 +171,12 @@ class Deliverer {
                     .header("webhook-signature", Signatures.header(endpoint.secrets(), id, timestamp, event.body()))
                     .POST(HttpRequest.BodyPublishers.ofString(event.body(), StandardCharsets.UTF_8)).build();
             HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
-            status = response.statusCode();
+            int status = response.statusCode();
             String excerpt;
             try (InputStream body = response.body()) {
                 excerpt = new String(body.readNBytes(EXCERPT), StandardCharsets.UTF_8);
             }
-            record(endpoint, status, null);
+            record(endpoint, status);
             if (status >= 200 && status < 300) {
                 return null;
             }
@@ -193,15 +192,12 @@ class Deliverer {
         return error.length() > 500 ? error.substring(0, 500) : error;
     }
 
-    private void record(Leased endpoint, Integer status, String error) throws IOException {
+    private void record(Leased endpoint, Integer status) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "update webhook_endpoint set last_attempt_at = now(), last_status = ?, last_error = coalesce(?, last_error) where id = ?")) {
+                "update webhook_endpoint set last_attempt_at = now(), last_status = ? where id = ?")) {
             s.setObject(1, status);
-            s.setString(2, error);
-            s.setLong(3, endpoint.id());
+            s.setLong(2, endpoint.id());
             s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IOException(e);
         }
     }
 

@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,8 +25,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.switchboard.support.Api;
 import io.switchboard.support.Browser;
 import io.switchboard.support.GreenMailResource;
-import jakarta.mail.Message;
-import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 
 /**
@@ -92,24 +89,10 @@ class EmailBrowserTest {
     }
 
     private static List<MimeMessage> to(String address) {
-        return Arrays.stream(GreenMailResource.server().getReceivedMessages()).filter(m -> {
-            try {
-                return Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return GreenMailResource.receivedBy(address);
     }
 
     private static String text(MimeMessage m) throws Exception {
-        Object content = m.getContent();
-        if (content instanceof Multipart multipart) {
-            for (int i = 0; i < multipart.getCount(); i++) {
-                if (multipart.getBodyPart(i).isMimeType("text/plain")) {
-                    return (String) multipart.getBodyPart(i).getContent();
-                }
-            }
-        }
-        return String.valueOf(content);
+        return GreenMailResource.part(m, "text/plain");
     }
 }

@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -44,9 +43,6 @@ import io.switchboard.support.Chat;
 import io.switchboard.support.GreenMailResource;
 import io.switchboard.support.Json;
 import jakarta.inject.Inject;
-import jakarta.mail.Message;
-import jakarta.mail.Multipart;
-import jakarta.mail.Part;
 import jakarta.mail.internet.MimeMessage;
 
 /**
@@ -248,13 +244,7 @@ class EmailTest {
     }
 
     private static List<MimeMessage> to(String address) {
-        return Arrays.stream(GreenMailResource.server().getReceivedMessages()).filter(m -> {
-            try {
-                return Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return GreenMailResource.receivedBy(address);
     }
 
     private static List<MimeMessage> withSubject(String address, String subject) {
@@ -269,20 +259,8 @@ class EmailTest {
         }
     }
 
-    /** The text/plain or text/html alternative of a message. */
-    private static String part(Part part, String type) throws Exception {
-        if (part.isMimeType(type)) {
-            return (String) part.getContent();
-        }
-        if (part.getContent() instanceof Multipart multipart) {
-            for (int i = 0; i < multipart.getCount(); i++) {
-                String found = part(multipart.getBodyPart(i), type);
-                if (found != null) {
-                    return found;
-                }
-            }
-        }
-        return null;
+    private static String part(MimeMessage message, String type) throws Exception {
+        return GreenMailResource.part(message, type);
     }
 
     private static String link(String text) {
@@ -308,23 +286,22 @@ class EmailTest {
     }
 
     private String lastState(long conversation, String kind) throws Exception {
+        return latest(conversation, kind, "state");
+    }
+
+    private int attempts(long conversation, String kind) throws Exception {
+        String attempts = latest(conversation, kind, "attempts");
+        return attempts == null ? -1 : Integer.parseInt(attempts);
+    }
+
+    /** A column of the conversation's newest e-mail of this kind (null when there is none). */
+    private String latest(long conversation, String kind, String column) throws Exception {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "select state from email_outbox where conversation_id = ? and kind = ? order by id desc limit 1")) {
+                "select " + column + "::text from email_outbox where conversation_id = ? and kind = ? order by id desc limit 1")) {
             s.setLong(1, conversation);
             s.setString(2, kind);
             try (ResultSet r = s.executeQuery()) {
                 return r.next() ? r.getString(1) : null;
-            }
-        }
-    }
-
-    private int attempts(long conversation, String kind) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "select attempts from email_outbox where conversation_id = ? and kind = ? order by id desc limit 1")) {
-            s.setLong(1, conversation);
-            s.setString(2, kind);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getInt(1) : -1;
             }
         }
     }

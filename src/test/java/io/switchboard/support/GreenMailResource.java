@@ -2,12 +2,19 @@ package io.switchboard.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.MimeMessage;
 
 /**
  * A real SMTP server (GreenMail) on a free loopback port, started before the application, which sends to
@@ -47,6 +54,33 @@ public class GreenMailResource implements QuarkusTestResourceLifecycleManager {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** The messages received so far addressed (To) to {@code address}, in arrival order. */
+    public static List<MimeMessage> receivedBy(String address) {
+        return Arrays.stream(server().getReceivedMessages()).filter(m -> {
+            try {
+                return Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address));
+            } catch (MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    /** The {@code type} ({@code text/plain}, {@code text/html}) alternative of a message, or null. */
+    public static String part(Part part, String type) throws MessagingException, IOException {
+        if (part.isMimeType(type)) {
+            return (String) part.getContent();
+        }
+        if (part.getContent() instanceof Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                String found = part(multipart.getBodyPart(i), type);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     @Override
