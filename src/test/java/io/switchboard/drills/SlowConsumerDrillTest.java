@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
@@ -36,8 +38,10 @@ import jakarta.inject.Inject;
 
 /**
  * Drill 3 of issue #6: a WebSocket client stops reading while 10,000 messages (39 MB of text) are sent into
- * its conversation. The server drops it with the documented 4000 instead of queueing for it, its memory
- * stays bounded, and the client resumes by cursor with every message, once, in order.
+ * its conversation. The server drops it with the documented 4000 instead of queueing for it: what it finds
+ * queued once it reads again is bounded by {@code max-pending-bytes} plus what TCP holds, not by the flood,
+ * and the client resumes by cursor with every message, once, in order. (The memory this costs the server is
+ * a benchmark figure, not asserted here: the test JVM's heap is shared with the clients and noisy.)
  */
 @QuarkusTest
 class SlowConsumerDrillTest {
@@ -59,8 +63,6 @@ class SlowConsumerDrillTest {
         String agent = chat.api().agentToken();
         String text = "m".repeat(3900);
         int before = registry.count(Transport.websocket);
-        long memoryBefore = usedMemory();
-        AtomicLong peak = new AtomicLong(memoryBefore);
 
         ExecutorService senders = Executors.newFixedThreadPool(4);
         try (Socket raw = new Socket()) {
@@ -75,9 +77,6 @@ class SlowConsumerDrillTest {
                 loops.add(senders.submit(() -> {
                     for (int n = thread; n < MESSAGES; n += 4) {
                         chat.send(agent, "slow-" + chat.id() + "-" + n, text);
-                        if (n % 500 == thread) {
-                            peak.accumulateAndGet(usedMemory(), Math::max);
-                        }
                     }
                 }));
             }
@@ -85,18 +84,21 @@ class SlowConsumerDrillTest {
             // of what was queued for it.
             await().atMost(Duration.ofSeconds(120)).until(() -> registry.count(Transport.websocket) == before);
             raw.setSoTimeout(30_000);
-            assertEquals(4000, RawWebSocket.readUntilClose(raw), "dropped as a slow consumer");
+            RawWebSocket.Closed closed = RawWebSocket.readToClose(raw);
+            assertEquals(4000, closed.code(), "dropped as a slow consumer");
+            // What was queued for it: at most the server's budget plus the kernel's send buffer (its ceiling
+            // is tcp_wmem's third field) and the client's tiny receive buffer. Unbounded, it would be the
+            // whole flood: 10,000 × 3.9 KB = 39 MB.
+            long budget = config.limits().maxPendingBytes() + kernelSendBufferCeiling() + 64 * 1024;
+            System.out.printf("slow consumer drill: %d messages sent, %d KB queued for the dropped client (bound %d KB)%n",
+                    MESSAGES, closed.dataBytes() / 1024, budget / 1024);
+            assertTrue(closed.dataBytes() <= budget, closed.dataBytes() + " bytes were queued for a client that stopped reading");
             for (Future<?> loop : loops) {
                 loop.get(5, TimeUnit.MINUTES);
             }
         } finally {
             senders.shutdownNow();
         }
-        long growth = peak.get() - memoryBefore;
-        System.out.printf("slow consumer drill: %d messages, peak heap + direct memory growth %d MB%n", MESSAGES,
-                growth / (1024 * 1024));
-        // 10,000 × 3.9 KB would be 39 MB queued for one client (78 MB as Java strings); the bound is 256 KiB.
-        assertTrue(growth < 32L * 1024 * 1024, "memory grew by " + growth / (1024 * 1024) + " MB");
 
         try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {
             // + 1: "… joined the conversation", stored before the agent's first message
@@ -230,11 +232,15 @@ class SlowConsumerDrillTest {
         }
     }
 
-    /** Heap after a collection plus Netty's direct buffers (where queued WebSocket frames live). */
-    private static long usedMemory() {
-        System.gc();
-        Runtime runtime = Runtime.getRuntime();
-        return runtime.totalMemory() - runtime.freeMemory() + Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory())
-                + io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+    /** The most a TCP socket's send buffer grows to here (Linux: the third field of tcp_wmem). */
+    private static long kernelSendBufferCeiling() throws IOException {
+        Path wmem = Path.of("/proc/sys/net/ipv4/tcp_wmem");
+        if (!Files.isReadable(wmem)) {
+            return 4L * 1024 * 1024;
+        }
+        // Read as a stream: procfs reports a size of 0, and Files.readString reads a single byte of it.
+        try (InputStream in = Files.newInputStream(wmem)) {
+            return Long.parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+")[2]);
+        }
     }
 }

@@ -140,17 +140,30 @@ public final class RawWebSocket {
      * one. The socket's read timeout bounds the wait.
      */
     public static int readUntilClose(Socket raw) throws IOException {
+        return readToClose(raw).code();
+    }
+
+    /** How a connection ended: the close code (-1: no close frame) and the bytes of data frames before it. */
+    public record Closed(int code, long dataBytes) {
+    }
+
+    /** Reads what the server queued, down to its close frame; counts the data frames' payload on the way. */
+    public static Closed readToClose(Socket raw) throws IOException {
         DataInputStream in = new DataInputStream(raw.getInputStream());
+        long data = 0;
         try {
             while (true) {
                 ServerFrame frame = readFrame(in);
                 if (frame.opcode() == 0x8) {
                     byte[] p = frame.payload();
-                    return p.length >= 2 ? (p[0] & 0xff) << 8 | (p[1] & 0xff) : 1005;
+                    return new Closed(p.length >= 2 ? (p[0] & 0xff) << 8 | (p[1] & 0xff) : 1005, data);
+                }
+                if (frame.opcode() < 0x8) {
+                    data += frame.payload().length;
                 }
             }
         } catch (java.io.EOFException | java.net.SocketException e) { // ended, or reset, without a close frame
-            return -1;
+            return new Closed(-1, data);
         }
     }
 }
