@@ -18,7 +18,9 @@
 #
 # BENCH_STEPS picks the steps (default "chat ramp overload http idle startup"; "search" seeds 100,000 messages and
 # times full-text search; "upload" streams 24 files of 10 MB at once and samples the heap midway), e.g. BENCH_STEPS="idle" to re-measure
-# idle connections only; the summary keeps the other steps' last figures for that kind.
+# idle connections only; the summary keeps the other steps' last figures for that kind. BENCH_RATES replaces the
+# ramp's rates (e.g. BENCH_RATES=1000). The JVM runs with a JFR recording for the profile in latest.md
+# (BENCH_JFR=off: without it).
 #
 # Only 127.0.0.0/8 is used. The service runs with its rate and connection limits raised (a benchmark
 # drives thousands of messages per second from a handful of identities and one host); everything else is
@@ -59,9 +61,9 @@ export MAVEN_ARGS="${MAVEN_ARGS:-} -B -ntp -q"
 say() { printf '\n== %s\n' "$*"; }
 
 if [ "$MODE" = quick ]; then
-  CONVERSATIONS=20; RATE=100; DURATION=15; RAMP_RATES="200 400"; RAMP_DURATION=10; IDLE=2000; IDLE_RAMP=10
+  CONVERSATIONS=20; RATE=100; DURATION=15; RAMP_RATES="${BENCH_RATES:-200 400}"; RAMP_DURATION=10; IDLE=2000; IDLE_RAMP=10
 else
-  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="500 1000 2000 3000 4000 6000 8000"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
+  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="${BENCH_RATES:-500 1000 2000 3000 4000 6000 8000}"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
 fi
 
 JAR=$ROOT/target/quarkus-app/quarkus-run.jar
@@ -108,8 +110,9 @@ if [ "$KIND" = native ]; then
   ( cd "$WORK" && exec "$RUNNER" $NATIVE_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" \
       "${LIMITS[@]}" > "$WORK/server.log" 2>&1 ) &
 else
+  JFR=$([ "${BENCH_JFR:-on}" = off ] || echo "-XX:StartFlightRecording=name=bench,settings=profile,maxage=10m")
   # shellcheck disable=SC2086
-  ( cd "$WORK" && exec java $JVM_OPTS -XX:StartFlightRecording=name=bench,settings=profile,maxage=10m \
+  ( cd "$WORK" && exec java $JVM_OPTS $JFR \
       -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" "${LIMITS[@]}" \
       -jar "$JAR" > "$WORK/server.log" 2>&1 ) &
 fi
@@ -206,7 +209,7 @@ for r in $RAMP_RATES; do
     { time gatling ChatSimulation -Dbench.transport=websocket -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off \
       -Dbench.duration=$RAMP_DURATION -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
   else
-    { time lean -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off -Dbench.duration=$RAMP_DURATION \
+    { time lean -Dbench.server-pid=$SERVER -Dbench.conversations=100 -Dbench.rate=$r -Dbench.feed=off -Dbench.duration=$RAMP_DURATION \
       -Dbench.out="$RAW/ramp-$r.json" ; } 2> "$WORK/time-$r.txt"
   fi
   read -r lu ls < <(tail -1 "$WORK/time-$r.txt")
@@ -217,7 +220,7 @@ for r in $RAMP_RATES; do
   p99=$(python3 -c "import json;d=json.load(open('$RAW/ramp-$r.json'));print(d.get('own',{}).get('p99',10**9))" 2>/dev/null || echo 1000000000)
   if [ "$p99" -gt 1000 ]; then echo "p99 ${p99} ms at $r msg/s: stopping the ramp"; break; fi
 done
-if [ "$KIND" = jvm ]; then
+if [ "$KIND" = jvm ] && [ "${BENCH_JFR:-on}" != off ]; then
   jcmd $SERVER JFR.dump name=bench filename="$WORK/ramp.jfr" >/dev/null
   jfr print --events jdk.ExecutionSample --stack-depth 6 "$WORK/ramp.jfr" > "$RAW/samples.txt" || true
   jfr print --events jdk.ThreadCPULoad "$WORK/ramp.jfr" > "$RAW/thread-cpu.txt" || true

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 
 import org.hibernate.Session;
 
@@ -30,13 +29,13 @@ import io.switchboard.attachment.SentAttachments;
 import io.switchboard.conversation.Access;
 import io.switchboard.conversation.AutoAssigner;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.conversation.ConversationRows;
 import io.switchboard.event.Event;
 import io.switchboard.event.EventPublisher;
 import io.switchboard.identity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 /**
@@ -101,6 +100,7 @@ class MessageStore {
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         List<MessageView> fresh = new ArrayList<>();
         Set<Long> changed = new LinkedHashSet<>();
+        Set<Conversation> touched = new LinkedHashSet<>(); // not managed: written back below
         for (Send send : batch) {
             Conversation conversation = conversations.get(send.conversationId());
             Caller caller = send.caller();
@@ -136,6 +136,7 @@ class MessageStore {
                         conversation.transitionsSince(before, caller.isAgent() ? caller.id() : null), now));
             }
             Conversation.Slot slot = conversation.nextSlot(send.internal());
+            touched.add(conversation);
             MessageView message = new MessageView(conversation.id, slot.seq(), send.clientMsgId(),
                     caller.author(), send.text(), now, slot.prevPublic(), send.internal(), null, files);
             send.attachments().forEach(id -> {
@@ -150,6 +151,7 @@ class MessageStore {
         if (!fresh.isEmpty()) {
             em.unwrap(Session.class).doWork(connection -> {
                 insert(connection, fresh, now);
+                ConversationRows.update(connection, touched);
                 SentAttachments.claim(connection, claimed, claimedBy);
             });
         }
@@ -161,10 +163,9 @@ class MessageStore {
     }
 
     /** Every conversation of the batch, locked in id order so that concurrent writers never deadlock. */
-    private static Map<Long, Conversation> lock(List<Send> batch) {
+    private Map<Long, Conversation> lock(List<Send> batch) {
         List<Long> ids = batch.stream().map(Send::conversationId).distinct().sorted().toList();
-        return Conversation.<Conversation> find("id in ?1 order by id", ids).withLock(LockModeType.PESSIMISTIC_WRITE)
-                .stream().collect(Collectors.toMap(c -> c.id, c -> c));
+        return em.unwrap(Session.class).doReturningWork(connection -> ConversationRows.lock(connection, ids));
     }
 
     /** The uploads the batch's sends name, locked (a sweep or a cancel cannot delete one being sent). */

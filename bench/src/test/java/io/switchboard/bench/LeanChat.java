@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * Settings as for ChatSimulation ({@code bench.base}, {@code bench.conversations}, {@code bench.rate},
  * {@code bench.duration}, {@code bench.feed}, {@code bench.out}). A send refused with an error frame
  * ({@code overloaded}) counts as an error and is not expected to be delivered. The JSON written also holds
- * this process's own CPU seconds ({@code loadCpuS}).
+ * the CPU seconds spent while the messages were sent and delivered (connecting and subscribing excluded): this
+ * process's own ({@code loadCpuS}), the service's ({@code serverCpuS}, given {@code bench.server-pid}) and
+ * PostgreSQL's ({@code postgresCpuS}).
  */
 public final class LeanChat {
 
@@ -43,6 +45,7 @@ public final class LeanChat {
     private final int rate = Fixture.setting("rate", 1000);
     private final int seconds = Fixture.setting("duration", 20);
     private final boolean feed = !Fixture.setting("feed", "off").equals("off");
+    private final ServerProbe server = new ServerProbe(Fixture.setting("server-pid", ""));
     private final Latencies latencies = new Latencies();
     private final AtomicLong refused = new AtomicLong();
     private final Map<String, AtomicLong> errorCodes = new ConcurrentHashMap<>();
@@ -73,6 +76,8 @@ public final class LeanChat {
             }
         }
         long cpu0 = processCpuNanos();
+        double server0 = server.serverCpuSeconds();
+        double postgres0 = ServerProbe.postgresCpuSeconds();
         // Pace: message k is due at start + k / rate, spread round-robin over the parties.
         long start = System.nanoTime();
         long total = (long) rate * seconds;
@@ -90,6 +95,8 @@ public final class LeanChat {
             Thread.sleep(50);
         }
         long cpu = processCpuNanos() - cpu0;
+        double serverCpu = server.serverCpuSeconds() - server0;
+        double postgresCpu = ServerProbe.postgresCpuSeconds() - postgres0;
         for (Party party : parties) {
             party.close();
         }
@@ -105,6 +112,8 @@ public final class LeanChat {
         parameters.put("refused", refused.get());
         parameters.put("achievedRate", Math.round(latencies.sentCount() / sendingSeconds));
         parameters.put("loadCpuS", String.format(Locale.ROOT, "%.2f", cpu / 1e9));
+        parameters.put("serverCpuS", String.format(Locale.ROOT, "%.2f", serverCpu));
+        parameters.put("postgresCpuS", String.format(Locale.ROOT, "%.2f", postgresCpu));
         errorCodes.forEach((code, n) -> parameters.put("error_" + code, n.get()));
         latencies.write(Path.of(Fixture.setting("out", "results/raw/lean-" + rate + ".json")), parameters);
     }
