@@ -140,10 +140,14 @@ if any(ramp.values()):
     lines.append('')
     if any(cpu.values()):
         lines.append('**CPU per delivered message** in each ramp step (user + system seconds, from `/proc` or the '
-                     "process's own count, over the delivered messages; the load generator runs on the same 2 cores and its "
-                     "start-up is included), and the write path's group commit (from `/q/metrics`):")
+                     "process's own count, over the delivered messages; the load generator runs on the same 2 cores). "
+                     "Measured over the sending window (the lean client samples the server's and PostgreSQL's `/proc` "
+                     "when its parties are connected and subscribed, and again when the last message arrived); "
+                     "\"whole run\" also counts creating 100 visitors and connecting 200 sockets (JVM start-up "
+                     "of the load generator included). The write path's group commit from `/q/metrics`:")
         lines.append('')
-        head(['target msg/s', 'server', 'PostgreSQL', 'load generator', 'mean sends per commit', 'refused overloaded'])
+        head(['target msg/s', 'server', 'PostgreSQL', 'load generator', 'server, whole run', 'mean sends per commit',
+              'refused overloaded'])
         for k in KINDS:
             for d in ramp[k]:
                 c = cpu[k].get(d['rateTarget'])
@@ -154,8 +158,9 @@ if any(ramp.values()):
                 batch = (a.get('switchboard_messages_batch_size_sum', 0) - b.get('switchboard_messages_batch_size_sum', 0)) / commits if commits else 0
                 refused = a.get('switchboard_messages_overloaded_total', 0) - b.get('switchboard_messages_overloaded_total', 0)
                 per = lambda seconds: f"{float(seconds) * 1e6 / d['received']:.0f} µs"
-                lines.append(f"{kind_col(k)}| {d['rateTarget']} | {per(c['serverCpuS'])} | {per(c['postgresCpuS'])} | {per(c['loadCpuS'])} | "
-                             f"{batch:.1f} | {int(refused)} |".replace('|| ', '| '))
+                window = d if 'serverCpuS' in d else c  # older runs: the whole run only
+                lines.append(f"{kind_col(k)}| {d['rateTarget']} | {per(window['serverCpuS'])} | {per(window['postgresCpuS'])} | "
+                             f"{per(window['loadCpuS'])} | {per(c['serverCpuS'])} | {batch:.1f} | {int(refused)} |".replace('|| ', '| '))
         lines.append('')
     pool = []
     for k in KINDS:
@@ -213,13 +218,13 @@ if any(http.values()):
     lines.append('')
 
 
-def thread_split(kind):
-    """CPU ticks per thread group between the first and the last ramp step's before/after samples."""
+def thread_split(kind, rate=None):
+    """CPU ticks per thread group over one ramp step (the last one unless rate is given)."""
     steps = sorted(int(re.search(r'(\d+)', os.path.basename(f)).group(1))
                    for f in glob.glob(os.path.join(root, kind, 'threads-after-*.txt')))
-    if not steps:
+    if not steps or (rate is not None and rate not in steps):
         return None, {}
-    r = steps[-1]
+    r = steps[-1] if rate is None else rate
 
     def read(name):
         out = collections.Counter()
@@ -235,11 +240,12 @@ def thread_split(kind):
     return r, {k: v for k, v in delta.items() if v > 0}
 
 
-for k in KINDS:
-    r, split = thread_split(k)
+for k, which in [(k, which) for k in KINDS for which in (1000, None)]:
+    r, split = thread_split(k, which)
     total = sum(split.values())
-    if total:
-        lines.append(f"**Which {k} threads burn the CPU** in the last ramp step ({r} msg/s; `/proc` ticks per thread group):")
+    if total and not (which is None and r == 1000):
+        step_name = 'the 1,000 msg/s step' if which else 'the last ramp step'
+        lines.append(f"**Which {k} threads burn the CPU** in {step_name} ({r} msg/s; `/proc` ticks per thread group):")
         lines.append('')
         lines.append('| share | thread |')
         lines.append('|---|---|')
@@ -303,7 +309,7 @@ if os.path.exists(samples_file):
                 parts = frame.group(1).split('.')
                 packages['.'.join(parts[:3])] += 1
     if total:
-        lines.append(f'**Where the server spends its CPU** during the ramp (JFR execution samples, top frames, {total} samples):')
+        lines.append(f'**Where the server spends its CPU** over 20 s of chat at 2,000 msg/s after the ramp (JFR execution samples, profile settings, top frames, {total} samples):')
         lines.append('')
         lines.append('| share | method (self time) |')
         lines.append('|---|---|')
@@ -315,28 +321,6 @@ if os.path.exists(samples_file):
         lines.append('|---|---|')
         for pkg, n in packages.most_common(8):
             lines.append(f'| {100 * n / total:.1f} % | `{pkg}` |')
-        lines.append('')
-
-threads_file = os.path.join(raw, 'thread-cpu.txt')
-if os.path.exists(threads_file):
-    load = collections.Counter()
-    thread = None
-    for line in open(threads_file, errors='replace'):
-        m = re.search(r'eventThread = "([^"]+)"', line)
-        if m:
-            thread = re.sub(r'\d+', 'N', m.group(1))
-        m = re.search(r'(user|system) = ([\d.]+)%', line)
-        if m and thread:
-            load[thread] += float(m.group(2))
-    if load:
-        total_load = sum(load.values())
-        lines.append('**Which server threads burn the CPU** during the ramp (JFR `jdk.ThreadCPULoad`, share of the '
-                     "server's CPU time):")
-        lines.append('')
-        lines.append('| share | thread |')
-        lines.append('|---|---|')
-        for name, v in load.most_common(8):
-            lines.append(f'| {100 * v / total_load:.1f} % | `{name}` |')
         lines.append('')
 
 soak = None
