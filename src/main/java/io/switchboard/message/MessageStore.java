@@ -100,7 +100,6 @@ class MessageStore {
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         List<MessageView> fresh = new ArrayList<>();
         Set<Long> changed = new LinkedHashSet<>();
-        Set<Conversation> touched = new LinkedHashSet<>(); // not managed: written back below
         for (Send send : batch) {
             Conversation conversation = conversations.get(send.conversationId());
             Caller caller = send.caller();
@@ -136,7 +135,6 @@ class MessageStore {
                         conversation.transitionsSince(before, caller.isAgent() ? caller.id() : null), now));
             }
             Conversation.Slot slot = conversation.nextSlot(send.internal());
-            touched.add(conversation);
             MessageView message = new MessageView(conversation.id, slot.seq(), send.clientMsgId(),
                     caller.author(), send.text(), now, slot.prevPublic(), send.internal(), null, files);
             send.attachments().forEach(id -> {
@@ -151,7 +149,9 @@ class MessageStore {
         if (!fresh.isEmpty()) {
             em.unwrap(Session.class).doWork(connection -> {
                 insert(connection, fresh, now);
-                ConversationRows.update(connection, touched);
+                // Not managed by Hibernate: every conversation that took a message is written back here.
+                ConversationRows.update(connection, fresh.stream().map(MessageView::conversationId).distinct()
+                        .map(conversations::get).toList());
                 SentAttachments.claim(connection, claimed, claimedBy);
             });
         }
