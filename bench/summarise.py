@@ -172,18 +172,24 @@ if any(ramp.values()):
 
             def delta(name):
                 return a.get(name, 0) - b.get(name, 0)
+
+            def mean_ms(timer):
+                n = delta(f'{timer}_seconds_count')
+                return f"{1000 * delta(f'{timer}_seconds_sum') / n:.1f} ms" if n > 0 else '–'
             n = delta('sql_pool_queue_delay_seconds_count')
-            if n > 0:
-                pool.append((k, r, n, 1000 * delta('sql_pool_queue_delay_seconds_sum') / n,
-                             1000 * delta('sql_pool_usage_seconds_sum') / n,
-                             1000 * delta('worker_pool_queue_delay_seconds_sum') / max(1, delta('worker_pool_queue_delay_seconds_count'))))
+            pool.append((k, r, int(n), mean_ms('sql_pool_queue_delay') if n > 0 else '–',
+                         f"{1000 * delta('sql_pool_usage_seconds_sum') / n:.1f} ms" if n > 0 else '–',
+                         mean_ms('switchboard_messages_write_wait'), mean_ms('switchboard_messages_write_duration')))
     if pool:
         lines.append('Server-side queues during each ramp step (from `/q/metrics`): the reactive PostgreSQL pool '
-                     '(fan-out reads) and the worker pool (the write path).')
+                     '(fan-out reads), and the write path — how long a send waited in the write queue before its '
+                     'batch began, and how long one batch took to be written and committed.')
         lines.append('')
-        head(['target msg/s', 'reactive queries', 'mean wait for a reactive connection', 'mean time holding one', 'mean worker queue wait'])
-        for k, r, n, wait, use, worker in pool:
-            lines.append(f'{kind_col(k)}| {r} | {int(n)} | {wait:.1f} ms | {use:.1f} ms | {worker:.1f} ms |'.replace('|| ', '| '))
+        head(['target msg/s', 'reactive queries', 'mean wait for a reactive connection', 'mean time holding one',
+              'mean write-queue wait', 'mean batch write + commit'])
+        for row in pool:
+            k, rest = row[0], row[1:]
+            lines.append((kind_col(k) + '| ' + ' | '.join(str(x) for x in rest) + ' |').replace('|| ', '| '))
         lines.append('')
 
 overload = {k: (load('overload.json', k) or [None])[0] for k in KINDS}

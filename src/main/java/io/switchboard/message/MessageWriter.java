@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.switchboard.api.ApiException;
@@ -45,6 +47,8 @@ class MessageWriter {
     private final BlockingQueue<Send> queue;
     private final Counter overloaded;
     private final DistributionSummary batches;
+    private final Timer waits;
+    private final Timer commits;
     private volatile Thread writer;
 
     @Inject
@@ -59,6 +63,10 @@ class MessageWriter {
         this.batches = DistributionSummary.builder("switchboard.messages.batch.size")
                 .description("Sends committed together in one transaction")
                 .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500).register(meters);
+        this.waits = Timer.builder("switchboard.messages.write.wait")
+                .description("Time a send waited in the write queue before its batch began").register(meters);
+        this.commits = Timer.builder("switchboard.messages.write.duration")
+                .description("Time one batch took to be written and committed").register(meters);
     }
 
     void start(@Observes StartupEvent event) {
@@ -110,9 +118,11 @@ class MessageWriter {
 
     /** Sends that waited too long are refused rather than written late. */
     private List<Send> dueOf(List<Send> batch) {
-        long oldest = System.nanoTime() - config.maxQueueWait().toNanos();
+        long now = System.nanoTime();
+        long oldest = now - config.maxQueueWait().toNanos();
         List<Send> due = new ArrayList<>(batch.size());
         for (Send send : batch) {
+            waits.record(now - send.enqueuedAt(), TimeUnit.NANOSECONDS);
             if (send.enqueuedAt() - oldest < 0) {
                 overloaded.increment();
                 send.result().completeExceptionally(RateLimitedException.overloaded());
@@ -128,7 +138,9 @@ class MessageWriter {
             return;
         }
         try {
+            long start = System.nanoTime();
             List<Outcome> outcomes = store.append(batch);
+            commits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             batches.record(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 Outcome outcome = outcomes.get(i);
