@@ -409,6 +409,13 @@ public interface SwitchboardConfig {
         /** A send that waited this long in the write queue is refused (overloaded) instead of written late. */
         @WithDefault("5s")
         Duration maxQueueWait();
+
+        /**
+         * While this replica handles the notifications of its own commits this much later than it made them
+         * (its fan-out is behind), new sends are refused (overloaded) instead of being delivered later still.
+         */
+        @WithDefault("1s")
+        Duration maxDeliveryLag();
     }
 
     interface LongPoll {

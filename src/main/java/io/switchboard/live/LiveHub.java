@@ -20,6 +20,7 @@ import io.switchboard.api.MessageView;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.conversation.ConversationReader;
 import io.switchboard.event.Event;
+import io.switchboard.event.FanoutLag;
 import io.switchboard.message.MessageReader;
 import io.switchboard.presence.Presence;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,14 +48,16 @@ public class LiveHub {
     private final ConnectionRegistry registry;
     private final Presence presence;
     private final SwitchboardConfig config;
+    private final FanoutLag lag;
 
     private static final Duration[] LATENCY_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
             .map(Duration::ofMillis).toArray(Duration[]::new);
 
     @Inject
     LiveHub(MessageReader reader, ConversationReader conversations, ConnectionRegistry registry, Presence presence,
-            SwitchboardConfig config, MeterRegistry meters) {
+            FanoutLag lag, SwitchboardConfig config, MeterRegistry meters) {
         this.reader = reader;
+        this.lag = lag;
         this.conversations = conversations;
         this.registry = registry;
         this.presence = presence;
@@ -172,6 +175,7 @@ public class LiveHub {
      */
     private void messageCommitted(Event.MessageCommitted m) {
         long conversationId = m.conversationId();
+        lag.handled(conversationId, m.seq());
         wakeWaiters(conversationId);
         toFeed(Frame.Activity.of(m));
         if (!topics.containsKey(conversationId)) {

@@ -23,6 +23,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.StoreFailures;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.event.FanoutLag;
 import io.switchboard.identity.Caller;
 import io.switchboard.message.MessageStore.Outcome;
 import io.switchboard.message.MessageStore.Send;
@@ -34,8 +35,9 @@ import jakarta.inject.Inject;
  * Group commit. Sends from every transport wait in one bounded queue; one writer thread takes everything
  * queued (up to {@code batch-size}) and commits it as one batch, and the next batch forms while that one is
  * in flight, so a lone send waits for nobody and a busy instance pays one commit for many messages. A full
- * queue, or a send that waited longer than {@code max-queue-wait}, is answered {@code 503 overloaded} at
- * once: latency cannot grow without bound, and the client retries with the same {@code clientMsgId}.
+ * queue, a send that waited longer than {@code max-queue-wait}, or a send while this replica's deliveries run
+ * more than {@code max-delivery-lag} behind its commits ({@link FanoutLag}) is answered {@code 503 overloaded}
+ * at once: latency cannot grow without bound, and the client retries with the same {@code clientMsgId}.
  */
 @ApplicationScoped
 class MessageWriter {
@@ -43,6 +45,7 @@ class MessageWriter {
     private static final Logger LOG = Logger.getLogger(MessageWriter.class);
 
     private final MessageStore store;
+    private final FanoutLag lag;
     private final SwitchboardConfig.Messages config;
     private final BlockingQueue<Send> queue;
     private final Counter overloaded;
@@ -52,8 +55,9 @@ class MessageWriter {
     private volatile Thread writer;
 
     @Inject
-    MessageWriter(MessageStore store, SwitchboardConfig config, MeterRegistry meters) {
+    MessageWriter(MessageStore store, FanoutLag lag, SwitchboardConfig config, MeterRegistry meters) {
         this.store = store;
+        this.lag = lag;
         this.config = config.messages();
         this.queue = new ArrayBlockingQueue<>(this.config.writeQueue());
         Gauge.builder("switchboard.messages.write.queue", queue, BlockingQueue::size)
@@ -92,7 +96,7 @@ class MessageWriter {
             List<UUID> attachments) {
         Send send = new Send(caller, conversationId, clientMsgId, text, internal, attachments, System.nanoTime(),
                 new CompletableFuture<>());
-        if (writer == null || !queue.offer(send)) {
+        if (writer == null || lag.over(config.maxDeliveryLag()) || !queue.offer(send)) {
             overloaded.increment();
             throw RateLimitedException.overloaded();
         }
