@@ -64,7 +64,7 @@ say() { printf '\n== %s\n' "$*"; }
 if [ "$MODE" = quick ]; then
   CONVERSATIONS=20; RATE=100; DURATION=15; RAMP_RATES="${BENCH_RATES:-200 400}"; RAMP_DURATION=10; IDLE=2000; IDLE_RAMP=10
 else
-  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="${BENCH_RATES:-500 1000 2000 3000 4000 6000 8000}"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
+  CONVERSATIONS=50; RATE=200; DURATION=30; RAMP_RATES="${BENCH_RATES:-500 1000 2000 3000 4000 5000 6000 8000}"; RAMP_DURATION=20; IDLE=19000; IDLE_RAMP=60
 fi
 
 JAR=$ROOT/target/quarkus-app/quarkus-run.jar
@@ -132,7 +132,7 @@ gatling() { # simulation, then -D settings
 
 metrics() { curl -fs "$MANAGEMENT/q/metrics" > "$1" || true; }
 
-lean() { # the lean WebSocket chat client, then -D settings
+lean() { # the lean chat client (WebSocket, or REST + SSE / long-poll), then -D settings
   java -Xmx512m -cp "$CP" -Dbench.base="$BASE" "$@" io.switchboard.bench.LeanChat || echo "LeanChat failed (see above)"
 }
 
@@ -269,10 +269,15 @@ fi
 fi
 
 if step http; then
-say "HTTP transports at a high rate: REST send + SSE, REST send + long-poll, 2,000 msg/s, 100 conversations"
+say "HTTP transports at a high rate: REST send + SSE, REST send + long-poll, 2,000 msg/s, 100 conversations ($CLIENT client)"
 for t in sse longpoll; do
-  gatling ChatSimulation -Dbench.transport=$t -Dbench.conversations=100 -Dbench.rate=2000 -Dbench.feed=off \
-    -Dbench.duration=20 -Dbench.out="$RAW/http-$t.json"
+  if [ "$CLIENT" = gatling ]; then
+    gatling ChatSimulation -Dbench.transport=$t -Dbench.conversations=100 -Dbench.rate=2000 -Dbench.feed=off \
+      -Dbench.duration=20 -Dbench.out="$RAW/http-$t.json"
+  else
+    lean -Dbench.transport=$t -Dbench.conversations=100 -Dbench.rate=2000 -Dbench.duration=20 \
+      -Dbench.server-pid=$SERVER -Dbench.out="$RAW/http-$t.json"
+  fi
 done
 fi
 

@@ -212,15 +212,20 @@ if any(overload.values()):
 
 http = {k: {d['transport']: d for d in load('http-*.json', k)} for k in KINDS}
 if any(http.values()):
-    lines.append('**HTTP transports at 2,000 msg/s** (Gatling: each party sends over REST and receives on the transport; '
-                 '100 conversations, 20 s; latencies in ms p50 / p95 / p99 / max):')
+    lines.append('**HTTP transports at 2,000 msg/s** (each party sends over REST, one request per message answered once '
+                 'it is committed, and receives on the transport; 100 conversations, 20 s; latencies in ms p50 / p95 / '
+                 'p99 / max; "lean" is the JDK HTTP client of `LeanChat`, CPU per delivered message over the sending '
+                 'window):')
     lines.append('')
-    head(['transport', 'msg/s', 'sent', 'delivered / expected', 'duplicates', 'errors', 'persisted', 'own', 'cross'])
+    head(['transport', 'client', 'achieved msg/s', 'msg/s', 'sent', 'delivered / expected', 'duplicates', 'errors',
+          'persisted', 'own', 'cross', 'CPU: server / PostgreSQL / load generator'])
     for k in KINDS:
         for t in ['sse', 'longpoll']:
             d = http[k].get(t)
             if d:
-                lines.append(f"{kind_col(k)}| {t} | {delivery_cells(d)}")
+                per = (lambda key: f"{float(d[key]) * 1e6 / d['received']:.0f} µs" if d.get(key) and d['received'] else '–')
+                lines.append(f"{kind_col(k)}| {t} | {d.get('client', 'gatling')} | {d.get('achievedRate', '–')} | "
+                             f"{delivery_cells(d)} {per('serverCpuS')} / {per('postgresCpuS')} / {per('loadCpuS')} |")
     lines.append('')
 
 
