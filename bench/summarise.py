@@ -214,7 +214,7 @@ http = {k: {d['transport']: d for d in load('http-*.json', k)} for k in KINDS}
 if any(http.values()):
     lines.append('**HTTP transports at 2,000 msg/s** (each party sends over REST, one request per message answered once '
                  'it is committed, and receives on the transport; 100 conversations, 20 s; latencies in ms p50 / p95 / '
-                 'p99 / max; "lean" is the JDK HTTP client of `LeanChat`, CPU per delivered message over the sending '
+                 'p99 / max; "lean" is `LeanChat`\'s own HTTP/1.1 client (keep-alive, blocking sockets), CPU per delivered message over the sending '
                  'window):')
     lines.append('')
     head(['transport', 'client', 'achieved msg/s', 'msg/s', 'sent', 'delivered / expected', 'duplicates', 'errors',
