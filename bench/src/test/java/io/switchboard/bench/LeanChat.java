@@ -174,6 +174,7 @@ public final class LeanChat {
     private abstract class HttpParty extends Party {
         private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> thread(r, "lean-send-" + receiver));
         private Http1 sending;
+        volatile Http1 receiving;
         volatile boolean closed;
 
         HttpParty(String role, String token, long conversation) {
@@ -219,30 +220,33 @@ public final class LeanChat {
             }
         }
 
+        /** Receives on the transport, on a thread of its own, over {@link #receiving}. */
+        abstract void receive();
+
+        @Override
+        void connect() {
+            thread(this::receive, "lean-receive-" + receiver).start();
+        }
+
         @Override
         void close() {
             closed = true;
             sender.shutdown();
+            Http1.closeQuietly(receiving);
         }
     }
 
     /** Receives on the conversation's Server-Sent Events stream, as {@code EventSource} would. */
     private final class StreamParty extends HttpParty {
-        private volatile Http1 stream;
-
         StreamParty(String role, String token, long conversation) {
             super(role, token, conversation);
         }
 
         @Override
-        void connect() {
-            thread(this::read, "lean-sse-" + receiver).start();
-        }
-
-        private void read() {
+        void receive() {
             try {
-                stream = new Http1(URI.create(base));
-                Http1.Response response = stream.request("GET", path("/events?after=0&as=" + role + "&access_token=" + token),
+                receiving = new Http1(URI.create(base));
+                Http1.Response response = receiving.request("GET", path("/events?after=0&as=" + role + "&access_token=" + token),
                         "Accept: text/event-stream\r\n", null);
                 if (response.status() != 200) {
                     failed("stream_" + response.status());
@@ -261,36 +265,24 @@ public final class LeanChat {
                 }
             }
         }
-
-        @Override
-        void close() {
-            super.close();
-            Http1.closeQuietly(stream);
-        }
     }
 
     /** Receives by long-polling its messages after the last seq it has, one request after another. */
     private final class LongPollParty extends HttpParty {
-        private volatile Http1 polling;
-
         LongPollParty(String role, String token, long conversation) {
             super(role, token, conversation);
         }
 
         @Override
-        void connect() {
-            thread(this::poll, "lean-poll-" + receiver).start();
+        void receive() {
             subscribed.countDown();
-        }
-
-        private void poll() {
             long cursor = 0;
             while (!closed) {
                 try {
-                    if (polling == null) {
-                        polling = new Http1(URI.create(base));
+                    if (receiving == null) {
+                        receiving = new Http1(URI.create(base));
                     }
-                    Http1.Response response = polling.request("GET", path("/messages?limit=200&after=" + cursor + "&wait=5s"), auth(), null);
+                    Http1.Response response = receiving.request("GET", path("/messages?limit=200&after=" + cursor + "&wait=5s"), auth(), null);
                     String body = response.text();
                     long at = System.currentTimeMillis();
                     if (response.status() != 200) {
@@ -307,16 +299,10 @@ public final class LeanChat {
                     if (!closed) {
                         failed("poll");
                     }
-                    Http1.closeQuietly(polling);
-                    polling = null;
+                    Http1.closeQuietly(receiving);
+                    receiving = null;
                 }
             }
-        }
-
-        @Override
-        void close() {
-            super.close();
-            Http1.closeQuietly(polling);
         }
     }
 
