@@ -106,20 +106,24 @@ wait_ready() { # url timeout-seconds
   return 1
 }
 
+start_service() { # log file name; sets SERVER
+  if [ "$KIND" = native ]; then
+    # shellcheck disable=SC2086
+    ( cd "$WORK" && exec "$RUNNER" $NATIVE_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" \
+        "${LIMITS[@]}" > "$WORK/$1" 2>&1 ) &
+  else
+    # shellcheck disable=SC2086
+    ( cd "$WORK" && exec java $JVM_OPTS \
+        -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" "${LIMITS[@]}" \
+        -jar "$JAR" > "$WORK/$1" 2>&1 ) &
+  fi
+  SERVER=$!
+  wait_ready "$MANAGEMENT/q/health/ready" 120
+}
+
 say "start the service ($KIND) on $BASE"
-if [ "$KIND" = native ]; then
-  # shellcheck disable=SC2086
-  ( cd "$WORK" && exec "$RUNNER" $NATIVE_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" \
-      "${LIMITS[@]}" > "$WORK/server.log" 2>&1 ) &
-else
-  # shellcheck disable=SC2086
-  ( cd "$WORK" && exec java $JVM_OPTS \
-      -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$PORT "${DATASOURCE[@]}" "${LIMITS[@]}" \
-      -jar "$JAR" > "$WORK/server.log" 2>&1 ) &
-fi
-SERVER=$!
 trap 'kill $SERVER $DB 2>/dev/null || true; wait $SERVER $DB 2>/dev/null || true' EXIT
-wait_ready "$MANAGEMENT/q/health/ready" 120
+start_service server.log
 OPTS=$([ "$KIND" = native ] && echo "$NATIVE_OPTS" || echo "$JVM_OPTS")
 echo "service pid $SERVER ($KIND: $OPTS), PostgreSQL on port $DB_PORT"
 echo "{\"kind\":\"$KIND\",\"options\":\"$OPTS\",\"client\":\"$CLIENT\"}" > "$RAW/server.json"
@@ -282,7 +286,10 @@ done
 fi
 
 if step idle; then
-say "3. idle capacity: $IDLE WebSockets"
+say "3. idle capacity: $IDLE WebSockets, on a fresh instance (no earlier step's heap or JIT state in its RSS)"
+kill $SERVER 2>/dev/null || true
+wait $SERVER 2>/dev/null || true
+start_service server-idle.log
 if [ "$KIND" = jvm ]; then # what the bytes of the held connections are: the heap's largest classes at the peak
   ( sleep $(( IDLE_RAMP + 12 )); jcmd $SERVER GC.class_histogram 2>/dev/null | head -40 > "$RAW/idle-histogram.txt" ) &
 fi
