@@ -3,11 +3,13 @@ package io.switchboard.devdb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.Application;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -23,6 +25,8 @@ public class SwitchboardMain {
 
     private static final Logger LOG = Logger.getLogger(SwitchboardMain.class);
     private static final String MARKER = "switchboard-internal.embedded-db-started";
+    /** Longer than the shutdown delay and timeout together (3 s + 10 s), so a draining application is never cut short. */
+    private static final Duration APPLICATION_STOP_WAIT = Duration.ofSeconds(30);
 
     public static void main(String... args) {
         startEmbeddedDatabaseIfNeeded();
@@ -48,6 +52,8 @@ public class SwitchboardMain {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
+                    // zonky's own hook would stop the database at once, beside the application's (below)
+                    .setRegisterShutdownHook(false)
                     .setPort(port)
                     .start();
             int actual = postgres.getPort();
@@ -56,16 +62,35 @@ public class SwitchboardMain {
             System.setProperty("quarkus.datasource.username", "postgres");
             System.setProperty("quarkus.datasource.password", "postgres");
             System.setProperty(MARKER, "true");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    postgres.close();
-                } catch (IOException e) {
-                    // the process is ending anyway
-                }
-            }, "embedded-postgres-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAfterTheApplication(postgres), "embedded-postgres-stop"));
             LOG.infof("embedded PostgreSQL on port %d, data in %s", actual, data);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
+        }
+    }
+
+    /**
+     * The JVM runs shutdown hooks at once and in no order: stopping the database beside Quarkus' own hook would
+     * pull it from under the application while that still drains, closes its pools and its LISTEN connection
+     * (which then logs a lost connection). The database stops after the application has, or after
+     * {@link #APPLICATION_STOP_WAIT} if it never does.
+     */
+    private static void stopAfterTheApplication(EmbeddedPostgres postgres) {
+        Application application = Application.currentApplication();
+        if (application != null) {
+            Thread waiter = new Thread(application::awaitShutdown, "embedded-postgres-await-application");
+            waiter.setDaemon(true);
+            waiter.start();
+            try {
+                waiter.join(APPLICATION_STOP_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            // the process is ending anyway
         }
     }
 }

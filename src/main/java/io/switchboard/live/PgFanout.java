@@ -53,6 +53,7 @@ public class PgFanout implements AsyncHealthCheck {
 
     private volatile PgSubscriber subscriber;
     private volatile boolean listening;
+    private volatile boolean stopping;
 
     void start(@Observes StartupEvent event) {
         String url = config.fanout().listenUrl().orElse(reactiveUrl);
@@ -64,7 +65,11 @@ public class PgFanout implements AsyncHealthCheck {
                 .reconnectPolicy(retries -> Math.min(5000L, 100L << Math.min(retries, 6)));
         pg.closeHandler(v -> {
             listening = false;
-            LOG.warn("fan-out LISTEN connection lost; reconnecting");
+            if (stopping) {
+                LOG.debug("fan-out LISTEN connection closed on shutdown");
+            } else {
+                LOG.warn("fan-out LISTEN connection lost; reconnecting");
+            }
         });
         pg.channel(config.fanout().channel())
                 .subscribeHandler(v -> {
@@ -78,6 +83,9 @@ public class PgFanout implements AsyncHealthCheck {
     }
 
     private void connect() {
+        if (stopping) {
+            return;
+        }
         subscriber.connect().onFailure(failure -> {
             LOG.warnf("fan-out LISTEN connection failed (%s); retrying", failure.getMessage());
             vertx.setTimer(1000, t -> connect());
@@ -96,6 +104,7 @@ public class PgFanout implements AsyncHealthCheck {
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopping = true;
         if (subscriber != null) {
             subscriber.close();
         }
