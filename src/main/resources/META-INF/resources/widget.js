@@ -31,7 +31,7 @@
       offlineTitle: 'We are away right now', offlineText: 'Leave a message and we will answer here as soon as we are back.',
       name: 'Your name (optional)', email: 'Email (optional)', message: 'Your message', leave: 'Leave a message',
       thanks: 'Thanks! Your message is saved. An agent will answer here.', away: 'No agent is online; we will answer later.',
-      unread: '{n} new messages',
+      unread: '{n} new messages', messages: 'Messages',
       resolvedStatus: 'This conversation is resolved. Write to reopen it.',
       // system messages in the timeline, by event (with the agent's name, or without one)
       joined: '{name} joined the conversation.', left: '{name} left the conversation.',
@@ -57,7 +57,7 @@
       offlineTitle: '我们暂时不在线', offlineText: '请留言，我们回来后会在这里回复您。',
       name: '您的姓名（可选）', email: '电子邮箱（可选）', message: '您的留言', leave: '提交留言',
       thanks: '谢谢！您的留言已保存，客服会在这里回复您。', away: '目前没有客服在线，我们稍后回复。',
-      unread: '{n} 条新消息',
+      unread: '{n} 条新消息', messages: '消息',
       resolvedStatus: '此对话已解决。发送消息即可重新打开。',
       joined: '{name} 已加入对话。', left: '{name} 已离开对话。',
       resolvedBy: '{name} 已将对话标记为已解决。', resolvedAnon: '对话已解决。',
@@ -189,6 +189,9 @@
       this.queue.hidden = true;
       this.list = el('ol', 'sbw-messages');
       this.list.setAttribute('aria-live', 'polite');
+      // A scrolling region a keyboard user can reach and scroll (WCAG 2.1.1), named for screen readers.
+      this.list.tabIndex = 0;
+      this.list.setAttribute('aria-label', t('messages'));
       this.typingLine = el('p', 'sbw-typing');
       this.typingLine.hidden = true;
 

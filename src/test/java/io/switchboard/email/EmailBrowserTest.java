@@ -24,6 +24,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.switchboard.support.Api;
 import io.switchboard.support.Browser;
+import io.switchboard.support.RequiresBrowser;
 import io.switchboard.support.GreenMailResource;
 import jakarta.mail.internet.MimeMessage;
 
@@ -33,6 +34,7 @@ import jakarta.mail.internet.MimeMessage;
  * device, opens the widget on that conversation with its history.
  */
 @QuarkusTest
+@RequiresBrowser
 @TestProfile(EmailTest.Mail.class)
 @QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
 class EmailBrowserTest {

@@ -29,14 +29,11 @@ import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * One headless Chromium with its own profile directory: a separate browser context (own cookies and
- * storage). The system Chromium and chromedriver when both are installed (Debian's packages, as CI installs
- * them); otherwise Selenium Manager, bundled with Selenium, finds an installed Chrome or fetches Chrome for
- * Testing and its driver, as on any developer machine.
+ * storage), driven through the Chromium and chromedriver {@link BrowserInstallation} found. Test classes that
+ * use it are marked {@link RequiresBrowser}.
  */
 public final class Browser implements AutoCloseable {
 
-    public static final String CHROMIUM = "/usr/bin/chromium";
-    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private final ChromeDriver driver;
@@ -48,20 +45,18 @@ public final class Browser implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        BrowserInstallation installation = BrowserInstallation.find().installation().orElseThrow(() -> new IllegalStateException(
+                "no usable browser: " + BrowserInstallation.find().reason() + " (mark the test class @RequiresBrowser)"));
         ChromeOptions options = new ChromeOptions();
-        boolean system = systemChromium();
-        if (system) {
-            options.setBinary(CHROMIUM);
-        }
+        options.setBinary(installation.browser());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--lang=en-US");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
-        driver = system ? new ChromeDriver(new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build(), options)
-                : new ChromeDriver(options);
+        driver = new ChromeDriver(new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(installation.driver())).usingAnyFreePort().build(), options);
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
@@ -92,11 +87,6 @@ public final class Browser implements AutoCloseable {
     /** The page keeps the focus, as a window in front does (a headless browser has no window in front). */
     public void keepFocus() {
         driver.executeCdpCommand("Emulation.setFocusEmulationEnabled", java.util.Map.of("enabled", true));
-    }
-
-    /** Are the system Chromium and its driver installed? Otherwise Selenium Manager provides a browser. */
-    static boolean systemChromium() {
-        return new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
     }
 
     public ChromeDriver driver() {

@@ -29,6 +29,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
 import io.switchboard.support.Browser;
+import io.switchboard.support.RequiresBrowser;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.SiteIdentity;
@@ -41,6 +42,7 @@ import jakarta.inject.Inject;
  * service and PostgreSQL. Acceptance of issue #3.
  */
 @QuarkusTest
+@RequiresBrowser
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WidgetAndConsoleBrowserTest {
 
@@ -1089,6 +1091,58 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.contains("Which lamp fits a desk?"));
             assertAccessible(console, "the context panel");
         }
+    }
+
+    /**
+     * A long conversation's message list is a scrolling region that a keyboard user reaches with Tab and
+     * scrolls with the keys, in the console and in the widget, and axe finds nothing on either
+     * (scrollable-region-focusable, WCAG 2.1.1: the lists were not focusable, which a newer Chromium's axe run
+     * reported). The lists are made to overflow first, so the rule applies whatever the browser's fonts.
+     */
+    @Test
+    @Order(16)
+    void aLongConversationScrollsByKeyboardInTheConsoleAndInTheWidget() {
+        Api api = new Api(base);
+        Agent agent = newAgent(api, "Kim");
+        try (Browser console = console(agent, ""); Browser visitor = new Browser(420, 760)) {
+            visitor.open(base + "demo.html");
+            openWidget(visitor);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("line 1" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            String token = (String) visitor.script("return localStorage.getItem(arguments[0])",
+                    "switchboard.visitor." + base.toString().replaceAll("/$", ""));
+            for (int i = 2; i <= 40; i++) {
+                api.sendOk(token, conversation, "scroll-" + i, "line " + i);
+            }
+            eventually(WAIT, () -> visitor.allInWidget(".sbw-text").size(), n -> n == 40);
+            console.script("location.hash = arguments[0]", "#/c/" + conversation);
+            eventually(WAIT, () -> console.findAll("#messages .text").size(), n -> n == 40);
+
+            assertKeyboardScrolls(console, "document.getElementById('messages')", "the console");
+            assertAccessible(console, "a long conversation in the console");
+            assertKeyboardScrolls(visitor, "document.getElementById('switchboard-widget').shadowRoot.querySelector('.sbw-messages')",
+                    "the widget");
+            assertAccessible(visitor, "a long conversation in the widget");
+        }
+    }
+
+    /** The list overflows, Tab reaches it, and Home and End scroll it. */
+    private static void assertKeyboardScrolls(Browser browser, String list, String where) {
+        eventually(WAIT, () -> (Boolean) browser.script("const l = " + list + "; return l.scrollHeight > l.clientHeight + 100"),
+                overflowing -> overflowing);
+        assertEquals("Messages", browser.script("return " + list + ".getAttribute('aria-label')"), where + ": the region is named");
+        // Tab, from the top of the page, reaches the list itself (not only something inside it).
+        browser.script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)");
+        boolean reached = false;
+        for (int tabs = 0; tabs < 200 && !reached; tabs++) {
+            new org.openqa.selenium.interactions.Actions(browser.driver()).sendKeys(Keys.TAB).perform();
+            reached = (Boolean) browser.script("const l = " + list + "; return l.getRootNode().activeElement === l");
+        }
+        assertTrue(reached, where + ": Tab never reached the message list");
+        new org.openqa.selenium.interactions.Actions(browser.driver()).sendKeys(Keys.HOME).perform();
+        eventually(WAIT, () -> ((Number) browser.script("return " + list + ".scrollTop")).longValue(), top -> top == 0);
+        new org.openqa.selenium.interactions.Actions(browser.driver()).sendKeys(Keys.END).perform();
+        eventually(WAIT, () -> (Boolean) browser.script("const l = " + list + "; return l.scrollTop > 0"), scrolled -> scrolled);
     }
 
     private static void assertAccessible(Browser browser, String what) {
