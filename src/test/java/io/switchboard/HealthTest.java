@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -17,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Chat;
 import io.switchboard.support.EmbeddedPostgresResource;
 import io.switchboard.support.Json;
+import io.switchboard.support.Skips;
 import io.switchboard.support.WsClient;
 
 @QuarkusTest
@@ -30,7 +30,7 @@ class HealthTest {
 
     @Test
     void readinessIsDownWhilePostgresIsUnreachableAndUpAgainWhenItIsBack() throws Exception {
-        assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
+        Skips.unless(EmbeddedPostgresResource.embedded(), "this outage test stops the database, and an external one (SWITCHBOARD_TEST_JDBC_URL) cannot be stopped");
         Chat chat = Chat.start(base);
         chat.send(chat.visitorToken(), "before", "before the outage");
         given().get(management.resolve("/q/health/ready")).then().statusCode(200).body("status", equalTo("UP"));

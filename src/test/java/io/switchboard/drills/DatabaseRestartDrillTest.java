@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -33,6 +32,7 @@ import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.EmbeddedPostgresResource;
 import io.switchboard.support.Json;
+import io.switchboard.support.Skips;
 import io.switchboard.support.SseClient;
 import io.switchboard.support.WsClient;
 
@@ -52,7 +52,7 @@ class DatabaseRestartDrillTest {
 
     @Test
     void aDatabaseRestartUnderTrafficLosesNothingAcknowledgedAndRefusesTheRestClearly() throws Exception {
-        assumeTrue(EmbeddedPostgresResource.embedded(), "needs the embedded database to stop it");
+        Skips.unless(EmbeddedPostgresResource.embedded(), "this outage test stops the database, and an external one (SWITCHBOARD_TEST_JDBC_URL) cannot be stopped");
         Chat chat = Chat.start(base);
         String agent = chat.api().agentToken();
 

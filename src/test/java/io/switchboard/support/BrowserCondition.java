@@ -7,12 +7,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /** Runs a {@link RequiresBrowser} class only where a browser can be driven; see there. */
 public final class BrowserCondition implements ExecutionCondition {
 
-    public static final String REQUIRE_PROPERTY = "switchboard.browser.require";
     static final String HOW_TO_INSTALL = "install Chromium and chromedriver (Debian/Ubuntu: apt-get install chromium chromium-driver), or name them with "
             + "-D" + BrowserInstallation.BINARY_PROPERTY + "=… -D" + BrowserInstallation.DRIVER_PROPERTY + "=…";
 
     /** A system property, not a field: Quarkus loads test classes, and this extension with them, in more than one class loader. */
-    private static final String ANNOUNCED = "switchboard.internal.browser-skip-announced";
+    private static final String ANNOUNCED = "tests.internal.browser-skip-announced";
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -21,8 +20,8 @@ public final class BrowserCondition implements ExecutionCondition {
             return ConditionEvaluationResult.enabled("browser: " + found.installation().get());
         }
         String reason = "no usable browser for the browser tests: " + found.reason() + ". To run them, " + HOW_TO_INSTALL + ".";
-        if (Boolean.getBoolean(REQUIRE_PROPERTY)) {
-            throw new IllegalStateException(reason + " They are required here (-D" + REQUIRE_PROPERTY + "=true).");
+        if (Skips.strict()) {
+            throw new IllegalStateException(reason + " They are required here (-D" + Skips.STRICT + "=true).");
         }
         announce(reason);
         return ConditionEvaluationResult.disabled("SKIPPED, " + reason);
@@ -32,7 +31,7 @@ public final class BrowserCondition implements ExecutionCondition {
     private static void announce(String reason) {
         if (System.getProperties().putIfAbsent(ANNOUNCED, "true") == null) {
             System.err.println("[switchboard] BROWSER TESTS SKIPPED: " + reason
-                    + " (-D" + REQUIRE_PROPERTY + "=true makes this a failure, as in CI.)");
+                    + " (-D" + Skips.STRICT + "=true makes this a failure, as in CI.)");
         }
     }
 }

@@ -18,21 +18,22 @@ import org.openqa.selenium.manager.SeleniumManagerOutput;
  * Which Chromium and chromedriver the browser tests drive, found once per test JVM, never downloaded unless
  * asked:
  * <ol>
- * <li>{@code -Dswitchboard.browser.binary=…} and {@code -Dswitchboard.browser.driver=…} when given;</li>
+ * <li>{@code -Dtests.browser.binary=…} and {@code -Dtests.browser.driver=…} when given;</li>
  * <li>otherwise a Chromium or Chrome and a chromedriver installed on this machine (the PATH, then the usual
  * places: Debian's {@code chromium} and {@code chromium-driver} packages put them in /usr/bin);</li>
  * <li>otherwise what Selenium Manager finds in its own cache, offline;</li>
- * <li>with {@code -Dswitchboard.browser.fetch=true}, what Selenium Manager downloads (bounded by
+ * <li>with {@code -Dtests.browser.fetch=true}, what Selenium Manager downloads (bounded by
  * {@link #FETCH_TIMEOUT_SECONDS}; the browser vendors' sites must be reachable).</li>
  * </ol>
  * The pair must agree on their major version, or chromedriver refuses the browser. {@link #find()} says why
- * none is usable, in words a newcomer can act on.
+ * none is usable, in words a newcomer can act on. (Test settings are named {@code tests.*}: the application
+ * under test, in the same JVM, refuses unknown {@code switchboard.*} properties.)
  */
 public record BrowserInstallation(String browser, String driver, String version) {
 
-    static final String BINARY_PROPERTY = "switchboard.browser.binary";
-    static final String DRIVER_PROPERTY = "switchboard.browser.driver";
-    static final String FETCH_PROPERTY = "switchboard.browser.fetch";
+    static final String BINARY_PROPERTY = "tests.browser.binary";
+    static final String DRIVER_PROPERTY = "tests.browser.driver";
+    static final String FETCH_PROPERTY = "tests.browser.fetch";
     static final int FETCH_TIMEOUT_SECONDS = 120;
     private static final List<String> BROWSERS = List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome");
     private static final List<String> PLACES = List.of("/usr/bin", "/usr/local/bin", "/snap/bin", "/opt/google/chrome");

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A test class that drives a real browser. Without a usable Chromium and chromedriver on this machine its
  * tests are skipped, loudly (one line that says why and how to install them), before Quarkus starts for it;
- * with {@code -Dswitchboard.browser.require=true} (as {@code .ci/run} sets it) they fail instead, so a green
+ * with {@code -Dtests.strict=true} (as {@code .ci/run} sets it) they fail instead, so a green
  * CI run means they ran. See {@link BrowserInstallation} for where it looks.
  */
 @Target(ElementType.TYPE)
