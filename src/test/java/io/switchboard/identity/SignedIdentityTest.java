@@ -75,11 +75,13 @@ class SignedIdentityTest {
             api.sendOk(laptopToken, conversation, "laptop-1", "Typed on the laptop");
             api.sendOk(phoneToken, conversation, "phone-1", "Then on the phone");
             api.sendOk(laptopToken, conversation, "laptop-2", "Back on the laptop");
-            await().atMost(Duration.ofSeconds(30)).until(() -> receivers.stream().allMatch(r -> r.received().size() >= 3));
-            await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> true); // a duplicate would arrive here
+            // A fourth message is the marker: streams are in seq order, so a duplicate of the first three would
+            // have arrived before it.
+            api.sendOk(phoneToken, conversation, "phone-2", "Marker");
+            await().atMost(Duration.ofSeconds(30)).until(() -> receivers.stream().allMatch(r -> r.seqs().contains(4L)));
             for (Receiver r : receivers) {
-                assertEquals(List.of(1L, 2L, 3L), r.seqs(), "live on " + r.transport());
-                assertEquals(List.of("Typed on the laptop", "Then on the phone", "Back on the laptop"),
+                assertEquals(List.of(1L, 2L, 3L, 4L), r.seqs(), "live on " + r.transport());
+                assertEquals(List.of("Typed on the laptop", "Then on the phone", "Back on the laptop", "Marker"),
                         r.received().stream().map(Received::text).toList(), r.transport());
                 assertTrue(r.received().stream().allMatch(m -> m.authorKind().equals("visitor") && m.authorId() == visitor),
                         "one author, whichever device wrote: " + r.transport());
@@ -199,12 +201,16 @@ class SignedIdentityTest {
         // Every message once, in order, unchanged, on every transport, from either device.
         assertEquals(beforeSeqs, seqs(api, agent, before));
         assertEquals(todaySeqs, seqs(api, agent, today));
+        List<Long> todayAll = new ArrayList<>(todaySeqs);
         for (String transport : Transports.ALL) {
             for (String token : List.of(phone.token(), laptop)) {
                 try (Receiver r = Transports.open(transport, api, token, "visitor", today, 0)) {
-                    await().atMost(Duration.ofSeconds(20)).until(() -> r.received().size() >= todaySeqs.size());
-                    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
-                    assertEquals(todaySeqs, r.seqs(), transport);
+                    await().atMost(Duration.ofSeconds(20)).until(() -> r.received().size() >= todayAll.size());
+                    // An agent's message is the marker: in seq order, a duplicate of the history would come before it.
+                    long marker = api.sendOk(agent, today, "marker-" + transport + "-" + todayAll.size(), "Marker").get("seq").asLong();
+                    todayAll.add(marker);
+                    await().atMost(Duration.ofSeconds(20)).until(() -> r.seqs().contains(marker));
+                    assertEquals(todayAll, r.seqs(), transport);
                     List<Received> visitorLines = r.received().stream().filter(m -> m.authorKind().equals("visitor")).toList();
                     assertEquals(List.of("Hello again", "Tomás, order 1234", "And a question about returns"),
                             visitorLines.stream().map(Received::text).toList(), transport);
@@ -216,7 +222,7 @@ class SignedIdentityTest {
         // A retry of a message sent before the merge, with its client id, is the same message, not a second one.
         JsonNode retried = api.sendOk(phone.token(), today, "p-2", "Tomás, order 1234");
         assertEquals(p2, retried.get("seq").asLong(), retried.toString());
-        assertEquals(todaySeqs, seqs(api, agent, today));
+        assertEquals(todayAll, seqs(api, agent, today));
         // Signing in again as the same person changes nothing; as someone else is a conflict.
         Api.expect(200, api.request("PUT", "/api/visitors/me/identity", phone.token(),
                 Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString()));
@@ -224,7 +230,7 @@ class SignedIdentityTest {
                 Json.object().put("identity", SiteIdentity.sign("user-" + UUID.randomUUID(), null, null)).toString());
         assertEquals(409, other.statusCode(), other.body());
         assertEquals("identity_mismatch", Json.parse(other.body()).get("error").asText());
-        assertEquals(todaySeqs, seqs(api, agent, today));
+        assertEquals(todayAll, seqs(api, agent, today));
     }
 
     @Test

@@ -80,6 +80,10 @@ class LimitsTest {
                 sent++;
             }
             assertEquals(before, registry.count(Transport.websocket), "the slow consumer was never dropped");
+            // Reading again, it finds what was queued for it and then the close frame: 4000, slow consumer.
+            raw.setSoTimeout(30_000);
+            assertEquals(LiveConnection.SLOW_CONSUMER, io.switchboard.support.RawWebSocket.readToClose(raw).code(),
+                    "dropped with the slow-consumer close code");
             int total = sent + 1; // and "… joined the conversation" before the agent's first reply
             // It comes back and resumes from the start (it saw nothing it could acknowledge): nothing is lost.
             try (Receiver again = WsClient.following(base, "visitor", chat.visitorToken(), chat.id(), 0)) {

@@ -22,6 +22,7 @@ public final class WsClient implements Receiver {
     private final List<String> raw = new CopyOnWriteArrayList<>();
     private final WebSocket socket;
     private volatile Integer closeCode;
+    private volatile Throwable failure;
 
     private WsClient(URI uri, String token) {
         this(uri, token, null);
@@ -51,6 +52,11 @@ public final class WsClient implements Receiver {
             public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                 closeCode = statusCode;
                 return null;
+            }
+
+            @Override
+            public void onError(WebSocket webSocket, Throwable error) {
+                failure = error; // the connection ended without a close frame (a drop, a reset, a broken frame)
             }
         };
         try {
@@ -91,6 +97,33 @@ public final class WsClient implements Receiver {
     /** Opens the socket without waiting for the {@code hello} frame (to watch a refusal). */
     public static WsClient open(URI base, String side, String token) {
         return new WsClient(uri(base, side), token);
+    }
+
+    /**
+     * The HTTP status with which the server refuses this handshake. Fails if the handshake is accepted, or
+     * fails without an HTTP answer (a timeout, a reset): neither is a refusal.
+     */
+    public static int refusal(URI base, String side, String token, String origin) {
+        WsClient accepted;
+        try {
+            accepted = new WsClient(uri(base, side), token, origin);
+        } catch (IllegalStateException e) {
+            Throwable cause = e.getCause();
+            while (cause != null && !(cause instanceof java.net.http.WebSocketHandshakeException)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof java.net.http.WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw new AssertionError("the handshake failed without an HTTP answer: " + e.getCause(), e);
+        }
+        accepted.close();
+        throw new AssertionError("the handshake was accepted");
+    }
+
+    /** {@link #refusal(URI, String, String, String)} without an {@code Origin} header. */
+    public static int refusal(URI base, String side, String token) {
+        return refusal(base, side, token, null);
     }
 
     /** Connects with an {@code Origin} header, as a browser page on that origin would. */
@@ -149,6 +182,11 @@ public final class WsClient implements Receiver {
 
     public Integer closeCode() {
         return closeCode;
+    }
+
+    /** Why the connection ended without a close frame, or null (open, or closed with one). */
+    public Throwable failure() {
+        return failure;
     }
 
     public boolean isOpen() {

@@ -157,7 +157,9 @@ class WebhooksTest {
                 admin, null)).body()).get("queued").asLong(), "since " + between + ": the sixth event only");
         List<Delivery> since = await().atMost(WAIT).until(() -> receiver.accepted().subList(beforeSince, receiver.accepted().size()),
                 d -> d.size() >= 1);
-        await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        // Nothing else was queued: the endpoint has no delivery pending (the replay's rows were queued before it answered).
+        await().atMost(WAIT).until(() -> Json.parse(api.get(admin, "/api/webhooks/" + endpoint).body())
+                .get("delivery").get("pending").asLong() == 0);
         assertEquals(List.of(all.get(5).id()), receiver.accepted().subList(beforeSince, receiver.accepted().size()).stream()
                 .map(Delivery::id).toList(), "since the time: the sixth only; " + since);
         for (String bad : List.of("?after=-1", "?after=x", "?since=yesterday", "", "?after=1&since=" + between)) {
@@ -184,9 +186,15 @@ class WebhooksTest {
         assertTrue(disabled.get("delivery").get("pending").asLong() >= 2, disabled.toString());
         assertTrue(disabled.get("delivery").get("lastError").asText().contains("receiver says no"), "an excerpt of the answer");
         int tried = receiver.requests();
+        // A second, working endpoint is the marker: once it has the event, the dispatcher has been past it.
+        WebhookReceiver witness = receiver();
+        register(api, admin, witness, "message.created");
         chat.send(chat.visitorToken(), "d-3", "while disabled");
-        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        await().atMost(WAIT).until(() -> about(witness.accepted(), chat.id(), null).stream()
+                .anyMatch(d -> d.json().get("data").get("message").get("text").asText().equals("while disabled")));
         assertEquals(tried, receiver.requests(), "nothing is sent to a disabled endpoint");
+        assertTrue(Json.parse(api.get(admin, "/api/webhooks/" + endpoint).body()).get("delivery").get("pending").asLong() >= 3,
+                "the event waits for the disabled endpoint");
 
         receiver.answers(n -> 200);
         JsonNode enabled = Json.parse(Api.expect(200, api.request("PATCH", "/api/webhooks/" + endpoint, admin,
