@@ -11,7 +11,7 @@
 # `./mvnw package -Dnative`, e.g. with the shared check toolchain) instead of the JVM; each kind keeps its
 # raw figures in bench/results/raw/<kind>/ and latest.md shows the two side by side. Both run against the
 # same PostgreSQL (BenchDatabase: the embedded binaries, in a process of their own) with the GC and heap
-# settings below (JVM_OPTS, NATIVE_OPTS: the ones the README recommends).
+# settings below (JVM_OPTS, NATIVE_OPTS: the ones docs/performance.md recommends).
 #
 # The throughput ramp is driven by LeanChat (the JDK's WebSocket client, one pacing thread): Gatling on
 # the same two cores spent more CPU per message than the server. BENCH_CLIENT=gatling uses Gatling there.
@@ -55,7 +55,7 @@ for s in chat ramp overload http idle startup; do # a step that runs replaces it
     esac
   fi
 done
-# The settings the README recommends for each kind (measured: see bench/results/latest.md).
+# The settings docs/performance.md recommends for each kind (measured: see bench/results/latest.md).
 JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xms64m -Xmx1g -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}
 NATIVE_OPTS=${NATIVE_OPTS:--Xmx1g}
 export MAVEN_ARGS="${MAVEN_ARGS:-} -B -ntp -q"

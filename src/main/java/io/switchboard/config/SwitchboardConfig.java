@@ -261,7 +261,7 @@ public interface SwitchboardConfig {
         /**
          * Live connections (every transport) this replica holds at once; the next is refused with
          * {@code instance_full} (503, WebSocket close 1013) and the client reconnects, through the Service, to
-         * another replica. Sized so that the pod stays inside its memory limit (README, Deploy).
+         * another replica. Sized so that the pod stays inside its memory limit (docs/deploy.md).
          */
         @WithDefault("10000")
         int connectionsPerInstance();

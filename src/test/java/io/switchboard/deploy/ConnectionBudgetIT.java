@@ -29,7 +29,7 @@ import io.switchboard.support.ConnectionBudget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * The connection budget on a real PostgreSQL: {@code max_connections} set as README's formula says for two
+ * The connection budget on a real PostgreSQL: {@code max_connections} set as docs/deploy.md's formula says for two
  * replicas and one more surging in a rollout; three instances start, each holding its whole JDBC pool
  * (min-size = max-size: the worst case) and driving its reactive pool with concurrent requests. Every
  * request is served and the database never refuses a connection. (With the old pools, 20 + 20 + 1 per

@@ -177,7 +177,7 @@ class KubernetesManifestsTest {
         return output;
     }
 
-    /** Renders every variant from a copy of k8s/ with the example's secrets.env in place (what README says to create). */
+    /** Renders every variant from a copy of k8s/ with the example's secrets.env in place (what docs/deploy.md says to create). */
     @BeforeAll
     static void render() throws Exception {
         strict = strictMapper();
@@ -299,7 +299,7 @@ class KubernetesManifestsTest {
                 "the namespace is created once, outside the kustomization");
         assertTrue(parsed.values().stream().flatMap(List::stream).noneMatch(r -> r instanceof PersistentVolumeClaim),
                 "volumes with data are never part of the kustomization (delete -k would delete them)");
-        // Every YAML file under k8s/ is a kustomization, is listed by one, or is applied by hand as README says.
+        // Every YAML file under k8s/ is a kustomization, is listed by one, or is applied by hand as docs/deploy.md says.
         Set<String> listed = new java.util.HashSet<>();
         YAMLMapper yaml = new YAMLMapper();
         try (Stream<Path> files = Files.walk(DIR)) {
@@ -311,11 +311,11 @@ class KubernetesManifestsTest {
                 }
             }
         }
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs", "deploy.md"));
         try (Stream<Path> files = Files.walk(DIR)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml") && !f.endsWith("kustomization.yaml")).toList()) {
                 assertTrue(listed.contains(file.normalize().toString()) || readme.contains(file.toString()),
-                        file + " is neither in a kustomization nor applied by README");
+                        file + " is neither in a kustomization nor applied by docs/deploy.md");
             }
         }
     }
@@ -408,7 +408,7 @@ class KubernetesManifestsTest {
         String claim = backup.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getVolumes().get(0)
                 .getPersistentVolumeClaim().getClaimName();
         assertEquals(claim, new YAMLMapper().convertValue(readYaml("k8s/components/in-cluster-postgres/backup-volume.yaml"),
-                PersistentVolumeClaim.class).getMetadata().getName(), "the backup volume README creates");
+                PersistentVolumeClaim.class).getMetadata().getName(), "the backup volume docs/deploy.md creates");
     }
 
     private static JsonNode readYaml(String path) {
@@ -432,7 +432,7 @@ class KubernetesManifestsTest {
 
     /**
      * Every pod the HPA may run, plus the one a rollout adds, fits the in-cluster database's
-     * max_connections with the headroom README states, and README gives the same figures.
+     * max_connections with the headroom docs/deploy.md states, and it gives the same figures.
      */
     @Test
     void theConnectionBudgetFitsTheDatabase() throws Exception {
@@ -449,9 +449,9 @@ class KubernetesManifestsTest {
         int maxConnections = Integer.parseInt(args.get(args.indexOf("-c") + 1).replace("max_connections=", ""));
         assertTrue(ConnectionBudget.maxConnectionsFor(pods) <= maxConnections, pods + " pods x "
                 + ConnectionBudget.perReplica() + " + " + ConnectionBudget.HEADROOM + " > max_connections " + maxConnections);
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs", "deploy.md"));
         assertTrue(readme.contains("(replicas + 1) × " + ConnectionBudget.perReplica() + " + " + ConnectionBudget.HEADROOM),
-                "README's formula states " + ConnectionBudget.perReplica() + " connections per replica");
+                "docs/deploy.md states " + ConnectionBudget.perReplica() + " connections per replica");
     }
 
     static Map<String, String> exampleSecrets() throws Exception {
@@ -480,7 +480,7 @@ class KubernetesManifestsTest {
         assertNotNull(container.getLifecycle().getPreStop(), "a preStop lets endpoints drain");
         assertTrue(pod.getTerminationGracePeriodSeconds() >= 20);
         // Memory: requested as much as the limit, a heap cap under it, and a connection cap that keeps the pod
-        // inside it (the per-connection and base figures are measured by bench/ and quoted in README).
+        // inside it (the per-connection and base figures are measured by bench/ and quoted in docs/deploy.md).
         var memory = container.getResources().getLimits().get("memory");
         assertEquals(memory, container.getResources().getRequests().get("memory"), "memory request = limit");
         long limitMb = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(memory).longValue() >> 20;
