@@ -16,6 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 
 import javax.sql.DataSource;
@@ -43,8 +46,12 @@ import jakarta.inject.Inject;
 class Deliverer {
 
     private static final Logger LOG = Logger.getLogger(Deliverer.class);
-    /** Endpoints one replica takes per round, and events it sends to one before letting others have a turn. */
-    private static final int ENDPOINTS_PER_ROUND = 4;
+    /**
+     * Endpoints one replica serves at once, each on a thread of its own, and what one turn may take before the
+     * endpoint goes back to the queue: so many events, or so long. A slow receiver holds its own turn, never
+     * another endpoint's.
+     */
+    static final int PARALLEL_TURNS = 4;
     private static final int EVENTS_PER_TURN = 100;
     /** Of an answer, only this much is read and kept (for the admin's "last error"). */
     private static final int EXCERPT = 300;
@@ -61,9 +68,18 @@ class Deliverer {
     private final String instance = UUID.randomUUID().toString();
     private volatile HttpClient http;
     private volatile boolean stopping;
+    /** Free turns: a round leases only as many endpoints as there are; a turn gives its permit back when it ends. */
+    private final Semaphore free = new Semaphore(PARALLEL_TURNS);
+    /** At most {@link #PARALLEL_TURNS} threads, and never more work queued than free turns (see {@link #free}). */
+    private final ExecutorService turns = Executors.newFixedThreadPool(PARALLEL_TURNS, runnable -> {
+        Thread thread = new Thread(runnable, "webhook-turn");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     void stop(@Observes ShutdownEvent shutdown) {
         stopping = true;
+        turns.shutdown();
     }
 
     private record Leased(long id, URI url, List<String> secrets) {
@@ -77,13 +93,34 @@ class Deliverer {
         if (stopping) {
             return;
         }
-        try {
-            for (Leased endpoint : lease()) {
-                deliverTo(endpoint);
-            }
-        } catch (SQLException e) {
-            LOG.warnf("webhook delivery round failed: %s", e.getMessage());
+        int taken = 0;
+        while (free.tryAcquire()) {
+            taken++;
         }
+        try {
+            List<Leased> leased = taken == 0 ? List.of() : lease(taken);
+            for (Leased endpoint : leased) {
+                turns.execute(() -> {
+                    try {
+                        deliverTo(endpoint);
+                    } catch (SQLException | RuntimeException e) {
+                        LOG.warnf("webhook delivery to endpoint %d failed: %s", endpoint.id(), e.getMessage());
+                    } finally {
+                        free.release();
+                    }
+                });
+                taken--; // its permit now belongs to the turn
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("webhook delivery round failed: %s", e.getMessage());
+        } finally {
+            free.release(taken); // the permits no endpoint was leased for
+        }
+    }
+
+    /** Turns running now (a figure for tests: at most {@link #PARALLEL_TURNS}). */
+    int turnsRunning() {
+        return PARALLEL_TURNS - free.availablePermits();
     }
 
     @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -100,8 +137,8 @@ class Deliverer {
         }
     }
 
-    /** Endpoints with an event due and nobody delivering to them, leased to this replica. */
-    private List<Leased> lease() throws SQLException {
+    /** Up to {@code max} endpoints with an event due and nobody delivering to them, leased to this replica. */
+    private List<Leased> lease(int max) throws SQLException {
         List<Leased> leased = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
                 update webhook_endpoint e set lease_until = now() + ?::interval, leased_by = ?
@@ -113,7 +150,7 @@ class Deliverer {
                 returning e.id, e.url, e.secret, case when e.previous_until > now() then e.previous_secret end as previous""")) {
             s.setString(1, config.webhooks().lease().toSeconds() + " seconds");
             s.setString(2, instance);
-            s.setInt(3, ENDPOINTS_PER_ROUND);
+            s.setInt(3, max);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     List<String> secrets = new ArrayList<>(2);
@@ -129,8 +166,10 @@ class Deliverer {
     }
 
     private void deliverTo(Leased endpoint) throws SQLException {
+        // A turn ends well within the lease (renewed by each delivery), so the lease never runs out under it.
+        long ends = System.nanoTime() + config.webhooks().lease().toNanos() / 2;
         try {
-            for (int sent = 0; sent < EVENTS_PER_TURN && !stopping; sent++) {
+            for (int sent = 0; sent < EVENTS_PER_TURN && !stopping && System.nanoTime() < ends; sent++) {
                 Pending next = next(endpoint);
                 if (next == null) {
                     break;

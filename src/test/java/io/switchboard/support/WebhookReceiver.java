@@ -78,6 +78,9 @@ public final class WebhookReceiver implements AutoCloseable {
                 if (held) {
                     return;
                 }
+                if (status >= 300 && status < 400 && location != null) {
+                    exchange.getResponseHeaders().add("Location", location.toString());
+                }
                 byte[] answer = (status >= 300 ? "receiver says no (" + status + ")" : "ok").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(status, answer.length);
                 exchange.getResponseBody().write(answer);
@@ -88,8 +91,15 @@ public final class WebhookReceiver implements AutoCloseable {
         server.start();
     }
 
+    private volatile URI location;
+
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/switchboard");
+    }
+
+    /** A 3xx answer carries {@code Location: target} (a redirect the sender must not follow). */
+    public void redirectsTo(URI target) {
+        this.location = target;
     }
 
     public void answers(IntUnaryOperator statusForRequestNumber) {

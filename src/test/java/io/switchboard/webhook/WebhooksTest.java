@@ -27,6 +27,7 @@ import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.Json;
 import io.switchboard.support.SiteIdentity;
+import io.switchboard.support.TestLogs;
 import io.switchboard.support.WebhookReceiver;
 import io.switchboard.support.WebhookReceiver.Delivery;
 
@@ -97,6 +98,10 @@ class WebhooksTest {
                 + endpoint.get("id").asLong())).body()), s -> s.get("delivery").get("deliveredThrough").asLong() >= mine.get(6).eventId());
         assertTrue(status.get("secret").isNull(), "a plain read does not show the secret");
         assertEquals(200, status.get("delivery").get("lastStatus").asInt());
+        // Neither the secret nor a signature made with it is ever logged (the access log, the deliverer's lines).
+        List<String> secrets = new java.util.ArrayList<>(List.of(secret, secret.substring("whsec_".length())));
+        mine.forEach(d -> secrets.add(d.signature().substring(d.signature().indexOf(',') + 1)));
+        TestLogs.assertContainsNone("a webhook secret or signature", secrets.toArray(String[]::new));
     }
 
     @Test
@@ -166,6 +171,60 @@ class WebhooksTest {
             HttpResponse<String> r = api.request("POST", "/api/webhooks/" + endpoint + "/replay" + bad, admin, null);
             assertEquals(400, r.statusCode(), bad + " → " + r.body());
         }
+    }
+
+    /**
+     * A receiver that does not answer within the timeout is given up on for that attempt and tried again with the
+     * same id; meanwhile another endpoint's events arrive as usual: a slow receiver holds its own turn only.
+     * (Endpoints were served one after another, so every slow attempt delayed everyone else's deliveries.)
+     */
+    @Test
+    void aSlowReceiverIsRetriedAndHoldsUpNoOtherEndpoint() throws Exception {
+        WebhookReceiver slow = receiver();
+        slow.hold(1); // the first request is never answered (the test profile's timeout is 5 s)
+        WebhookReceiver quick = receiver();
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        long slowId = register(api, admin, slow, "message.created").get("id").asLong(); // first in the queue
+        register(api, admin, quick, "message.created");
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "slow-1", "slow 1");
+        chat.send(chat.visitorToken(), "slow-2", "slow 2");
+        await().atMost(WAIT).until(() -> about(quick.accepted(), chat.id(), null).size() >= 2);
+        JsonNode whileSlow = Json.parse(api.get(admin, "/api/webhooks/" + slowId).body());
+        assertEquals(1, slow.requests(), "the slow receiver's first attempt is under way");
+        assertEquals(0, whileSlow.get("delivery").get("attempts").asInt(),
+                "the other endpoint was served while the slow attempt was still under way: " + whileSlow);
+        List<Delivery> late = await().atMost(WAIT).until(() -> about(slow.accepted(), chat.id(), null), d -> d.size() >= 2);
+        slow.release();
+        assertEquals(List.of("slow 1", "slow 2"), late.stream().map(d -> d.json().get("data").get("message").get("text").asText()).toList());
+        assertEquals(about(quick.accepted(), chat.id(), null).stream().map(Delivery::id).toList(),
+                late.stream().map(Delivery::id).toList(), "the same events, with the same ids, in the same order");
+        assertTrue(slow.requests() >= 3, "the first event was sent again after its attempt timed out: " + slow.requests());
+    }
+
+    /**
+     * A redirect is not followed (it could point anywhere, inside the network too): it is a failed attempt,
+     * recorded with its status, and retried at the registered address.
+     */
+    @Test
+    void aRedirectIsNotFollowedButCountsAsAFailedAttempt() throws Exception {
+        WebhookReceiver elsewhere = receiver();
+        WebhookReceiver redirecting = receiver();
+        redirecting.redirectsTo(elsewhere.url());
+        redirecting.answers(n -> n == 1 ? 302 : n == 2 ? 307 : 200);
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        long endpoint = register(api, admin, redirecting, "message.created").get("id").asLong();
+        Chat chat = Chat.start(base);
+        chat.send(chat.visitorToken(), "redirected-1", "redirected");
+        JsonNode failing = await().atMost(WAIT).until(() -> Json.parse(api.get(admin, "/api/webhooks/" + endpoint).body()),
+                v -> v.get("delivery").get("lastError").asText("").startsWith("HTTP 302"));
+        assertTrue(failing.get("enabled").asBoolean(), failing.toString());
+        List<Delivery> accepted = await().atMost(WAIT).until(() -> about(redirecting.accepted(), chat.id(), null), d -> !d.isEmpty());
+        assertEquals("redirected", accepted.get(0).json().get("data").get("message").get("text").asText());
+        assertEquals(List.of(302, 307, 200), about(redirecting.deliveries(), chat.id(), null).stream().map(Delivery::answered).toList());
+        assertEquals(0, elsewhere.requests(), "the redirect was not followed");
     }
 
     @Test
