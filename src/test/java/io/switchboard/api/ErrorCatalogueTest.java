@@ -63,6 +63,24 @@ class ErrorCatalogueTest {
         assertEquals(List.of(), offenders, "error codes are sent through ErrorCode only");
     }
 
+    /**
+     * A code no test asserts by name could stop being sent, or change its status, unnoticed: every code in
+     * {@link ErrorCode} appears as a quoted literal in some other test ({@code ErrorCodesProvokedTest} holds the
+     * ones no feature test provokes).
+     */
+    @Test
+    void everyCodeIsAssertedByNameInSomeTest() throws IOException {
+        StringBuilder tests = new StringBuilder();
+        try (Stream<Path> files = Files.walk(Path.of("src/test/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("ErrorCatalogueTest.java")).toList()) {
+                tests.append(Files.readString(file));
+            }
+        }
+        List<String> unasserted = Arrays.stream(ErrorCode.values()).map(ErrorCode::code)
+                .filter(code -> tests.indexOf("\"" + code + "\"") < 0).toList();
+        assertEquals(List.of(), unasserted, "error codes no test asserts by name");
+    }
+
     @Test
     void theTestRecognisesABypassAndAMissingRow() {
         assertTrue(BYPASS.matcher("respond(400, new Problem(\"oops\", \"x\"))").find());

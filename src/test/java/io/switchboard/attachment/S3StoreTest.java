@@ -91,6 +91,46 @@ class S3StoreTest {
         assertEquals(404, chat.api().download(chat.visitorToken(), file.get("url").asText()).statusCode());
     }
 
+    /**
+     * The object store goes away (the network to it is cut; its objects stay): an upload is refused with 503
+     * store_unavailable and leaves no attachment behind, a download of a stored file is 503 too, and neither
+     * is a 500; when it is back, the same upload goes through and the earlier file comes back whole.
+     */
+    @Test
+    void whileTheObjectStoreIsAwayUploadsAndDownloadsAreRefusedClearlyAndWorkAgainAfter() throws Exception {
+        Chat chat = Chat.start(base);
+        byte[] before = Samples.bytes(300 * 1024, 31);
+        JsonNode stored = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "before.pdf", before)).body());
+        int rows = attachmentRows(chat.id());
+        S3ProxyResource.network().cut();
+        try {
+            HttpResponse<String> upload = chat.api().upload(chat.visitorToken(), chat.id(), "during.pdf", Samples.bytes(300 * 1024, 32),
+                    "Idempotency-Key", "outage-" + chat.id());
+            assertEquals(503, upload.statusCode(), upload.body());
+            assertEquals("store_unavailable", Json.parse(upload.body()).get("error").asText());
+            assertTrue(upload.headers().firstValue("Retry-After").isPresent(), "no Retry-After");
+            HttpResponse<byte[]> download = chat.api().download(chat.visitorToken(), stored.get("url").asText());
+            assertEquals(503, download.statusCode(), new String(download.body(), java.nio.charset.StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(20)).until(() -> attachmentRows(chat.id()) == rows); // the refused upload left nothing
+        } finally {
+            S3ProxyResource.network().restore();
+        }
+        JsonNode retried = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "during.pdf",
+                Samples.bytes(300 * 1024, 32), "Idempotency-Key", "outage-" + chat.id())).body());
+        assertArrayEquals(Samples.bytes(300 * 1024, 32), chat.api().download(chat.visitorToken(), retried.get("url").asText()).body());
+        assertArrayEquals(before, chat.api().download(chat.visitorToken(), stored.get("url").asText()).body());
+    }
+
+    private int attachmentRows(long conversation) throws Exception {
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement("select count(*) from attachment where conversation_id = ?")) {
+            s.setLong(1, conversation);
+            try (var r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        }
+    }
+
     /** However a row goes (here: by SQL, as a deleted conversation's cascade would), the sweep deletes its objects. */
     @Test
     void objectsOfAttachmentsDeletedByAnyPathAreSwept() throws Exception {

@@ -42,6 +42,7 @@ import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
 import io.switchboard.support.GreenMailResource;
 import io.switchboard.support.Json;
+import io.switchboard.support.TestLogs;
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
 
@@ -67,11 +68,12 @@ class EmailTest {
                     Map.entry("switchboard.email.transcript-on-resolve", "true"),
                     Map.entry("switchboard.email.poll", "1s"),
                     Map.entry("switchboard.email.backoff-base", "PT0.3S"),
-                    Map.entry("switchboard.email.max-attempts", "20"));
+                    Map.entry("switchboard.email.max-attempts", String.valueOf(MAX_ATTEMPTS)));
         }
     }
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    static final int MAX_ATTEMPTS = 20;
     private static final Pattern LINK = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)");
 
     @TestHTTPResource("/")
@@ -230,6 +232,58 @@ class EmailTest {
         HttpResponse<String> refused = chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null);
         assertEquals(409, refused.statusCode());
         assertTrue(Json.parse(refused.body()).get("message").asText().contains("550"), refused.body());
+    }
+
+    /**
+     * An e-mail the mail server keeps refusing for now (it is away) is tried {@code max-attempts} times in all,
+     * then given up (failed) and never sent, even when the server is back; a new request is a new e-mail.
+     */
+    @Test
+    void anEmailThatKeepsFailingIsGivenUpAfterItsLastAttemptAndNotSentLater() throws Exception {
+        Chat chat = named("Ivo", "ivo@example.test");
+        awaitSettled(chat.id());
+        GreenMailResource.stopServer();
+        try {
+            Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+            await().atMost(WAIT).until(() -> attempts(chat.id(), "transcript") >= 1);
+            // It has been failing for a long time: one attempt is left, and it is due now.
+            execute("update email_outbox set attempts = " + (MAX_ATTEMPTS - 1) + ", not_before = now() where conversation_id = "
+                    + chat.id() + " and kind = 'transcript' and state = 'pending'");
+            await().atMost(WAIT).until(() -> "failed".equals(lastState(chat.id(), "transcript")));
+            assertEquals(MAX_ATTEMPTS, attempts(chat.id(), "transcript"), "given up after its last attempt");
+        } finally {
+            GreenMailResource.startServer();
+        }
+        // The server is back: the e-mail given up stays given up; asking again sends one.
+        Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+        await().atMost(WAIT).until(() -> to("ivo@example.test").size() == 1);
+        awaitSettled(chat.id());
+        assertEquals(1, to("ivo@example.test").size(), "the e-mail given up was not sent after all");
+        assertEquals(1, count("select count(*) from email_outbox where conversation_id = " + chat.id() + " and state = 'failed'"));
+    }
+
+    /** The links in e-mails are secrets: neither a continue link's token nor an unsubscribe signature is ever logged. */
+    @Test
+    void theLinksInEmailsNeverReachTheLog() throws Exception {
+        Chat chat = named("Lia", "lia@example.test");
+        chat.send(chat.api().agentToken(), "lr-" + chat.id(), "A reply with a link");
+        MimeMessage mail = await().atMost(WAIT).until(() -> to("lia@example.test"), l -> l.size() == 1).get(0);
+        String link = link(part(mail, "text/plain"));
+        String unsubscribe = mail.getHeader("List-Unsubscribe")[0].replaceAll("^<https://chat\\.acme\\.example|>$", "");
+        assertEquals(303, get(link).statusCode());
+        assertEquals(403, get(link).statusCode(), "used once");
+        assertEquals(200, get(unsubscribe).statusCode());
+        assertEquals(403, get(unsubscribe.replaceAll("t=[^&]+", "t=wrong-signature")).statusCode());
+        String token = link.substring(link.indexOf("t=") + 2);
+        String signature = unsubscribe.replaceAll(".*[?&]t=([^&]+).*", "$1");
+        TestLogs.assertContainsNone("an e-mail link's secret", token, signature);
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql); var r = s.executeQuery()) {
+            r.next();
+            return r.getInt(1);
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------

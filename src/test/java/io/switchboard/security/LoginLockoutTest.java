@@ -3,18 +3,12 @@ package io.switchboard.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.Map;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -22,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
+import io.switchboard.support.FromAddress;
 import io.switchboard.support.Json;
 import jakarta.inject.Inject;
 
@@ -58,7 +53,7 @@ class LoginLockoutTest {
         for (int i = 0; i < 5; i++) {
             assertEquals(401, login("127.0.0.2", username.toUpperCase(Locale.ROOT), "wrong-" + i).status());
         }
-        Answer locked = login("127.0.0.2", username, PASSWORD);
+        FromAddress.Answer locked = login("127.0.0.2", username, PASSWORD);
         assertEquals(429, locked.status(), locked.body());
         assertEquals("login_locked", Json.parse(locked.body()).get("error").asText());
         // The owner, from elsewhere, is not locked out by someone else's guessing.
@@ -73,7 +68,7 @@ class LoginLockoutTest {
         for (int n = 0; n < 50; n++) {
             assertEquals(401, login("127.0.1." + (10 + n / 4), username, "botnet-" + n).status(), "failure " + n);
         }
-        Answer stranger = login("127.0.1.200", username, PASSWORD);
+        FromAddress.Answer stranger = login("127.0.1.200", username, PASSWORD);
         assertEquals(429, stranger.status(), "a never-seen address waits while the account is under attack");
         assertEquals(200, login("127.0.0.1", username, PASSWORD).status(), "the owner's known client gets in");
     }
@@ -102,26 +97,9 @@ class LoginLockoutTest {
         }
     }
 
-    record Answer(int status, String body) {
-    }
-
-    /** POST /api/agents/login over a socket bound to {@code source}: the server sees that address. */
-    private Answer login(String source, String username, String password) throws IOException {
-        byte[] body = Json.object().put("username", username).put("password", password).toString().getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
-            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /api/agents/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            int status = Integer.parseInt(response.substring(9, 12));
-            int start = response.indexOf("\r\n\r\n");
-            return new Answer(status, start < 0 ? "" : response.substring(start + 4));
-        }
+    /** POST /api/agents/login from {@code source}: the server sees that address. */
+    private FromAddress.Answer login(String source, String username, String password) {
+        return FromAddress.request(base, source, "POST", "/api/agents/login", Map.of("Content-Type", "application/json"),
+                Json.object().put("username", username).put("password", password).toString());
     }
 }

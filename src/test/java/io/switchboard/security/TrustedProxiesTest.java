@@ -2,13 +2,7 @@ package io.switchboard.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -17,6 +11,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.switchboard.support.FromAddress;
 
 /**
  * Forwarding headers are believed only from the configured proxies, as the Kubernetes configuration sets
@@ -42,14 +37,14 @@ class TrustedProxiesTest {
     URI base;
 
     @Test
-    void aClientCannotRotateItsOwnForwardedForPastTheLimit() throws IOException {
+    void aClientCannotRotateItsOwnForwardedForPastTheLimit() {
         assertEquals(201, createVisitor("127.0.0.3", "198.51.100.1"));
         assertEquals(201, createVisitor("127.0.0.3", "198.51.100.2"));
         assertEquals(429, createVisitor("127.0.0.3", "198.51.100.3"), "the header of an untrusted peer is ignored");
     }
 
     @Test
-    void theTrustedProxyTellsTheRealClientApart() throws IOException {
+    void theTrustedProxyTellsTheRealClientApart() {
         for (int i = 1; i <= 5; i++) {
             assertEquals(201, createVisitor("127.0.0.2", "203.0.113." + i), "client " + i + " behind the proxy");
         }
@@ -59,18 +54,8 @@ class TrustedProxiesTest {
         assertEquals(429, createVisitor("127.0.0.2", "203.0.113.100"));
     }
 
-    /** POST /api/visitors from a socket bound to {@code source}, claiming {@code forwardedFor}. */
-    private int createVisitor(String source, String forwardedFor) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
-            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /api/visitors HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: " + forwardedFor
-                    + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return Integer.parseInt(response.substring(9, 12));
-        }
+    /** POST /api/visitors from {@code source}, claiming {@code forwardedFor}. */
+    private int createVisitor(String source, String forwardedFor) {
+        return FromAddress.request(base, source, "POST", "/api/visitors", Map.of("X-Forwarded-For", forwardedFor), null).status();
     }
 }

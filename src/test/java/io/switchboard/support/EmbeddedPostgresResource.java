@@ -93,10 +93,19 @@ public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleMan
         return port;
     }
 
+    /** Stops the database and deletes its data: each Quarkus boot of the suite starts a database of its own. */
     @Override
     public void stop() {
         try {
             stopDatabase();
+            if (dataDirectory != null) {
+                try (var files = Files.walk(dataDirectory)) {
+                    for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+                dataDirectory = null;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -38,6 +38,13 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
     private Process process;
     /** The running server's address (tests in this JVM list what it stores). */
     private static volatile URI endpoint;
+    /** Between the service and the server, so a test can take the object store away and bring it back intact. */
+    private static volatile TcpProxy network;
+
+    /** The network between the service and the object store (cut it for an outage; the objects stay). */
+    public static TcpProxy network() {
+        return network;
+    }
 
     public static URI endpoint() {
         return endpoint;
@@ -70,9 +77,10 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
             try (S3Client s3 = client(address)) {
                 s3.createBucket(r -> r.bucket(BUCKET));
             }
+            network = new TcpProxy(port);
             return Map.of("switchboard.attachments.store", "s3",
                     "switchboard.attachments.s3.bucket", BUCKET,
-                    "switchboard.attachments.s3.endpoint", address.toString(),
+                    "switchboard.attachments.s3.endpoint", "http://127.0.0.1:" + network.port(),
                     "switchboard.attachments.s3.access-key-id", ACCESS_KEY,
                     "switchboard.attachments.s3.secret-access-key", SECRET_KEY);
         } catch (IOException e) {
@@ -110,6 +118,10 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (network != null) {
+            network.close();
+            network = null;
+        }
         if (process != null) {
             process.destroy();
         }

@@ -53,7 +53,7 @@ public abstract class StreamReceiver extends LoopingReceiver {
         lastStatus = response.statusCode();
         lastHeaders = response.headers().map();
         opened++;
-        if (response.statusCode() == 503 && bases.size() > 1) {
+        if (response.statusCode() == 503) { // draining, or the store is away: again in a moment, elsewhere if there is one
             response.body().close();
             nextReplica();
             return true;
