@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -54,10 +53,18 @@ import jakarta.mail.internet.MimeMessage;
  */
 @QuarkusTest
 @TestProfile(EmailTest.Mail.class)
-@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
 class EmailTest {
 
+    /**
+     * E-mail on, against a real SMTP server (GreenMail) that is part of the profile: every class with this
+     * profile (this one, EmailBrowserTest, EmailIT) shares one boot of the application and one server.
+     */
     public static class Mail implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(GreenMailResource.class));
+        }
+
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.ofEntries(Map.entry("switchboard.email.from", "Acme support <support@acme.example>"),
