@@ -61,6 +61,10 @@ final class Replies {
      * The error answer for {@code failure}. {@code close}: the request's body was not read to its end, so the
      * connection cannot carry another request and is closed once the answer is out.
      */
+    private static final java.util.List<CharSequence> FILE_HEADERS = java.util.List.of(HttpHeaders.CONTENT_LENGTH,
+            HttpHeaders.CONTENT_RANGE, HttpHeaders.CONTENT_DISPOSITION, HttpHeaders.ETAG, HttpHeaders.LAST_MODIFIED,
+            HttpHeaders.ACCEPT_RANGES, HttpHeaders.CACHE_CONTROL, HttpHeaders.EXPIRES);
+
     static void fail(RoutingContext rc, Throwable failure, boolean close) {
         HttpServerResponse response = rc.response();
         if (response.ended() || response.closed()) {
@@ -72,7 +76,15 @@ final class Replies {
             rc.request().connection().close(); // mid-download: the client sees a cut, not a wrong file
             return;
         }
-        response.setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        // A download that failed before its first byte: nothing of the file's own headers may go with the error
+        // (its Content-Length would make the client wait for bytes that never come, a cache would keep it).
+        for (CharSequence fileHeader : FILE_HEADERS) {
+            if (refusal.errorCode() != ErrorCode.RANGE_NOT_SATISFIABLE || fileHeader != HttpHeaders.CONTENT_RANGE) {
+                response.headers().remove(fileHeader); // a 416 keeps "Content-Range: bytes */size" (RFC 9110)
+            }
+        }
+        response.setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         if (refusal instanceof RateLimitedException limited) {
             response.putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
         } else if (refusal.errorCode() == ErrorCode.STORE_UNAVAILABLE) {
