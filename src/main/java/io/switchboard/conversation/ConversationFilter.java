@@ -29,8 +29,9 @@ public record ConversationFilter(Optional<ConversationStatus> status, Optional<A
     static final Pattern LABEL = Pattern.compile("[\\p{L}\\p{N}_-]{1,32}");
 
     /**
-     * Parses the query parameters of a list or a search; a visitor always gets their own conversations only,
-     * an agent may ask for one visitor's ({@code visitorId}, null for all).
+     * Parses the query parameters of a list or a search; a visitor always gets their own conversations only
+     * (an assignee filter means nothing to them), an agent may ask for one visitor's ({@code visitorId}, null for
+     * all). An agent's filters combine: one visitor's conversations assigned to nobody are exactly those.
      */
     public static ConversationFilter parse(Caller caller, String status, String assignee, String label, String from, String to,
             String visitorId) {
@@ -38,7 +39,7 @@ public record ConversationFilter(Optional<ConversationStatus> status, Optional<A
                 : Optional.of(ConversationStatus.parse(status).orElseThrow(
                         () -> new ApiException(ErrorCode.INVALID_STATUS, "status is waiting, open or resolved")));
         Optional<Long> visitor = caller instanceof Caller.VisitorCaller ? Optional.of(caller.id()) : visitorId(visitorId);
-        Optional<Assignee> assigneeFilter = visitor.isPresent() ? Optional.empty() : parseAssignee(assignee, caller);
+        Optional<Assignee> assigneeFilter = caller instanceof Caller.VisitorCaller ? Optional.empty() : parseAssignee(assignee, caller);
         Optional<String> labelFilter = label == null || label.isBlank() ? Optional.empty() : Optional.of(normaliseLabel(label));
         return new ConversationFilter(statusFilter, assigneeFilter, visitor, labelFilter, date("from", from), date("to", to));
     }

@@ -18,7 +18,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -36,7 +35,6 @@ import jakarta.mail.internet.MimeMessage;
 @QuarkusTest
 @RequiresBrowser
 @TestProfile(EmailTest.Mail.class)
-@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
 class EmailBrowserTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

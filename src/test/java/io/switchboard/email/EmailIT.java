@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.quarkus.test.junit.TestProfile;
@@ -31,7 +30,6 @@ import jakarta.mail.internet.MimeMessage;
  */
 @QuarkusIntegrationTest
 @TestProfile(EmailTest.Mail.class)
-@QuarkusTestResource(value = GreenMailResource.class, restrictToAnnotatedClass = true)
 class EmailIT {
 
     @TestHTTPResource("/")

@@ -90,9 +90,10 @@ class AgentCookieTest {
 
         // An old browser's cross-site form sends no Origin, and cannot send JSON: a form body is refused whole.
         for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {
-            given().cookie("sb_agent", cookie).contentType(type).body(send)
-                    .post("/api/conversations/{id}/messages", chat.id())
-                    .then().statusCode(415).body("error", equalTo("unsupported_media_type"));
+            FromAddress.Answer form = FromAddress.request(base, "127.0.0.1", "POST", "/api/conversations/" + chat.id() + "/messages",
+                    Map.of("Cookie", "sb_agent=" + cookie, "Content-Type", type), send);
+            assertEquals(415, form.status(), type + ": " + form.body());
+            assertEquals("unsupported_media_type", Json.parse(form.body()).get("error").asText(), type);
         }
         assertEquals(0, chat.messages().size(), "nothing forged was stored");
         // The session is still good: nothing above logged the agent out.
