@@ -355,21 +355,28 @@
         this.elements.set(item.clientMsgId, li);
       });
       window.addEventListener('online', () => this.sendEarly());
-      await this.signIn(options.identity);
-      // Arrived from a "continue the conversation" link in an e-mail: the service handed this device a token.
-      const handed = /(?:^#|&)switchboard-token=([^&]+)(?:&switchboard-conversation=(\d+))?/.exec(location.hash);
-      let linked = null;
-      if (handed) {
-        this.token = decodeURIComponent(handed[1]);
-        localStorage.setItem(TOKEN_KEY, this.token);
+      // Arrived from a "continue the conversation" link in an e-mail: a one-time code for this device, never a
+      // token (a token in a URL could be planted on someone; one left from an old link is dropped unread).
+      const handoff = /(?:^#|&)switchboard-continue=([^&]+)/.exec(location.hash);
+      const linkedTo = /(?:^#|&)switchboard-conversation=(\d+)/.exec(location.hash);
+      const linked = linkedTo ? Number(linkedTo[1]) : null;
+      if (/(?:^#|&)switchboard-(?:continue|token|conversation)=/.test(location.hash)) {
         history.replaceState(null, '', location.pathname + location.search);
-        linked = handed[2] ? Number(handed[2]) : null;
+      }
+      if (options.identity) {
+        // The page's signed identity outranks anything handed over: sign in; the linked conversation opens
+        // if it is this person's.
+        await this.signIn(options.identity);
+      } else {
+        await this.signIn(null);
+        if (handoff) await this.exchange(decodeURIComponent(handoff[1]));
       }
       if (this.token) {
         this.client = this.newClient();
         try {
-          if (linked) {
-            await this.open(await this.client.request('GET', '/api/conversations/' + linked));
+          const conversation = linked ? await this.client.request('GET', '/api/conversations/' + linked).catch(() => null) : null;
+          if (conversation) {
+            await this.open(conversation);
             this.toggle(true);
           } else {
             const page = await this.client.request('GET', '/api/conversations?size=1');
@@ -421,6 +428,9 @@
           const r = await fetch(base + '/api/visitors/me/identity', { method: 'PUT', credentials: 'omit', body,
             headers: Object.assign({ Authorization: 'Bearer ' + this.token }, headers) });
           if (r.ok) {
+            // Signing in an anonymous visitor ends its tokens: this device gets a new one.
+            const signedIn = await r.json().catch(() => ({}));
+            if (signedIn.token) this.keep(signedIn.token);
             localStorage.setItem(IDENTIFIED_KEY, '1');
             return;
           }
@@ -431,8 +441,7 @@
         const r = await fetch(base + '/api/visitors', { method: 'POST', credentials: 'omit', headers, body });
         const answer = await r.json().catch(() => ({}));
         if (!r.ok) return refused(answer);
-        this.token = answer.token;
-        localStorage.setItem(TOKEN_KEY, this.token);
+        this.keep(answer.token);
         localStorage.setItem(IDENTIFIED_KEY, '1');
       } catch (e) {
         // Offline: the stored token (if any) still works; the next page load signs in.
@@ -440,6 +449,28 @@
 
       function refused(problem) {
         console.warn('Switchboard: the signed identity was refused (' + (problem.error || 'error') + '): ' + (problem.message || ''));
+      }
+    }
+
+    /** This device's token from now on, kept across reloads. */
+    keep(token) {
+      this.token = token;
+      localStorage.setItem(TOKEN_KEY, token);
+    }
+
+    /** A continue link's one-time code becomes this device's own token; a used or expired one changes nothing. */
+    async exchange(code) {
+      try {
+        const r = await fetch(base + '/api/visitors/handoff', { method: 'POST', credentials: 'omit',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ code }) });
+        if (!r.ok) return;
+        const handed = await r.json();
+        if (this.client) this.client.stop();
+        this.client = null;
+        localStorage.removeItem(IDENTIFIED_KEY);
+        this.keep(handed.token);
+      } catch (e) {
+        // Offline: the link can be opened again while it is valid.
       }
     }
 
@@ -461,8 +492,11 @@
     }
 
     forget() {
-      localStorage.removeItem(TOKEN_KEY);
-      localStorage.removeItem(IDENTIFIED_KEY);
+      // Another tab may have stored a newer token meanwhile (a sign-in): only this one's is forgotten.
+      if (localStorage.getItem(TOKEN_KEY) === this.token) {
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(IDENTIFIED_KEY);
+      }
       this.token = null;
       if (this.emailButton) this.emailButton.hidden = true;
       if (this.client) this.client.stop();

@@ -50,7 +50,7 @@ public enum ErrorCode {
     UNAUTHORIZED(401, "no token, an unknown, expired or revoked one: log in again (agents) or create a visitor"),
     INVALID_CREDENTIALS(401, "wrong username or password"),
     INVALID_IDENTITY(401, "a signed visitor identity that is missing where the site requires one, malformed, badly signed, expired or valid for too long"),
-    INVALID_LINK(403, "an attachment link whose signature does not match or that has expired: ask for a new one"),
+    INVALID_LINK(403, "an attachment link whose signature does not match or that has expired (ask for a new one), or a continue link's one-time code that is unknown, used or expired"),
     FORBIDDEN(403, "the caller may not do this (a visitor on an agents' endpoint, a non-admin creating agents)"),
     ORIGIN_NOT_ALLOWED(403, "a request or handshake whose `Origin` is not allowed"),
     NOTES_ARE_FOR_AGENTS(403, "a visitor sending a private note (`internal: true`): notes are for agents only"),

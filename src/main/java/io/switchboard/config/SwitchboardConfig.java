@@ -516,6 +516,13 @@ public interface SwitchboardConfig {
         @WithDefault("P365D")
         Duration cookieMaxAge();
 
+        /**
+         * How long the one-time code a "continue the conversation" link hands the page stays good: the widget
+         * exchanges it for a token of its own at once. Session tokens never travel in URLs.
+         */
+        @WithDefault("PT2M")
+        Duration handoffTtl();
+
         /** Signed visitor identities: a site's logged-in user is one visitor on every device. */
         Identity identity();
 

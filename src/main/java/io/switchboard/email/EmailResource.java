@@ -13,7 +13,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.common.annotation.Blocking;
-import io.switchboard.identity.Cookies;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -36,12 +35,11 @@ public class EmailResource {
     @Inject
     Emails emails;
 
-    @Inject
-    Cookies cookies;
 
     /**
-     * A "continue the conversation" link from an e-mail: once, before it expires. The device gets its own
-     * visitor token (cookie, and in the fragment of the widget page it is sent to, which the widget keeps).
+     * A "continue the conversation" link from an e-mail: once, before it expires. The widget page it leads to
+     * gets, in its fragment, a one-time code valid for minutes, which the widget exchanges for this device's own
+     * token ({@code POST /api/visitors/handoff}). No session token ever travels in a URL.
      */
     @GET
     @Path("/continue")
@@ -57,9 +55,9 @@ public class EmailResource {
                     "It was used already or it expired. Open the chat on the website to continue the conversation.");
         }
         Emails.Continued c = continued.get();
-        String fragment = "#switchboard-token=" + URLEncoder.encode(c.session().token(), StandardCharsets.UTF_8)
+        String fragment = "#switchboard-continue=" + URLEncoder.encode(c.code(), StandardCharsets.UTF_8)
                 + "&switchboard-conversation=" + c.conversationId();
-        return Response.seeOther(URI.create(c.page() + fragment)).cookie(cookies.visitor(c.session().token()))
+        return Response.seeOther(URI.create(c.page() + fragment))
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
     }
 

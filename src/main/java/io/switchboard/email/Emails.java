@@ -15,8 +15,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Sha256;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
-import io.switchboard.identity.VisitorSession;
-import io.switchboard.identity.Visitors;
+import io.switchboard.identity.Handoffs;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -36,7 +35,7 @@ public class Emails {
     DataSource dataSource;
 
     @Inject
-    Visitors visitors;
+    Handoffs handoffs;
 
     @Inject
     RateLimiter limiter;
@@ -113,8 +112,9 @@ public class Emails {
     }
 
     /**
-     * Opens a continue link: once, before it expires. The visitor gets a token for this device and the
-     * conversation to open; empty when the link is unknown, used or expired.
+     * Opens a continue link: once, before it expires. The page it leads to gets a one-time code for the
+     * visitor and the conversation, which the widget exchanges for this device's own token (tokens never travel
+     * in URLs); empty when the link is unknown, used or expired.
      */
     @Transactional
     public Optional<Continued> open(String token) {
@@ -137,12 +137,12 @@ public class Emails {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return Optional.of(new Continued(visitors.newDevice(visitor), conversation,
+        return Optional.of(new Continued(handoffs.issue(visitor, conversation), conversation,
                 config.email().continueUrl().orElse(base() + "/demo.html")));
     }
 
-    /** Where a continue link leads: this device's token, the conversation, and the page with the widget. */
-    public record Continued(VisitorSession session, long conversationId, String page) {
+    /** Where a continue link leads: the one-time code for this device, the conversation, and the page with the widget. */
+    public record Continued(String code, long conversationId, String page) {
     }
 
     /** Is this the visitor's unsubscribe key? */

@@ -58,6 +58,9 @@ public class VisitorResource {
     Visitors visitors;
 
     @Inject
+    Handoffs handoffs;
+
+    @Inject
     Callers callers;
 
     @Inject
@@ -105,20 +108,56 @@ public class VisitorResource {
     }
 
     /**
-     * Signs this visitor in with the site's signed identity: an anonymous visitor becomes the identified one,
-     * or is merged into it when it exists (its conversations move with their history; this token then belongs
-     * to the identified visitor — reconnect live connections). 409 {@code identity_mismatch} when this visitor
-     * is already someone else.
+     * Signs this visitor in with the site's signed identity. An anonymous visitor becomes the identified one,
+     * or is merged into it when it exists (its conversations move with their history); either way every token
+     * the anonymous visitor had ends, and this device gets a new one ({@code token}, also the cookie): a token
+     * planted on a device never becomes the person who signs in on it. Already this identity: {@code token} is
+     * null and the device's token stays. 409 {@code identity_mismatch} when this visitor is someone else.
      */
     @PUT
     @Path("/me/identity")
     @RolesAllowed(Roles.VISITOR)
+    @APIResponse(responseCode = "200", description = "signed in; `token` is this device's new token when it changed (also the `sb_visitor` cookie), else null",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = IdentifiedVisitor.class)))
     @Operation(operationId = "identifyCurrentVisitor", summary = "Sign the visitor in with a signed identity (merging an anonymous history)")
-    public VisitorView identify(SignedIdentity identity) {
+    public Response identify(SignedIdentity identity) {
         if (identity == null) {
             throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body {\"identity\": \"<JWT>\"} is required");
         }
-        return visitors.identify(callers.current().id(), identity.identity());
+        IdentifiedVisitor signedIn = visitors.identify(callers.current().id(), identity.identity());
+        Response.ResponseBuilder response = Response.ok(signedIn);
+        return (signedIn.token() == null ? response : response.cookie(cookies.visitor(signedIn.token()))).build();
+    }
+
+    /** A one-time code from a "continue the conversation" link, to exchange for this device's own token. */
+    @RegisterForReflection
+    public record HandoffCode(String code) {
+    }
+
+    /** The visitor a handoff code was for, this device's new token, and the conversation the link was about. */
+    @RegisterForReflection
+    public record HandedOver(VisitorView visitor, String token, long conversationId) {
+    }
+
+    /**
+     * Exchanges the one-time code a "continue the conversation" link put in the page's address for a new
+     * token of this device's own (also the cookie): once, within minutes. 403 {@code invalid_link} for a code
+     * that is unknown, used or expired. Rate limited per client address.
+     */
+    @POST
+    @Path("/handoff")
+    @APIResponse(responseCode = "200", description = "this device's token for the visitor, and the conversation to open",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = HandedOver.class)))
+    @Operation(operationId = "exchangeHandoffCode", summary = "Exchange a continue link's one-time code for this device's token")
+    public Response handoff(HandoffCode handoff, @Context HttpServerRequest http) {
+        if (handoff == null || handoff.code() == null) {
+            throw new ApiException(ErrorCode.MISSING_BODY, "a JSON body {\"code\": \"…\"} is required");
+        }
+        Handoffs.Exchanged exchanged = handoffs.exchange(handoff.code(), ClientAddress.of(http))
+                .orElseThrow(() -> new ApiException(ErrorCode.INVALID_LINK, "this link was used already or it expired"));
+        VisitorSession session = exchanged.session();
+        return Response.ok(new HandedOver(session.visitor(), session.token(), exchanged.conversationId()))
+                .cookie(cookies.visitor(session.token())).header("Cache-Control", "no-store").build();
     }
 
     @GET

@@ -1,17 +1,24 @@
 package io.switchboard.identity;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.event.EventPublisher;
 import io.switchboard.security.RateLimiter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -50,6 +57,9 @@ public class Visitors {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    EventPublisher events;
 
     private static final Logger LOG = Logger.getLogger(Visitors.class);
 
@@ -101,14 +111,16 @@ public class Visitors {
     }
 
     /**
-     * A visitor with a token signs in. Anonymous and nobody else has this identity: it becomes the identified
-     * visitor. Anonymous and the identity is known: it is merged into that visitor — its conversations move
-     * whole (messages, seqs and read cursors unchanged; {@link VisitorsMerged}), and its tokens with them, so
-     * this device keeps its token and now sees one history. Already this identity: its name and e-mail are
-     * refreshed from the identity. Already someone else: {@code 409 identity_mismatch}.
+     * A visitor with a token signs in. Already this identity: its name and e-mail are refreshed from the
+     * identity, and the token stays. Already someone else: {@code 409 identity_mismatch}. Anonymous: every token
+     * of the anonymous visitor ends — this device's too, since a token can be planted on a device (a link, a
+     * shared computer) and its copy kept elsewhere — and this device gets a new one. The anonymous visitor then
+     * becomes the identified one when nobody else has this identity, or is merged into the one who has: its
+     * conversations move whole (messages, seqs and read cursors unchanged; {@link VisitorsMerged}), so this
+     * device sees one history.
      */
     @Transactional
-    public VisitorView identify(long id, String identityToken) {
+    public IdentifiedVisitor identify(long id, String identityToken) {
         SignedIdentities.Identity identity = identities.verify(identityToken);
         limiter.acquire(RateLimiter.Action.control, "visitor:" + id);
         serialise(identity.userId());
@@ -122,26 +134,49 @@ public class Visitors {
                         "this visitor is signed in as someone else: create a new visitor with this identity");
             }
             verified(me, identity);
-            return VisitorView.of(me);
+            return new IdentifiedVisitor(VisitorView.of(me), null);
         }
+        endTokens(me.id);
         Visitor known = byExternalId(identity.userId());
         if (known == null) {
             me.externalId = identity.userId();
             verified(me, identity);
             identified.fire(new VisitorIdentified(me.id, identity.userId(), null));
-            return VisitorView.of(me);
+            return new IdentifiedVisitor(VisitorView.of(me), issueToken(me.id));
         }
         merged.fire(new VisitorsMerged(me.id, known.id));
-        // This device signed in just now: its token counts as the newest against max-devices.
-        em.createNativeQuery("update visitor_token set visitor_id = ?1, created_at = now() where visitor_id = ?2")
-                .setParameter(1, known.id).setParameter(2, me.id).executeUpdate();
         me.mergedInto = known.id;
-        trimTokens(known.id);
         verified(known, identity);
         changed.fire(new VisitorChanged(known.id));
         identified.fire(new VisitorIdentified(known.id, identity.userId(), me.id));
         LOG.infof("visitor %d signed in as visitor %d: merged", me.id, known.id);
-        return VisitorView.of(known);
+        return new IdentifiedVisitor(VisitorView.of(known), issueToken(known.id));
+    }
+
+    /** Ends every token of the visitor; its live connections, on every replica, are closed (4401). */
+    private void endTokens(long visitorId) {
+        revoked(em.unwrap(Session.class).doReturningWork(connection -> hashes(connection,
+                "delete from visitor_token where visitor_id = ? returning token_hash", visitorId)));
+    }
+
+    private void revoked(List<String> hashes) {
+        hashes.forEach(hash -> events.publish(new io.switchboard.event.Event.TokenRevoked(hash)));
+    }
+
+    private static List<String> hashes(Connection connection, String sql, long visitorId, Object... more) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
+            s.setLong(1, visitorId);
+            for (int i = 0; i < more.length; i++) {
+                s.setObject(i + 2, more[i]);
+            }
+            List<String> hashes = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    hashes.add(r.getString(1));
+                }
+            }
+            return hashes;
+        }
     }
 
     /**
@@ -178,14 +213,16 @@ public class Visitors {
         return token;
     }
 
-    /** Beyond {@code max-devices} tokens, the oldest ones end (their devices sign in again). */
+    /** Beyond {@code max-devices} tokens, the oldest ones end (their devices, and live connections, sign in again). */
     private void trimTokens(long visitorId) {
-        int ended = em.createNativeQuery("""
-                delete from visitor_token where visitor_id = ?1 and token_hash not in (
-                    select token_hash from visitor_token where visitor_id = ?1 order by created_at desc, token_hash limit ?2)""")
-                .setParameter(1, visitorId).setParameter(2, config.visitors().identity().maxDevices()).executeUpdate();
-        if (ended > 0) {
-            LOG.debugf("visitor %d: %d oldest device tokens ended (max-devices)", visitorId, ended);
+        List<String> ended = em.unwrap(Session.class).doReturningWork(connection -> hashes(connection, """
+                delete from visitor_token t where t.visitor_id = ? and t.token_hash not in (
+                    select k.token_hash from visitor_token k where k.visitor_id = t.visitor_id
+                     order by k.created_at desc, k.token_hash limit ?) returning t.token_hash""",
+                visitorId, config.visitors().identity().maxDevices()));
+        revoked(ended);
+        if (!ended.isEmpty()) {
+            LOG.debugf("visitor %d: %d oldest device tokens ended (max-devices)", visitorId, ended.size());
         }
     }
 
