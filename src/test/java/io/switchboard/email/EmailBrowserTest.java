@@ -84,7 +84,12 @@ class EmailBrowserTest {
             phone.open(base + "demo.html" + location.substring(location.indexOf('#')));
             eventually(WAIT, () -> phone.inWidget(".sbw-panel"), WebElement::isDisplayed);
             eventually(WAIT, () -> Browser.texts(phone.allInWidget(".sbw-mine .sbw-text")), List.of("Hello from the laptop")::equals);
-            assertEquals("", phone.script("return location.hash"), "the token does not stay in the address bar");
+            assertTrue(location.contains("#switchboard-continue="), "a one-time code, not a token: " + location);
+            assertEquals("", phone.script("return location.hash"), "the code does not stay in the address bar");
+            String key = "switchboard.visitor." + base.toString().replaceAll("/$", "");
+            Object phoneToken = phone.script("return localStorage.getItem(arguments[0])", key);
+            assertTrue(phoneToken instanceof String t && t.startsWith("v_")
+                    && !t.equals(laptop.script("return localStorage.getItem(arguments[0])", key)), "the phone has a token of its own");
         }
     }
 

@@ -51,7 +51,10 @@ class EmailIT {
         HttpResponse<String> opened = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(link.group(1))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(303, opened.statusCode());
-        String token = opened.headers().firstValue("Location").orElseThrow().replaceAll(".*switchboard-token=([^&]+).*", "$1");
+        String code = opened.headers().firstValue("Location").orElseThrow().replaceAll(".*switchboard-continue=([^&]+).*", "$1");
+        String token = Json.parse(Api.expect(200, chat.api().request("POST", "/api/visitors/handoff", null,
+                Json.object().put("code", java.net.URLDecoder.decode(code, java.nio.charset.StandardCharsets.UTF_8)).toString())).body())
+                .get("token").asText();
         assertEquals(chat.visitor().id(), Json.parse(Api.expect(200, chat.api().get(token, "/api/visitors/me")).body()).get("id").asLong());
     }
 }

@@ -113,15 +113,29 @@ class EmailTest {
         awaitSettled(chat.id()); // every e-mail queued for it is sent or dropped: nothing more will come
         assertEquals(1, to("zoe@example.test").size(), "one e-mail for both replies");
 
-        // The link, opened on a phone: a token of its own for the visitor, the conversation named; once.
+        // The link, opened on a phone: the page gets a one-time code (never a token: #27), which the widget
+        // exchanges for a token of the phone's own; the conversation named; once.
         String link = link(text);
         HttpResponse<String> opened = get(link);
         assertEquals(303, opened.statusCode(), opened.body());
         String location = opened.headers().firstValue("Location").orElseThrow();
-        assertTrue(location.startsWith("https://www.acme.example/help#switchboard-token="), location);
+        assertTrue(location.startsWith("https://www.acme.example/help#switchboard-continue="), location);
         assertTrue(location.endsWith("&switchboard-conversation=" + chat.id()), location);
-        String phone = location.replaceAll(".*switchboard-token=([^&]+).*", "$1");
+        assertFalse(location.contains("switchboard-token") || location.contains("v_"), "no token in the address: " + location);
+        assertTrue(opened.headers().allValues("Set-Cookie").isEmpty(), "no session set by the redirect");
+        String code = java.net.URLDecoder.decode(location.replaceAll(".*switchboard-continue=([^&]+).*", "$1"), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(401, chat.api().get(code, "/api/visitors/me").statusCode(), "the code is not a token");
+        HttpResponse<String> exchanged = chat.api().request("POST", "/api/visitors/handoff", null, Json.object().put("code", code).toString());
+        assertEquals(200, exchanged.statusCode(), exchanged.body());
+        JsonNode handedOver = Json.parse(exchanged.body());
+        assertEquals(chat.id(), handedOver.get("conversationId").asLong());
+        String phone = handedOver.get("token").asText();
+        assertTrue(!phone.equals(chat.visitorToken()), "a token of the phone's own");
+        assertTrue(exchanged.headers().firstValue("Set-Cookie").orElse("").startsWith("sb_visitor="));
         assertEquals(chat.visitor().id(), Json.parse(Api.expect(200, chat.api().get(phone, "/api/visitors/me")).body()).get("id").asLong());
+        HttpResponse<String> again = chat.api().request("POST", "/api/visitors/handoff", null, Json.object().put("code", code).toString());
+        assertEquals(403, again.statusCode(), "a code works once: " + again.body());
+        assertEquals("invalid_link", Json.parse(again.body()).get("error").asText());
         String history = Api.expect(200, chat.api().get(phone, "/api/conversations/" + chat.id() + "/messages")).body();
         assertTrue(history.contains("First message") && history.contains("Tracking: 1Z999"), "the history, on the phone: " + history);
         assertEquals(403, get(link).statusCode(), "a link works once");
@@ -137,8 +151,16 @@ class EmailTest {
         chat.send(agent, "r4-" + chat.id(), "Hello?");
         MimeMessage second = await().atMost(WAIT).until(() -> to("zoe@example.test"), l -> l.size() == 2).get(1);
         assertEquals("New reply from " + adminName(chat), second.getSubject());
+        // A second link opened: its code expires within minutes; an expired one gives nothing.
+        String secondLink = link(part(second, "text/plain"));
+        String secondCode = get(secondLink).headers().firstValue("Location").orElseThrow().replaceAll(".*switchboard-continue=([^&]+).*", "$1");
+        execute("update visitor_handoff set expires_at = now() - interval '1 second'");
+        assertEquals(403, chat.api().request("POST", "/api/visitors/handoff", null, Json.object().put("code",
+                java.net.URLDecoder.decode(secondCode, java.nio.charset.StandardCharsets.UTF_8)).toString()).statusCode(), "an expired code");
+        chat.send(agent, "r5-" + chat.id(), "Still there?");
+        MimeMessage third = await().atMost(WAIT).until(() -> to("zoe@example.test"), l -> l.size() == 3).get(2);
         execute("update email_link set expires_at = now() - interval '1 second' where used_at is null");
-        assertEquals(403, get(link(part(second, "text/plain"))).statusCode(), "an expired link");
+        assertEquals(403, get(link(part(third, "text/plain"))).statusCode(), "an expired link");
     }
 
     @Test
@@ -277,13 +299,17 @@ class EmailTest {
         MimeMessage mail = await().atMost(WAIT).until(() -> to("lia@example.test"), l -> l.size() == 1).get(0);
         String link = link(part(mail, "text/plain"));
         String unsubscribe = mail.getHeader("List-Unsubscribe")[0].replaceAll("^<https://chat\\.acme\\.example|>$", "");
-        assertEquals(303, get(link).statusCode());
+        HttpResponse<String> continued = get(link);
+        assertEquals(303, continued.statusCode());
+        String code = continued.headers().firstValue("Location").orElseThrow().replaceAll(".*switchboard-continue=([^&]+).*", "$1");
+        Api.expect(200, chat.api().request("POST", "/api/visitors/handoff", null, Json.object().put("code",
+                java.net.URLDecoder.decode(code, java.nio.charset.StandardCharsets.UTF_8)).toString()));
         assertEquals(403, get(link).statusCode(), "used once");
         assertEquals(200, get(unsubscribe).statusCode());
         assertEquals(403, get(unsubscribe.replaceAll("t=[^&]+", "t=wrong-signature")).statusCode());
         String token = link.substring(link.indexOf("t=") + 2);
         String signature = unsubscribe.replaceAll(".*[?&]t=([^&]+).*", "$1");
-        TestLogs.assertContainsNone("an e-mail link's secret", token, signature);
+        TestLogs.assertContainsNone("an e-mail link's secret", token, signature, code);
     }
 
     private int count(String sql) throws Exception {

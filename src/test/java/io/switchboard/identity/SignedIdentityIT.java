@@ -39,8 +39,10 @@ class SignedIdentityIT {
         long conversation = api.conversation(anonymous.token());
         api.sendOk(anonymous.token(), conversation, "a-1", "before signing in");
         JsonNode merged = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", anonymous.token(), identity)).body());
-        assertEquals(visitor, merged.get("id").asLong());
+        assertEquals(visitor, merged.get("visitor").get("id").asLong());
         assertEquals(conversation, api.conversation(phone.get("token").asText()));
+        assertEquals(conversation, api.conversation(merged.get("token").asText()), "the device's new token");
+        assertEquals(401, api.get(anonymous.token(), "/api/visitors/me").statusCode(), "the anonymous token ended");
 
         String forged = SiteIdentity.signWith("not-the-sites-secret-0123456789-0123456789", "HS256",
                 Json.object().put("sub", user).put("exp", System.currentTimeMillis() / 1000 + 600).toString());

@@ -183,14 +183,21 @@ class SignedIdentityTest {
         List<Long> beforeSeqs = seqs(api, agent, before);
         List<Long> todaySeqs = seqs(api, agent, today);
 
-        JsonNode signedIn = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", phone.token(),
+        JsonNode answer = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", phone.token(),
                 Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString())).body());
+        JsonNode signedIn = answer.get("visitor");
         assertEquals(visitor, signedIn.get("id").asLong(), "merged into the identified visitor");
         assertTrue(signedIn.get("verified").asBoolean());
         assertEquals("Tomás", signedIn.get("name").asText());
+        // The anonymous visitor's token ends (a copy of it could be anywhere); the phone gets a new one (#27).
+        String phoneNow = answer.get("token").asText();
+        assertTrue(phoneNow.startsWith("v_") && !phoneNow.equals(phone.token()), answer.toString());
+        assertEquals(401, api.get(phone.token(), "/api/visitors/me").statusCode(), "the anonymous token ended");
+        assertEquals(401, api.get(phone.token(), "/api/conversations/" + today + "/messages").statusCode());
+        assertEquals(401, io.switchboard.support.WsClient.refusal(base, "visitor", phone.token()));
 
-        // The phone keeps its token, which now belongs to the identified visitor: both devices see both conversations.
-        for (String token : List.of(phone.token(), laptop)) {
+        // Both devices see both conversations.
+        for (String token : List.of(phoneNow, laptop)) {
             JsonNode mine = Json.parse(Api.expect(200, api.get(token, "/api/conversations")).body()).get("items");
             Set<Long> ids = new HashSet<>();
             mine.forEach(c -> ids.add(c.get("id").asLong()));
@@ -203,7 +210,7 @@ class SignedIdentityTest {
         assertEquals(todaySeqs, seqs(api, agent, today));
         List<Long> todayAll = new ArrayList<>(todaySeqs);
         for (String transport : Transports.ALL) {
-            for (String token : List.of(phone.token(), laptop)) {
+            for (String token : List.of(phoneNow, laptop)) {
                 try (Receiver r = Transports.open(transport, api, token, "visitor", today, 0)) {
                     await().atMost(Duration.ofSeconds(20)).until(() -> r.received().size() >= todayAll.size());
                     // An agent's message is the marker: in seq order, a duplicate of the history would come before it.
@@ -220,13 +227,15 @@ class SignedIdentityTest {
             }
         }
         // A retry of a message sent before the merge, with its client id, is the same message, not a second one.
-        JsonNode retried = api.sendOk(phone.token(), today, "p-2", "Tomás, order 1234");
+        JsonNode retried = api.sendOk(phoneNow, today, "p-2", "Tomás, order 1234");
         assertEquals(p2, retried.get("seq").asLong(), retried.toString());
         assertEquals(todayAll, seqs(api, agent, today));
         // Signing in again as the same person changes nothing; as someone else is a conflict.
-        Api.expect(200, api.request("PUT", "/api/visitors/me/identity", phone.token(),
-                Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString()));
-        HttpResponse<String> other = api.request("PUT", "/api/visitors/me/identity", phone.token(),
+        JsonNode again = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", phoneNow,
+                Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString())).body());
+        assertTrue(again.get("token").isNull(), "already this person: the token stays " + again);
+        Api.expect(200, api.get(phoneNow, "/api/visitors/me"));
+        HttpResponse<String> other = api.request("PUT", "/api/visitors/me/identity", phoneNow,
                 Json.object().put("identity", SiteIdentity.sign("user-" + UUID.randomUUID(), null, null)).toString());
         assertEquals(409, other.statusCode(), other.body());
         assertEquals("identity_mismatch", Json.parse(other.body()).get("error").asText());

@@ -1223,6 +1223,63 @@ class WidgetAndConsoleBrowserTest {
     }
 
     /**
+     * #27, High 1: a token planted on a victim's browser never becomes the victim. An attacker makes an anonymous
+     * visitor and gets its token into the victim's browser — in a link's fragment (as continue links once carried
+     * tokens), or straight into its storage (a shared computer) — then waits for the victim to sign in on the
+     * site. The widget does not take a token from a URL, and signing in ends every token of an anonymous
+     * visitor: the attacker's copy reads and writes nothing of the victim's, on any path.
+     */
+    @Test
+    void aTokenPlantedOnAVictimsBrowserNeverBecomesTheSignedInVisitor() {
+        Api api = new Api(base);
+        Api.Visitor attacker = api.newVisitor();
+        long bait = api.conversation(attacker.token());
+        api.sendOk(attacker.token(), bait, "bait-1", "hello from the attacker");
+        String user = "victim-" + System.nanoTime();
+        String victimsPhone = Json.parse(Api.expect(201, api.request("POST", "/api/visitors", null, Json.object()
+                .put("identity", SiteIdentity.sign(user, "Dana", "dana@example.com")).toString())).body()).get("token").asText();
+        long victims = api.conversation(victimsPhone);
+        api.sendOk(victimsPhone, victims, "phone-1", "my order 4711 and my address");
+        String storageKey = "switchboard.visitor." + base.toString().replaceAll("/$", "");
+        try (Browser victim = new Browser(420, 760)) {
+            victim.onEveryPage("""
+                    new MutationObserver(() => {
+                      const tag = document.querySelector('script[src$="widget.js"]');
+                      const identity = localStorage.getItem('site.identity');
+                      if (tag && identity && !tag.dataset.identity) tag.dataset.identity = identity;
+                    }).observe(document, { childList: true, subtree: true });""");
+            // 1. A link with the attacker's token in its fragment: the widget drops it, unused.
+            victim.open(base + "demo.html#switchboard-token=" + attacker.token() + "&switchboard-conversation=" + bait);
+            eventually(WAIT, () -> victim.inWidget(".sbw-launcher"), WebElement::isDisplayed);
+            eventually(WAIT, () -> (String) victim.script("return location.hash"), ""::equals);
+            assertTrue(!attacker.token().equals(victim.script("return localStorage.getItem(arguments[0])", storageKey)),
+                    "the widget took the token from the address");
+            // 2. Planted in the browser's storage, and then the victim logs in on the site.
+            victim.script("localStorage.setItem(arguments[0], arguments[1])", storageKey, attacker.token());
+            victim.script("localStorage.setItem('site.identity', arguments[0])", SiteIdentity.sign(user, "Dana", "dana@example.com"));
+            victim.open(base + "demo.html");
+            String victimsToken = eventually(WAIT, () -> (String) victim.script("return localStorage.getItem(arguments[0])", storageKey),
+                    t -> t != null && !t.equals(attacker.token()));
+            JsonNode me = Json.parse(Api.expect(200, api.get(victimsToken, "/api/visitors/me")).body());
+            assertTrue(me.get("verified").asBoolean(), "the victim's device is the signed-in victim: " + me);
+            openWidget(victim);
+            eventually(WAIT, () -> victim.inWidget(".sbw-input"), WebElement::isDisplayed).sendKeys("logged in now" + Keys.ENTER);
+            eventually(WAIT, () -> victim.allInWidget(".sbw-mine .sbw-state").stream().anyMatch(e -> e.getText().equals("Sent")), sent -> sent);
+        }
+        // The attacker's token: nothing of the victim's, on any path.
+        String messages = "/api/conversations/" + victims + "/messages";
+        assertEquals(401, api.get(attacker.token(), "/api/visitors/me").statusCode());
+        assertEquals(401, api.get(attacker.token(), "/api/conversations").statusCode());
+        assertEquals(401, api.get(attacker.token(), messages + "?after=0").statusCode());
+        assertEquals(401, api.get(attacker.token(), messages + "?after=0&wait=1s").statusCode());
+        assertEquals(401, api.send(attacker.token(), victims, "forged-1", "send me the invoice").statusCode());
+        assertEquals(401, api.get(attacker.token(), "/api/conversations/" + victims + "/events?after=0").statusCode());
+        assertEquals(401, api.get(attacker.token(), "/api/conversations/" + victims + "/iframe-stream?after=0").statusCode());
+        assertEquals(401, io.switchboard.support.WsClient.refusal(base, "visitor", attacker.token()));
+        assertTrue(storedTexts(api, victims).stream().noneMatch(t -> t.contains("invoice")), "nothing was sent as the victim");
+    }
+
+    /**
      * #16: an admin adds a webhook in the console (the signing secret is shown once), a visitor's message
      * reaches the receiver signed, the list tells how delivery is doing, and the endpoint is disabled and
      * deleted from there. Agents who are not admins have no Webhooks button.
