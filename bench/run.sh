@@ -93,7 +93,7 @@ LIMITS=(-Dswitchboard.limits.sends.per-second=1000000 -Dswitchboard.limits.sends
   -Dswitchboard.limits.visitor-creation.per-second=1000000 -Dswitchboard.limits.visitor-creation.burst=1000000
   -Dswitchboard.limits.logins.per-second=1000000 -Dswitchboard.limits.logins.burst=1000000
   -Dswitchboard.limits.connections-per-identity=1000000 -Dswitchboard.limits.connections-per-ip=1000000 \
-  -Dswitchboard.limits.connections-per-instance=1000000
+  -Dswitchboard.limits.connections-per-instance=1000000 -Dswitchboard.limits.inbound-frames-per-second=1000000 -Dswitchboard.limits.inbound-frames-burst=1000000
   -Dswitchboard.agents.admin.password=switchboard-bench -Dswitchboard.limits.idle-timeout=30m
   -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port=$MANAGEMENT_PORT)
 

@@ -300,7 +300,7 @@ public interface SwitchboardConfig {
         @WithDefault("1024")
         int inboundFrames();
 
-        /** Characters of such frames, per connection (the frame size limit is 32 KiB). */
+        /** Characters of such frames, per connection (a frame is at most 64 KiB). */
         @WithDefault("1048576")
         int inboundBytes();
 
@@ -310,6 +310,30 @@ public interface SwitchboardConfig {
          */
         @WithDefault("33554432")
         long inboundBytesTotal();
+
+        /**
+         * Frames of any kind — text, binary, continuation, ping, pong, close — one WebSocket may send per second,
+         * counted as they arrive, before anything decodes them; a client over it is closed (1008). Every frame
+         * costs CPU whether or not it carries a message.
+         */
+        @WithDefault("30")
+        int inboundFramesPerSecond();
+
+        /** The burst of frames above that rate one WebSocket may send (a reconnect's resumes, pipelined sends). */
+        @WithDefault("120")
+        int inboundFramesBurst();
+
+        /**
+         * Bytes of frames that have begun to arrive but are not complete yet, on all WebSockets of this instance
+         * together (each holds at most one frame, and a frame is at most the message limit, 64 KiB): a frame that
+         * would take more closes its sender (1013). Bounds what half-sent frames can hold.
+         */
+        @WithDefault("16777216")
+        long inboundPartialBytesTotal();
+
+        /** A frame begun and not finished within this long closes its sender (1008): half-sent frames do not wait. */
+        @WithDefault("10s")
+        Duration partialFrameTimeout();
 
         /** A WebSocket that sends nothing (not even a ping) for this long is closed (4001). */
         @WithDefault("75s")

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -130,7 +131,10 @@ class InboundFloodIT {
 
         // The flood happened: every flooder got in, none was refused at the door, and together they sent
         // many times what one connection's inbound budget holds (so the budget, not a quiet client, bounded it).
-        assertEquals(List.of(), handshakeFailures, "handshakes refused during the flood");
+        // (A flooder that reconnects before the instance let go of its closed connection may meet the
+        // per-identity cap, 429: documented, and a refusal at the door. Anything else is not.)
+        assertEquals(List.of(), handshakeFailures.stream().filter(f -> !f.contains(" 429 ")).toList(),
+                "handshakes refused during the flood other than by the connection cap");
         assertTrue(connections.get() >= flooders.size(), "every flooder connected: " + connections.get());
         long budget = 4L * INBOUND_FRAMES;
         assertTrue(framesSent.get() > budget, framesSent.get() + " frames sent: not a flood (at least " + budget + " expected)");
@@ -157,6 +161,78 @@ class InboundFloodIT {
         if (collected) {
             assertTrue(heap < 160L * 1024 * 1024, "heap after GC " + heap / (1024 * 1024) + " MB");
         }
+    }
+
+    /**
+     * #27, High 2: half-sent frames cannot exhaust the instance. 300 sockets each begin a frame and never finish
+     * it — first announcing 1 MiB (more than any message: refused at once, 1009), then 63 KiB of a 64 KiB frame.
+     * The decoder holds what a frame has sent until it is whole; without a bound, ~150–260 such sockets made
+     * this 256 MiB instance run out of memory. Now the unfinished bytes of all its connections together are
+     * bounded (sockets past the budget are closed, 1013) and a frame not finished in time is too (1008), while
+     * an ordinary conversation goes on, readiness stays up and the heap stays bounded.
+     */
+    @Test
+    void halfSentFramesCannotExhaustTheInstance() throws Exception {
+        Api api = app.api();
+        Api.Visitor visitor = api.newVisitor();
+        long conversation = api.conversation(visitor.token());
+        List<Socket> sockets = new ArrayList<>();
+        try (WsClient agent = WsClient.following(app.base(), "agent", api.agentToken(), conversation, 0);
+                WsClient ordinary = WsClient.connect(app.base(), "visitor", visitor.token())) {
+            agent.awaitFrame(f -> f.get("type").asText().equals("subscribed"));
+            // A frame announcing more than a message may be: refused before its payload is held.
+            try (Socket big = halfOpen(api.newVisitor().token())) {
+                RawWebSocket.partialFrame(big, 1L << 20, 32 * 1024);
+                assertEquals(1009, RawWebSocket.readUntilClose(big), "a frame over the limit is refused at once");
+            }
+            List<Api.Visitor> senders = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                senders.add(api.newVisitor());
+            }
+            for (int i = 0; i < 300; i++) {
+                Socket raw = halfOpen(senders.get(i % senders.size()).token());
+                sockets.add(raw);
+                try {
+                    RawWebSocket.partialFrame(raw, 64 * 1024, 63 * 1024);
+                } catch (IOException closedAlready) {
+                    // the instance may close a socket past its budget before all of it is written
+                }
+            }
+            // An ordinary message goes through while the half-sent frames are held.
+            JsonNode ack = ordinary.sendMessage(conversation, "during-half-sent", "still here");
+            assertEquals("ack", ack.get("type").asText(), ack.toString());
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.received().size() >= 1);
+            assertEquals(200, new Api(app.management()).get(null, "/q/health/ready").statusCode(), "readiness stays UP");
+            // Every half-sent frame ends: past the budget at once (1013), the rest when their time is up (1008).
+            Map<Integer, Integer> codes = new java.util.TreeMap<>();
+            for (Socket raw : sockets) {
+                raw.setSoTimeout(30_000);
+                codes.merge(RawWebSocket.readUntilClose(raw), 1, Integer::sum);
+            }
+            System.out.printf("half-sent frames: 300 sockets, closed with %s%n", codes);
+            assertTrue(codes.getOrDefault(1013, 0) > 0, "the budget for unfinished frames engaged: " + codes);
+            assertTrue(codes.getOrDefault(1008, 0) > 0, "the frames not finished in time were closed: " + codes);
+            assertEquals(300, codes.getOrDefault(1013, 0) + codes.getOrDefault(1008, 0), "every socket ended with a close frame: " + codes);
+        } finally {
+            sockets.forEach(InboundFloodIT::closeQuietly);
+        }
+        assertTrue(app.process().isAlive(), "the instance survived; see target/it-logs/flooded.log");
+        assertFalse(app.log().contains("OutOfMemoryError"), "no OutOfMemoryError; see target/it-logs/flooded.log");
+        if (!Boolean.getBoolean("switchboard.native")) {
+            assertTrue(forceCollection(), "jcmd GC.run failed on the JVM instance");
+            long heap = heapInUse();
+            assertTrue(heap < 160L * 1024 * 1024, "heap after GC " + heap / (1024 * 1024) + " MB");
+        }
+        assertEquals(200, new Api(app.management()).get(null, "/q/health/ready").statusCode(), "readiness stays UP");
+    }
+
+    /** A visitor's WebSocket over a raw socket, handshake done. */
+    private Socket halfOpen(String token) throws IOException {
+        Socket raw = new Socket();
+        raw.connect(new InetSocketAddress(app.base().getHost(), app.base().getPort()), 10_000);
+        raw.setSoTimeout(30_000);
+        RawWebSocket.handshake(raw, token);
+        return raw;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,6 +48,35 @@ class Rfc6455Test {
         try (Socket raw = open()) {
             RawWebSocket.rawFrame(raw, Integer.decode(firstByte), PING);
             assertEquals(code, RawWebSocket.readUntilClose(raw), name);
+        }
+    }
+
+    /**
+     * #27: after failing the connection the server sends exactly one Close frame, with the code of the failure,
+     * and closes TCP at once (RFC 6455 §7.1.7) — not a second Close 1000, and not after holding the connection for
+     * its 10 s close timeout. For every way a connection fails: bad framing (1002), invalid UTF-8 (1007), a frame
+     * over the limit (1009) and a message over the limit in small frames (1009). (Too many frames, 1008, and
+     * half-sent ones, 1008 and 1013: AbuseLimitsTest, with production limits.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({ "bad framing, 1002", "invalid UTF-8, 1007", "a frame over the limit, 1009",
+            "a message over the limit, 1009" })
+    void afterFailingTheConnectionTheServerSendsOneCloseAndEndsTcpAtOnce(String how, int code) throws Exception {
+        try (Socket raw = open()) {
+            raw.setSoTimeout(5_000);
+            switch (how) {
+                case "bad framing" -> RawWebSocket.rawFrame(raw, 0xC1, PING);
+                case "invalid UTF-8" -> RawWebSocket.frame(raw, 0x1, new byte[] { (byte) 0xC0, (byte) 0x80 });
+                case "a frame over the limit" -> RawWebSocket.frame(raw, 0x1, new byte[70_000]);
+                default -> {
+                    RawWebSocket.rawFrame(raw, 0x01, new byte[40_000]); // text, not final
+                    RawWebSocket.rawFrame(raw, 0x80, new byte[40_000]); // continuation, final: 80,000 in all
+                }
+            }
+            RawWebSocket.Ending ending = RawWebSocket.closeHandshake(raw);
+            assertEquals(List.of(code), ending.closeCodes(), how + ": one Close frame, with the failure's code");
+            assertTrue(ending.eofAfterMillis() >= 0 && ending.eofAfterMillis() < 1_000,
+                    how + ": TCP closed " + ending.eofAfterMillis() + " ms after the Close handshake (-1: still open after 5 s)");
         }
     }
 

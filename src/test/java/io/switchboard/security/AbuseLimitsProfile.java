@@ -23,6 +23,11 @@ public class AbuseLimitsProfile implements QuarkusTestProfile {
                 Map.entry("switchboard.limits.lockout", "30s"),
                 Map.entry("switchboard.limits.connections-per-identity", "5"),
                 Map.entry("switchboard.limits.idle-timeout", "3s"),
-                Map.entry("switchboard.limits.violations-before-close", "10"));
+                Map.entry("switchboard.limits.violations-before-close", "10"),
+                Map.entry("switchboard.limits.inbound-frames-per-second", "30"),
+                Map.entry("switchboard.limits.inbound-frames-burst", "120"),
+                // small enough for a test to reach with a few sockets: 4 unfinished 63 KiB frames, not 5
+                Map.entry("switchboard.limits.inbound-partial-bytes-total", "262144"),
+                Map.entry("switchboard.limits.partial-frame-timeout", "2s"));
     }
 }

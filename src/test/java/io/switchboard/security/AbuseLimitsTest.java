@@ -18,6 +18,8 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -172,6 +174,106 @@ class AbuseLimitsTest {
             JsonNode refused = ws.awaitFrame(f -> f.get("type").asText().equals("error"));
             assertEquals("rate_limited", refused.get("code").asText(), refused.toString());
             assertTrue(Integer.parseInt(refused.get("ref").asText().substring(1)) >= 20, "the burst (20) is served: " + refused);
+        }
+    }
+
+    /**
+     * #27: every frame costs, whatever it carries — protocol pings, pongs, empty continuation frames that never
+     * complete a message, app-level pings. A client sending them past 30 a second (burst 120) is closed with 1008
+     * (one Close, TCP closed at once); an app-level ping also costs the identity's control rate.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "ping", "pong", "empty continuation" })
+    void framesThatCarryNoMessageStillCostAndAFloodOfThemIsClosed(String kind) throws Exception {
+        Chat chat = Chat.start(base);
+        try (Socket raw = new Socket(base.getHost(), base.getPort())) {
+            raw.setSoTimeout(10_000);
+            RawWebSocket.handshake(raw, chat.visitorToken());
+            if (kind.equals("empty continuation")) {
+                RawWebSocket.rawFrame(raw, 0x01, "{\"type\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)); // a message begun
+            }
+            try {
+                for (int i = 0; i < 400; i++) {
+                    switch (kind) {
+                        case "ping" -> RawWebSocket.ping(raw);
+                        case "pong" -> RawWebSocket.frame(raw, 0xA, new byte[0]);
+                        default -> RawWebSocket.rawFrame(raw, 0x00, new byte[0]); // continuation, not final
+                    }
+                }
+            } catch (java.io.IOException closedAlready) {
+                // the server closed the connection while the flood was still being written
+            }
+            RawWebSocket.Ending ending = RawWebSocket.closeHandshake(raw);
+            assertEquals(List.of(1008), ending.closeCodes(), kind);
+            assertTrue(ending.eofAfterMillis() >= 0 && ending.eofAfterMillis() < 1_000, kind + ": TCP ended after " + ending.eofAfterMillis() + " ms");
+        }
+    }
+
+    @Test
+    void appLevelPingsCostTheControlRate() {
+        Chat chat = Chat.start(base);
+        try (WsClient ws = WsClient.connect(base, "visitor", chat.visitorToken())) {
+            for (int i = 0; i < 40; i++) {
+                ws.send(Json.object().put("type", "ping").put("ref", "p" + i));
+            }
+            JsonNode refused = ws.awaitFrame(f -> f.get("type").asText().equals("error"));
+            assertEquals("rate_limited", refused.get("code").asText(), refused.toString());
+            assertTrue(Integer.parseInt(refused.get("ref").asText().substring(1)) >= 20, "the burst (20) is served: " + refused);
+        }
+    }
+
+    /**
+     * #27, High 2 in small: a frame begun and not finished within the partial-frame timeout (2 s here) closes its
+     * sender (1008); and once the unfinished frames on the instance hold their budget (256 KiB here), the next one
+     * closes its sender at once (1013), while whole frames on other connections go on.
+     */
+    @Test
+    void halfSentFramesAreBoundedInTimeAndInBytes() throws Exception {
+        Chat chat = Chat.start(base);
+        List<Socket> sockets = new java.util.ArrayList<>();
+        try (WsClient ordinary = WsClient.connect(base, "visitor", chat.visitorToken())) {
+            for (int i = 0; i < 5; i++) {
+                Socket raw = new Socket(base.getHost(), base.getPort());
+                sockets.add(raw);
+                raw.setSoTimeout(10_000);
+                RawWebSocket.handshake(raw, new Api(base).newVisitor().token());
+                RawWebSocket.partialFrame(raw, 64 * 1024, 63 * 1024);
+            }
+            // 4 × 63 KiB fit in 256 KiB; the fifth does not.
+            RawWebSocket.Ending fifth = RawWebSocket.closeHandshake(sockets.get(4));
+            assertEquals(List.of(1013), fifth.closeCodes(), "past the instance's budget for unfinished frames");
+            ordinary.send(Json.object().put("type", "ping").put("ref", "whole"));
+            ordinary.awaitFrame(f -> "whole".equals(f.path("ref").asText(null)));
+            for (Socket raw : sockets.subList(0, 4)) {
+                RawWebSocket.Ending ending = RawWebSocket.closeHandshake(raw);
+                assertEquals(List.of(1008), ending.closeCodes(), "not finished within the partial-frame timeout");
+            }
+        } finally {
+            for (Socket raw : sockets) {
+                raw.close();
+            }
+        }
+    }
+
+    /** Pongs, answering the server's pings, keep a connection alive like any other frame (RFC 6455 §5.5.3). */
+    @Test
+    void pongsCountAsActivityForTheIdleCloseToo() throws Exception {
+        Chat chat = Chat.start(base);
+        try (Socket raw = new Socket(base.getHost(), base.getPort())) {
+            raw.setSoTimeout(10_000);
+            RawWebSocket.handshake(raw, chat.visitorToken());
+            long quietUntil = System.nanoTime() + Duration.ofSeconds(6).toNanos(); // the idle timeout is 3 s here
+            while (System.nanoTime() < quietUntil) {
+                RawWebSocket.frame(raw, 0xA, new byte[0]);
+                long next = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+                await().atMost(Duration.ofSeconds(2)).until(() -> System.nanoTime() >= next);
+            }
+            RawWebSocket.text(raw, "{\"type\":\"ping\",\"ref\":\"still-here\"}");
+            String answer;
+            do {
+                answer = RawWebSocket.readText(raw);
+            } while (answer != null && !answer.contains("still-here"));
+            assertTrue(answer != null, "closed as idle although the client sent a pong every second");
         }
     }
 

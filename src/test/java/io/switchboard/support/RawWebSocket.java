@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * A WebSocket spoken by hand over a plain socket, for clients that misbehave on purpose: it can stop reading
@@ -100,6 +101,71 @@ public final class RawWebSocket {
             out.write(payload[i] ^ mask[i % 4]);
         }
         out.flush();
+    }
+
+    /**
+     * The start of a masked text frame that announces {@code announced} payload bytes and sends only
+     * {@code sent} of them: a frame begun and never finished.
+     */
+    public static void partialFrame(Socket raw, long announced, int sent) throws IOException {
+        OutputStream out = new java.io.BufferedOutputStream(raw.getOutputStream(), 65536);
+        out.write(0x81);
+        if (announced < 126) {
+            out.write(0x80 | (int) announced);
+        } else if (announced <= 0xffff) {
+            out.write(0x80 | 126);
+            out.write((int) (announced >>> 8));
+            out.write((int) (announced & 0xff));
+        } else {
+            out.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out.write((int) (announced >>> shift) & 0xff);
+            }
+        }
+        out.write(new byte[] { 1, 2, 3, 4 });
+        out.write(new byte[sent]);
+        out.flush();
+    }
+
+    /** What the server sent after the connection failed: its frames' opcodes and close codes, and when TCP ended. */
+    public record Ending(List<Integer> closeCodes, int dataFrames, long eofAfterMillis) {
+    }
+
+    /**
+     * Reads to the server's first Close frame, answers it with a Close of the same code (as RFC 6455 §5.5.1 asks
+     * of an endpoint), then reads everything else the server sends until the connection ends: every Close frame's
+     * code, the data frames, and how long after the answer the TCP connection was closed (-1: not within the
+     * socket's read timeout).
+     */
+    public static Ending closeHandshake(Socket raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw.getInputStream());
+        List<Integer> closes = new java.util.ArrayList<>();
+        int data = 0;
+        long answered = 0;
+        try {
+            while (true) {
+                ServerFrame frame = readFrame(in);
+                if (frame.opcode() == 0x8) {
+                    byte[] p = frame.payload();
+                    int code = p.length >= 2 ? (p[0] & 0xff) << 8 | (p[1] & 0xff) : 1005;
+                    closes.add(code);
+                    if (closes.size() == 1) {
+                        try {
+                            write(raw, 0x8, new byte[] { (byte) (code >>> 8), (byte) code });
+                        } catch (IOException closedAlready) {
+                            // the server may have closed TCP right after its Close: fine
+                        }
+                        answered = System.nanoTime();
+                    }
+                } else if (frame.opcode() < 0x8) {
+                    data++;
+                }
+            }
+        } catch (java.io.EOFException | java.net.SocketException ended) {
+            return new Ending(closes, data, answered == 0 ? 0 : (System.nanoTime() - answered) / 1_000_000);
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return new Ending(closes, data, -1);
+        }
     }
 
     /** One server frame: its opcode and payload (server frames are never masked). */

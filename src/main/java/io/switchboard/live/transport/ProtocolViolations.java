@@ -55,12 +55,22 @@ import jakarta.inject.Inject;
 public class ProtocolViolations {
 
     static final String NAME = "switchboard-ws-protocol-violations";
+    static final String METER = "switchboard-ws-frame-meter";
 
     private final int dispatchLimit;
+    private final FrameMeter.Budget budget;
 
     @Inject
     ProtocolViolations(SwitchboardConfig config) {
         this.dispatchLimit = config.limits().inboundDispatch();
+        SwitchboardConfig.Limits limits = config.limits();
+        this.budget = new FrameMeter.Budget(limits.inboundFramesPerSecond(), limits.inboundFramesBurst(),
+                limits.inboundPartialBytesTotal(), limits.partialFrameTimeout(), new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /** Bytes of unfinished frames held on this instance now (for tests and metrics). */
+    public long unfinishedFrameBytes() {
+        return budget.held().get();
     }
 
     void register(@Observes Router router) {
@@ -73,6 +83,11 @@ public class ProtocolViolations {
                 ChannelPipeline pipeline = connection.channelHandlerContext().pipeline();
                 if (pipeline.get(NAME) == null && pipeline.get("handler") != null) {
                     pipeline.addBefore("handler", NAME, new Guard(dispatchLimit));
+                    // In front of the HTTP decoder, which the frame decoder takes the place of after the handshake:
+                    // it sees every byte of every frame before anything holds them.
+                    if (pipeline.get("httpDecoder") != null) {
+                        pipeline.addBefore("httpDecoder", METER, new FrameMeter(budget));
+                    }
                 }
             }
             rc.next();

@@ -5,6 +5,7 @@ import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPingMessage;
+import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -47,6 +48,13 @@ public class VisitorSocket {
     @OnPingMessage
     @NonBlocking
     public void ping(WebSocketConnection connection, Buffer data) {
+        transport.activity(connection);
+    }
+
+    /** A pong, answering the server's pings (RFC 6455 §5.5.3): a sign of life like any other frame. */
+    @OnPongMessage
+    @NonBlocking
+    public void pong(WebSocketConnection connection, Buffer data) {
         transport.activity(connection);
     }
 

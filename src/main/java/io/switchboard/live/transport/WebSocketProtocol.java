@@ -86,7 +86,10 @@ public class WebSocketProtocol {
         String ref = frame.ref();
         try {
             switch (frame.type()) {
-                case "ping" -> session.send(new Frame.Pong(ref));
+                case "ping" -> {
+                    limited(session, RateLimiter.Action.control); // a ping costs like any other control frame
+                    session.send(new Frame.Pong(ref));
+                }
                 case "send" -> send(session, sink, frame);
                 case "resume", "subscribe" -> {
                     limited(session, RateLimiter.Action.control);
