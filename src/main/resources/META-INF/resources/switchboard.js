@@ -74,6 +74,9 @@
       this.base = (o.base || global.location.origin).replace(/\/+$/, '');
       this.role = o.role === 'agent' ? 'agent' : 'visitor';
       this.token = o.token || null;
+      // The service's largest upload (GET /api/presence says it): a bigger file is refused here, before a byte
+      // goes, as the service refuses it on its declared length.
+      this.maxUploadBytes = o.maxUploadBytes || 0;
       const forced = o.transport && o.transport !== 'auto' ? o.transport : transportFromUrl();
       if (forced && !ORDER.includes(forced)) {
         throw new Error('unknown transport: ' + forced);
@@ -371,6 +374,9 @@
     /** Uploads one file; resolves with the attachment, rejects with an ApiError (status 0: the network). */
     upload(conversationId, file, options) {
       const o = options || {};
+      if (this.maxUploadBytes && file.size > this.maxUploadBytes) {
+        return Promise.reject(new ApiError(413, 'attachment_too_large', 'a file is at most ' + this.maxUploadBytes + ' bytes'));
+      }
       return new Promise((resolve, reject) => {
         const xhr = new global.XMLHttpRequest();
         const name = encodeURIComponent(file.name || 'pasted.png');

@@ -46,7 +46,9 @@
       attach: 'Attach a file', uploading: 'Uploading… {p}%', cancel: 'Cancel upload',
       retrying: 'Upload interrupted; trying again…',
       emailMe: 'Email me this chat', emailSent: 'A copy of this chat is on its way to {email}.',
-      emailAsk: 'Your email address:', emailFailed: 'The copy could not be sent: {reason}'
+      emailAsk: 'Your email address:', emailFailed: 'The copy could not be sent: {reason}',
+      fileTooLarge: 'This file is too large: at most {max}.', fileTypeRefused: 'Files of this kind cannot be sent here.',
+      fileEmpty: 'This file is empty.', fileFailed: 'The file could not be sent.', tooManyFiles: 'Too many files at once.'
     },
     'zh-CN': {
       launcher: '在线咨询', title: '客服', close: '关闭', connecting: '正在连接…',
@@ -68,7 +70,9 @@
       tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。',
       attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…',
       emailMe: '通过邮件发送对话记录', emailSent: '对话记录正在发送至 {email}。',
-      emailAsk: '您的电子邮箱：', emailFailed: '对话记录未能发送：{reason}'
+      emailAsk: '您的电子邮箱：', emailFailed: '对话记录未能发送：{reason}',
+      fileTooLarge: '文件过大：最大 {max}。', fileTypeRefused: '无法发送此类文件。', fileEmpty: '文件是空的。',
+      fileFailed: '文件未能发送。', tooManyFiles: '一次发送的文件过多。'
     }
   };
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
@@ -393,7 +397,7 @@
 
     newClient() {
       const client = new window.Switchboard.Client({ base, role: 'visitor', token: this.token, transport: options.transport,
-        storageKey: TOKEN_KEY + '.outbox' });
+        storageKey: TOKEN_KEY + '.outbox', maxUploadBytes: this.maxUploadBytes });
       client.on('status', s => this.connection(s));
       client.on('message', m => this.message(m));
       client.on('sent', s => this.sent(s));
@@ -510,6 +514,8 @@
         const availability = await r.json();
         this.agentsOnline = availability.agentsOnline;
         this.emailOffered = availability.email === true;
+        this.maxUploadBytes = availability.maxUploadBytes || 0;
+        if (this.client) this.client.maxUploadBytes = this.maxUploadBytes;
         this.emailButton.hidden = !(this.emailOffered && this.conversation);
       } catch (e) {
         return;
@@ -876,7 +882,21 @@
 
     failed(f) {
       const li = this.elements.get(f.clientMsgId);
-      if (li) this.state(li, t('failed', { reason: f.error.message }), 'failed');
+      if (li) this.state(li, t('failed', { reason: this.reason(f.error) }), 'failed');
+    }
+
+    /** Why a send or an upload was refused, in the widget's words (never a type name or a byte count). */
+    reason(error) {
+      switch (error && error.code) {
+        case 'attachment_too_large': return t('fileTooLarge', { max: size(this.maxUploadBytes || 10 * 1024 * 1024) });
+        case 'attachment_type_not_allowed': return t('fileTypeRefused');
+        case 'invalid_upload': return t('fileEmpty');
+        case 'invalid_attachments': return t('tooManyFiles');
+        case 'text_too_long': return t('messageTooLong');
+        case 'empty_text': return t('messageEmpty');
+        case 'rate_limited': case 'too_many_requests': return t('tooMany');
+        default: return error && error.code && error.code.startsWith('attachment') ? t('fileFailed') : (error && error.message) || '';
+      }
     }
 
     markRead() {

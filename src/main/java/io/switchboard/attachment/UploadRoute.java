@@ -124,9 +124,10 @@ class UploadRoute {
         } catch (ApiException e) {
             declared = Long.MAX_VALUE;
         }
-        if (request.isEnded() || declared > 2 * max || expectsContinue(request)) {
-            // Ended, too much to be worth reading, or not sent at all (the client waits for a 100 Continue
-            // it will not get): answer now.
+        if (request.isEnded() || declared > max + MULTIPART_OVERHEAD || expectsContinue(request)) {
+            // Ended; declared over the limit (refused on the header, whatever the client does next: reading a
+            // body only to refuse it is work an attacker gets for free); or not sent at all (the client waits for
+            // a 100 Continue it will not get): answer now, and close.
             Replies.fail(rc, failure, !request.isEnded());
             return;
         }

@@ -23,9 +23,13 @@ import jakarta.ws.rs.Path;
 @Path("/api/presence")
 public class PresenceResource {
 
+    /**
+     * {@code email}: whether this service sends e-mail (the widget offers "Email me this chat" only then);
+     * {@code maxUploadBytes}: the largest file it takes (a bigger one is refused on its declared length, so
+     * clients check first).
+     */
     @RegisterForReflection
-    /** {@code email}: whether this service sends e-mail (the widget offers "Email me this chat" only then). */
-    public record Availability(long agentsOnline, boolean email) {
+    public record Availability(long agentsOnline, boolean email, long maxUploadBytes) {
     }
 
     @RegisterForReflection
@@ -56,6 +60,7 @@ public class PresenceResource {
     @Operation(operationId = "getAvailability", summary = "How many agents can answer now (the widget shows its offline form at 0)")
     public Uni<Availability> availability() {
         boolean email = config.email().from().isPresent() && config.email().publicUrl().isPresent();
-        return presence.onlineCount().map(n -> new Availability(n, email));
+        long maxUpload = config.attachments().maxSize().asLongValue();
+        return presence.onlineCount().map(n -> new Availability(n, email, maxUpload));
     }
 }

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -153,6 +155,25 @@ class BadInputTest {
                 .then().statusCode(400);
         given().auth().oauth2(visitor.token()).get("/api/conversations/{id}/iframe-stream?callback=alert(1)", conversation)
                 .then().statusCode(400).body("error", equalTo("invalid_callback"));
+    }
+
+    /** #27, from an outside client: what the catalogue promises, on the messages endpoint too. */
+    @Test
+    void theMessagesEndpointAnswersAsTheCatalogueSays() {
+        String messages = "/api/conversations/" + conversation + "/messages";
+        for (String method : List.of("DELETE", "PUT", "PATCH")) {
+            HttpResponse<String> answer = api.request(method, messages, visitor.token(), method.equals("DELETE") ? null : "{}");
+            assertEquals(405, answer.statusCode(), method + ": " + answer.body());
+            assertEquals("method_not_allowed", Json.parse(answer.body()).get("error").asText(), method);
+        }
+        HttpResponse<String> waitAlone = api.get(visitor.token(), messages + "?wait=1s");
+        assertEquals(400, waitAlone.statusCode(), waitAlone.body());
+        assertEquals("invalid_wait", Json.parse(waitAlone.body()).get("error").asText());
+        for (String escape : List.of("?after=%zz", "?after=%", "?before=%G1")) {
+            HttpResponse<String> broken = api.get(visitor.token(), messages + escape);
+            assertEquals(400, broken.statusCode(), escape + ": " + broken.body());
+            assertEquals("bad_request", Json.parse(broken.body()).get("error").asText(), escape + ": " + broken.body());
+        }
     }
 
     @Test

@@ -100,8 +100,8 @@ public class PollTransport {
         if (afterSeq.isPresent() && beforeSeq.isPresent()) {
             throw new ApiException(ErrorCode.INVALID_CURSOR, "give either after or before, not both");
         }
-        if (wait != null && beforeSeq.isPresent()) {
-            throw new ApiException(ErrorCode.INVALID_WAIT, "wait applies to after, not to before");
+        if (wait != null && afterSeq.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_WAIT, "wait goes with after (the cursor to wait beyond)");
         }
         return conversations.visibleTo(caller, conversationId).flatMap(conversation -> {
             if (beforeSeq.isPresent() || afterSeq.isEmpty() && wait == null) {
