@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Connections;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.StoreFailures;
@@ -73,7 +74,7 @@ final class Replies {
         ApiException refusal = failure instanceof ApiException api ? api
                 : StoreFailures.unavailable(failure) ? StoreFailures.toApi() : internal(failure);
         if (response.headWritten()) {
-            rc.request().connection().close(); // mid-download: the client sees a cut, not a wrong file
+            Connections.closeNow(rc.request().connection()); // mid-download: the client sees a cut, not a wrong file
             return;
         }
         // A download that failed before its first byte: nothing of the file's own headers may go with the error
@@ -91,7 +92,11 @@ final class Replies {
             response.putHeader("Retry-After", "2");
         }
         if (close) {
-            response.putHeader(HttpHeaders.CONNECTION, "close").endHandler(v -> rc.request().connection().close());
+            // Once the answer is on the wire, the connection goes at once: a body left unread (refused on its
+            // declared length) would keep Vert.x's own close waiting for the request's end for ever.
+            response.putHeader(HttpHeaders.CONNECTION, "close").end(refusal.errorCode().json(refusal.getMessage()))
+                    .onComplete(written -> Connections.closeNow(rc.request().connection()));
+            return;
         }
         response.end(refusal.errorCode().json(refusal.getMessage()));
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.Connections;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Params;
 import io.switchboard.api.StreamedUploads;
@@ -103,7 +104,7 @@ class UploadRoute {
                     } else {
                         // A retry of an upload that completed: the same attachment, and its body is not needed.
                         rc.response().putHeader(HttpHeaders.CONNECTION, "close")
-                                .endHandler(v -> request.connection().close());
+                                .endHandler(v -> Connections.closeNow(request.connection()));
                         Replies.json(rc, 200, earlier.get().view(), json);
                     }
                 }, failure -> {
@@ -124,7 +125,8 @@ class UploadRoute {
         } catch (ApiException e) {
             declared = Long.MAX_VALUE;
         }
-        if (request.isEnded() || declared > max + MULTIPART_OVERHEAD || expectsContinue(request)) {
+        boolean tooLarge = failure instanceof ApiException refusal && refusal.errorCode() == ErrorCode.ATTACHMENT_TOO_LARGE;
+        if (request.isEnded() || tooLarge || declared > 2 * max || expectsContinue(request)) {
             // Ended; declared over the limit (refused on the header, whatever the client does next: reading a
             // body only to refuse it is work an attacker gets for free); or not sent at all (the client waits for
             // a 100 Continue it will not get): answer now, and close.

@@ -74,7 +74,7 @@ class Rfc6455Test {
                 }
             }
             RawWebSocket.Ending ending = RawWebSocket.closeHandshake(raw);
-            assertEquals(List.of(code), ending.closeCodes(), how + ": one Close frame, with the failure's code");
+            assertEquals(List.of(code), ending.closeCodes(), how + ": one Close frame, with the failure's code (" + ending + ")");
             assertTrue(ending.eofAfterMillis() >= 0 && ending.eofAfterMillis() < 1_000,
                     how + ": TCP closed " + ending.eofAfterMillis() + " ms after the Close handshake (-1: still open after 5 s)");
         }

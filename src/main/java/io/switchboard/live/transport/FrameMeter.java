@@ -9,7 +9,6 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -206,7 +205,7 @@ final class FrameMeter extends ChannelInboundHandlerAdapter {
 
     /**
      * Sends one Close frame with the code, written as bytes (this handler sits before the frame encoder), then
-     * closes the connection: the client learns why, and nothing it sends after is read.
+     * closes the TCP connection (RFC 6455 §7.1.7: the client learns why, and nothing it sends after is read).
      */
     private void fail(ChannelHandlerContext ctx, int code, String reason) {
         if (failed) {
@@ -219,6 +218,8 @@ final class FrameMeter extends ChannelInboundHandlerAdapter {
         ByteBuf close = Unpooled.buffer(4 + length);
         close.writeByte(0x88).writeByte(2 + length).writeShort(code).writeBytes(text, 0, length);
         ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
+        // Closed from here, towards the socket: a close from the channel's end would go through Vert.x, which
+        // sends a second Close (1000) and holds the connection for its close timeout.
+        ctx.writeAndFlush(close).addListener(written -> ctx.close());
     }
 }

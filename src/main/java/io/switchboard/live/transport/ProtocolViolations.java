@@ -8,7 +8,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -189,7 +188,10 @@ public class ProtocolViolations {
             }
             failed = true;
             String text = reason == null || reason.length() > 120 ? status.reasonText() : reason;
-            ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(ChannelFutureListener.CLOSE);
+            // One Close, then the TCP connection closed from here, towards the socket (RFC 6455 §7.1.7): a close
+            // from the channel's end would go through Vert.x, which sends a second Close (1000) and holds the
+            // connection for its 10 s close timeout, ignoring the client's answer (this handler drops it).
+            ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), text)).addListener(written -> ctx.close());
         }
 
         /** Feeds one fragment to the decoder; bytes of a sequence cut by the fragment's end wait for the next. */
