@@ -99,7 +99,9 @@ public class ProblemMappers {
             case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
             default -> ErrorCode.BAD_REQUEST; // any other 4xx the framework raises: the request could not be read
         };
-        return respond(status, Problem.of(code, e.getMessage() == null ? code.meaning() : sanitize(e.getMessage())));
+        Response answer = respond(status, Problem.of(code, e.getMessage() == null ? code.meaning() : sanitize(e.getMessage())));
+        String allow = e.getResponse().getHeaderString("Allow");
+        return allow == null ? answer : Response.fromResponse(answer).header("Allow", allow).build();
     }
 
     @ServerExceptionMapper(priority = Priorities.USER + 100)

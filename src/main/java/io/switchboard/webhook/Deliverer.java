@@ -1,11 +1,8 @@
 package io.switchboard.webhook;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,10 +13,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
@@ -29,6 +29,16 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.switchboard.api.ApiException;
 import io.switchboard.config.SwitchboardConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -65,6 +75,9 @@ class Deliverer {
     @Inject
     SwitchboardConfig config;
 
+    @Inject
+    Vertx vertx;
+
     private final String instance = UUID.randomUUID().toString();
     private volatile HttpClient http;
     private volatile boolean stopping;
@@ -80,6 +93,10 @@ class Deliverer {
     void stop(@Observes ShutdownEvent shutdown) {
         stopping = true;
         turns.shutdown();
+        HttpClient client = http;
+        if (client != null) {
+            client.close();
+        }
     }
 
     private record Leased(long id, URI url, List<String> secrets) {
@@ -197,38 +214,73 @@ class Deliverer {
         }
     }
 
-    /** One attempt; null when the endpoint took it (2xx), else what went wrong, short. */
+    /** An endpoint's answer: its status and the first {@link #EXCERPT} bytes of its body. */
+    private record Answer(int status, String excerpt) {
+    }
+
+    /**
+     * One attempt; null when the endpoint took it (2xx), else what went wrong, short. The request goes to the
+     * address {@link Destinations#reachable} just checked, never to a fresh resolution of the name (DNS
+     * rebinding), with the URL's host in {@code Host} and, for https, in SNI and the certificate check.
+     */
     private String send(Leased endpoint, Pending event) throws SQLException {
         String id = "evt_" + event.eventId();
         long timestamp = Instant.now().getEpochSecond();
         String error;
         try {
-            destinations.reachable(endpoint.url());
-            HttpRequest request = HttpRequest.newBuilder(endpoint.url()).timeout(config.webhooks().timeout())
-                    .header("Content-Type", "application/json").header("User-Agent", "Switchboard-Webhooks/1")
-                    .header("webhook-id", id).header("webhook-timestamp", String.valueOf(timestamp))
-                    .header("webhook-signature", Signatures.header(endpoint.secrets(), id, timestamp, event.body()))
-                    .POST(HttpRequest.BodyPublishers.ofString(event.body(), StandardCharsets.UTF_8)).build();
-            HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
-            int status = response.statusCode();
-            String excerpt;
-            try (InputStream body = response.body()) {
-                excerpt = new String(body.readNBytes(EXCERPT), StandardCharsets.UTF_8);
-            }
-            record(endpoint, status);
-            if (status >= 200 && status < 300) {
+            InetAddress address = destinations.reachable(endpoint.url());
+            URI url = endpoint.url();
+            boolean tls = url.getScheme().equalsIgnoreCase("https");
+            int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+            String target = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+                    + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+            long timeout = config.webhooks().timeout().toMillis();
+            RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
+                    .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, port)))
+                    .setHost(url.getHost()).setPort(port).setSsl(tls).setURI(target)
+                    .setFollowRedirects(false).setConnectTimeout(timeout).setIdleTimeout(timeout)
+                    .putHeader("Content-Type", "application/json").putHeader("User-Agent", "Switchboard-Webhooks/1")
+                    .putHeader("webhook-id", id).putHeader("webhook-timestamp", String.valueOf(timestamp))
+                    .putHeader("webhook-signature", Signatures.header(endpoint.secrets(), id, timestamp, event.body()));
+            Answer answer = client().request(request)
+                    .compose(r -> r.send(Buffer.buffer(event.body(), StandardCharsets.UTF_8.name())))
+                    .compose(Deliverer::excerpt)
+                    .toCompletionStage().toCompletableFuture().get(timeout, TimeUnit.MILLISECONDS);
+            record(endpoint, answer.status());
+            if (answer.status() >= 200 && answer.status() < 300) {
                 return null;
             }
-            error = "HTTP " + status + (excerpt.isBlank() ? "" : ": " + excerpt.strip());
+            error = "HTTP " + answer.status() + (answer.excerpt().isBlank() ? "" : ": " + answer.excerpt().strip());
         } catch (ApiException e) {
             error = "refused: " + e.getMessage();
-        } catch (IOException e) {
-            error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        } catch (TimeoutException e) {
+            error = "HttpTimeoutException: no answer within " + config.webhooks().timeout().toSeconds() + " s";
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            error = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error = "interrupted";
         }
         return error.length() > 500 ? error.substring(0, 500) : error;
+    }
+
+    /** The status and the start of the body; the rest is not read (a receiver's answer is not ours to hold). */
+    private static Future<Answer> excerpt(HttpClientResponse response) {
+        Promise<Answer> answer = Promise.promise();
+        Buffer start = Buffer.buffer();
+        response.handler(chunk -> {
+            if (start.length() < EXCERPT) {
+                start.appendBuffer(chunk.length() > EXCERPT - start.length() ? chunk.getBuffer(0, EXCERPT - start.length()) : chunk);
+            }
+            if (start.length() >= EXCERPT) {
+                answer.tryComplete(new Answer(response.statusCode(), start.toString(StandardCharsets.UTF_8)));
+                response.request().reset();
+            }
+        });
+        response.endHandler(v -> answer.tryComplete(new Answer(response.statusCode(), start.toString(StandardCharsets.UTF_8))));
+        response.exceptionHandler(failure -> answer.tryComplete(new Answer(response.statusCode(), start.toString(StandardCharsets.UTF_8))));
+        return answer.future();
     }
 
     private void record(Leased endpoint, Integer status) throws SQLException {
@@ -319,8 +371,12 @@ class Deliverer {
     private HttpClient client() {
         HttpClient client = http;
         if (client == null) {
-            client = HttpClient.newBuilder().connectTimeout(config.webhooks().timeout())
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            int timeout = (int) config.webhooks().timeout().toMillis();
+            // Redirects are not followed (they could lead anywhere); SNI and the certificate check use the URL's
+            // host although the connection goes to the checked address; the JDK's trusted certificates.
+            client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(timeout).setForceSni(true)
+                    .setVerifyHost(true).setMaxPoolSize(PARALLEL_TURNS).setKeepAlive(true)
+                    .setIdleTimeout((int) Math.max(1, config.webhooks().timeout().toSeconds() * 3)));
             http = client;
         }
         return client;

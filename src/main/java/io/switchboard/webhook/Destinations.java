@@ -19,9 +19,10 @@ import jakarta.inject.Inject;
  * Where a webhook may go: an absolute http(s) URL without user info, whose host resolves only to public
  * addresses. Loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16 — cloud
  * metadata — and fe80::/10), carrier-grade NAT (100.64/10), unspecified, multicast and IPv4-mapped forms of
- * them are refused unless the host is in {@code switchboard.webhooks.allowed-hosts}. Checked when an endpoint
- * is registered and again before every delivery (a name may come to resolve elsewhere); redirects are not
- * followed.
+ * them, and IPv6 forms that embed such an IPv4 address (IPv4-mapped and -compatible, NAT64 64:ff9b::/96, 6to4
+ * 2002::/16), are refused unless the host is in {@code switchboard.webhooks.allowed-hosts}. Checked when an
+ * endpoint is registered and again before every delivery, which then connects to the very address it checked
+ * (a name may come to resolve elsewhere, even between the check and the connection); redirects are not followed.
  */
 @ApplicationScoped
 class Destinations {
@@ -51,18 +52,22 @@ class Destinations {
         return uri;
     }
 
-    /** Refuses a URL whose host resolves to an internal address (unless allowed); at every delivery too. */
-    void reachable(URI uri) {
+    /**
+     * Refuses a URL whose host resolves to an internal address (unless allowed); at every delivery too. Returns
+     * the address that was checked: a delivery connects to it and to nothing else, so a name that resolves
+     * elsewhere a moment later (DNS rebinding) cannot take the delivery inside.
+     */
+    InetAddress reachable(URI uri) {
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        if (allowed(bare, uri.getPort())) {
-            return;
-        }
         InetAddress[] addresses;
         try {
             addresses = InetAddress.getAllByName(bare);
         } catch (UnknownHostException e) {
             throw invalid("the webhook's host does not resolve: " + bare);
+        }
+        if (allowed(bare, uri.getPort())) {
+            return addresses[0];
         }
         for (InetAddress address : addresses) {
             if (internal(address)) {
@@ -70,6 +75,7 @@ class Destinations {
                         + "); allow it with switchboard.webhooks.allowed-hosts if that is meant");
             }
         }
+        return addresses[0];
     }
 
     private boolean allowed(String host, int port) {
@@ -96,19 +102,36 @@ class Destinations {
             if ((b[0] & 0xfe) == 0xfc) { // unique local fc00::/7
                 return true;
             }
-            boolean mapped = true; // ::ffff:a.b.c.d judged as a.b.c.d
+            boolean zeros = true;
             for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
+                zeros &= b[i] == 0;
             }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                try {
-                    return internal(InetAddress.getByAddress(new byte[] { b[12], b[13], b[14], b[15] }));
-                } catch (UnknownHostException e) {
-                    return true;
+            // IPv6 forms that carry an IPv4 address are judged by that address: IPv4-mapped ::ffff:a.b.c.d and
+            // IPv4-compatible ::a.b.c.d, NAT64's well-known prefix 64:ff9b::/96, and 6to4 2002:aabb:ccdd::/48.
+            // NAT64's local-use prefix (64:ff9b:1::/48) may embed it anywhere: refused as a whole.
+            if (zeros && ((b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff || b[10] == 0 && b[11] == 0)) {
+                return embedded(b, 12);
+            }
+            if (b[0] == 0x00 && b[1] == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+                boolean wellKnown = true;
+                for (int i = 4; i < 12; i++) {
+                    wellKnown &= b[i] == 0;
                 }
+                return !wellKnown || embedded(b, 12);
+            }
+            if (b[0] == 0x20 && b[1] == 0x02) {
+                return embedded(b, 2);
             }
         }
         return false;
+    }
+
+    private static boolean embedded(byte[] b, int at) {
+        try {
+            return internal(InetAddress.getByAddress(new byte[] { b[at], b[at + 1], b[at + 2], b[at + 3] }));
+        } catch (UnknownHostException e) {
+            return true;
+        }
     }
 
     private static ApiException invalid(String why) {

@@ -165,14 +165,18 @@ class BadInputTest {
             HttpResponse<String> answer = api.request(method, messages, visitor.token(), method.equals("DELETE") ? null : "{}");
             assertEquals(405, answer.statusCode(), method + ": " + answer.body());
             assertEquals("method_not_allowed", Json.parse(answer.body()).get("error").asText(), method);
+            assertTrue(answer.headers().firstValue("Allow").orElse("").contains("POST"), method + ": Allow names what is");
         }
         HttpResponse<String> waitAlone = api.get(visitor.token(), messages + "?wait=1s");
         assertEquals(400, waitAlone.statusCode(), waitAlone.body());
         assertEquals("invalid_wait", Json.parse(waitAlone.body()).get("error").asText());
+        // A request line the HTTP layer cannot decode (a broken percent-escape) never reaches the service: Netty's
+        // decoder refuses it, and Vert.x answers 400 without a body and closes (documented; Quarkus offers no
+        // hook for that answer). Raw requests: no client sends these.
         for (String escape : List.of("?after=%zz", "?after=%", "?before=%G1")) {
-            HttpResponse<String> broken = api.get(visitor.token(), messages + escape);
-            assertEquals(400, broken.statusCode(), escape + ": " + broken.body());
-            assertEquals("bad_request", Json.parse(broken.body()).get("error").asText(), escape + ": " + broken.body());
+            io.switchboard.support.FromAddress.Answer broken = io.switchboard.support.FromAddress.request(base, "127.0.0.1", "GET",
+                    messages + escape, java.util.Map.of("Authorization", "Bearer " + visitor.token()), null);
+            assertEquals(400, broken.status(), escape + ": " + broken.body());
         }
     }
 

@@ -35,8 +35,12 @@ import io.switchboard.message.SendResult;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -112,6 +116,33 @@ public class PollTransport {
                     : longPoll(caller, tokenHash, ClientAddress.of(http), conversationId, cursor, count,
                             Params.wait(wait, config.longPoll().maxWait()));
         });
+    }
+
+    /**
+     * Messages are sent and read here, never changed or deleted: those methods are {@code 405} with {@code Allow},
+     * as on every other endpoint. (Without these, Quarkus REST answered 404: the path also matches other
+     * resources' templates, so no "method not allowed" was found.)
+     */
+    @DELETE
+    @Operation(hidden = true)
+    public Response delete() {
+        throw notAllowed();
+    }
+
+    @PUT
+    @Operation(hidden = true)
+    public Response put() {
+        throw notAllowed();
+    }
+
+    @PATCH
+    @Operation(hidden = true)
+    public Response patch() {
+        throw notAllowed();
+    }
+
+    private static NotAllowedException notAllowed() {
+        return new NotAllowedException(Response.status(405).header("Allow", "GET, POST, HEAD, OPTIONS").build());
     }
 
     /** A live connection while it waits; revocation, expiry or shutdown answer it at once (empty). */
