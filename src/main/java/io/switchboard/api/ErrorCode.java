@@ -75,6 +75,7 @@ public enum ErrorCode {
     USERNAME_TAKEN(409, "an agent with this username exists"),
     // 413, 415, 416
     PAYLOAD_TOO_LARGE(413, "an HTTP body over 64 KiB (a WebSocket message over 64 KiB is closed with 1009 instead)"),
+    UPLOAD_TOO_SLOW(408, "an upload that sent less than the minimum rate (1 KiB/s over 10 s by default) while the service waited: nothing was kept; retry on a better connection"),
     ATTACHMENT_TOO_LARGE(413, "an upload over the attachment size limit (10 MB by default): nothing was kept"),
     UNSUPPORTED_MEDIA_TYPE(415, "a body that is not `application/json`"),
     ATTACHMENT_TYPE_NOT_ALLOWED(415, "an upload whose content (detected from its bytes) is not an allowed type"),

@@ -1,6 +1,7 @@
 package io.switchboard.api;
 
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
@@ -118,6 +119,10 @@ public class ProblemMappers {
             return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "2")
                     .entity(StoreFailures.toApi().problem()).build();
         }
+        if (unstorableCharacter(e)) { // a NUL in a body: PostgreSQL's text cannot hold it
+            LOG.debugf("refused a request with a character the store cannot hold: %s", e.getClass().getSimpleName());
+            return respond(400, Problem.of(ErrorCode.BAD_REQUEST, "the request contains a NUL character, which no field can hold"));
+        }
         LOG.error("unexpected failure", e);
         return respond(500, Problem.of(ErrorCode.INTERNAL_ERROR, "the server could not complete the request"));
     }
@@ -126,6 +131,16 @@ public class ProblemMappers {
     private static boolean tooLarge(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof IOException && "Request too large".equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** PostgreSQL's "invalid byte sequence" (22021) or "untranslatable character" (22P05), however wrapped. */
+    private static boolean unstorableCharacter(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && ("22021".equals(sql.getSQLState()) || "22P05".equals(sql.getSQLState()))) {
                 return true;
             }
         }

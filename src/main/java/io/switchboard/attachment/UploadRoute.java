@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiException;
+import io.switchboard.api.ClientAddress;
 import io.switchboard.api.Connections;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Params;
@@ -48,6 +49,8 @@ class UploadRoute {
 
     /** After authentication (filter order -200) and authorisation (-100); before Quarkus' body limit (-2). */
     static final int ORDER = -3;
+    /** The window over which an upload's rate is judged. */
+    private static final long RATE_WINDOW_MILLIS = 10_000;
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
     /** A multipart form's boundaries and part headers, on top of the file. */
     private static final long MULTIPART_OVERHEAD = 16 * 1024;
@@ -60,6 +63,7 @@ class UploadRoute {
     @Inject UploadBudget budget;
     @Inject SwitchboardConfig config;
     @Inject ObjectMapper json;
+    @Inject Vertx vertx;
 
     void register(@Observes Router router) {
         router.post(StreamedUploads.ROUTE).order(ORDER).handler(this::upload);
@@ -83,7 +87,7 @@ class UploadRoute {
                 throw tooLarge(max);
             }
             limiter.acquire(RateLimiter.Action.upload, caller.key());
-            slot = budget.take(caller.key());
+            slot = budget.take(caller.key(), ClientAddress.of(request));
         } catch (RuntimeException e) {
             refuseUnread(rc, e, max);
             return;
@@ -208,6 +212,10 @@ class UploadRoute {
         private int settling;
         private boolean discarded;
         private ApiException refusal;
+        /** Bytes since the rate was last checked, and whether the service paused the source meanwhile. */
+        private long sinceCheck;
+        private boolean pausedInWindow;
+        private long watchdog = -1;
 
         Upload(RoutingContext rc, Caller caller, long conversationId, String key, UploadBudget.Slot slot, Context context,
                 long max) {
@@ -223,6 +231,7 @@ class UploadRoute {
         void start(boolean multipart) {
             this.multipart = multipart;
             HttpServerRequest request = rc.request();
+            watch();
             rc.response().closeHandler(v -> {
                 if (!done) {
                     stop(); // the client went away mid-upload
@@ -279,6 +288,7 @@ class UploadRoute {
                 return;
             }
             size += bytes.length();
+            sinceCheck += bytes.length();
             if (size > max) {
                 refuse(tooLarge(max));
                 return;
@@ -339,6 +349,7 @@ class UploadRoute {
                 image = ImageSize.of(type, chunk.getBytes(), chunk.length());
             }
             writing = true;
+            pausedInWindow = true;
             if (!ended) {
                 source.pause();
             }
@@ -437,9 +448,35 @@ class UploadRoute {
             Replies.fail(rc, failure, !rc.request().isEnded());
         }
 
+        /**
+         * Every {@link #RATE_WINDOW_MILLIS}, an upload the service was waiting for (not one it paused to write a
+         * chunk) must have sent at least {@code min-upload-rate} over the window, or it is cut: a trickle (a byte
+         * every few seconds) must not hold one of the instance's places for as long as it likes.
+         */
+        private void watch() {
+            long minimum = config.attachments().minUploadRate().asLongValue() * RATE_WINDOW_MILLIS / 1000;
+            watchdog = vertx.setPeriodic(RATE_WINDOW_MILLIS, t -> context.runOnContext(v -> {
+                if (done || ended) {
+                    vertx.cancelTimer(watchdog);
+                    return;
+                }
+                boolean waited = !writing && !pausedInWindow;
+                if (waited && sinceCheck < minimum) {
+                    vertx.cancelTimer(watchdog);
+                    stop();
+                    Replies.fail(rc, new ApiException(ErrorCode.UPLOAD_TOO_SLOW, "the upload sent " + sinceCheck + " bytes in "
+                            + RATE_WINDOW_MILLIS / 1000 + " s: too slow to keep a place"), true);
+                    return;
+                }
+                sinceCheck = 0;
+                pausedInWindow = writing;
+            }));
+        }
+
         /** Ends the upload: its place released, anything stored deleted, no more chunks written. */
         private void stop() {
             done = true;
+            vertx.cancelTimer(watchdog);
             slot.release();
             pending = Buffer.buffer();
             discardIfStopped();

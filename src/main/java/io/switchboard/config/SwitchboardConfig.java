@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -172,7 +173,7 @@ public interface SwitchboardConfig {
 
         /** Largest file; one byte more is refused with 413 {@code attachment_too_large} and nothing is kept. */
         @WithDefault("10M")
-        io.quarkus.runtime.configuration.MemorySize maxSize();
+        MemorySize maxSize();
 
         /** Most attachments on one message. */
         @WithDefault("10")
@@ -196,7 +197,7 @@ public interface SwitchboardConfig {
          * stored chunks: what one upload costs the heap, whatever the file's size.
          */
         @WithDefault("256K")
-        io.quarkus.runtime.configuration.MemorySize chunkSize();
+        MemorySize chunkSize();
 
         /** Uploads in progress on this replica at once; one more is refused with 503 {@code overloaded}. */
         @WithDefault("32")
@@ -205,6 +206,20 @@ public interface SwitchboardConfig {
         /** Uploads in progress for one visitor or agent at once; one more is refused with 429. */
         @WithDefault("3")
         int concurrentUploadsPerIdentity();
+
+        /**
+         * Uploads in progress from one client address at once (many identities from one place count together);
+         * one more is refused with 429. Keeps one address from holding every place of the instance.
+         */
+        @WithDefault("8")
+        int concurrentUploadsPerAddress();
+
+        /**
+         * The slowest an upload may send while the service waits for it: below this, measured over 10 s of
+         * waiting, it is cut ({@code 408 upload_too_slow}) and its place freed. A trickle must not hold a place.
+         */
+        @WithDefault("1K")
+        MemorySize minUploadRate();
 
         /** How long a signed link ({@code GET /api/attachments/{id}/link}) works. */
         @WithDefault("10m")

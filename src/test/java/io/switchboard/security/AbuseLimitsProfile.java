@@ -28,6 +28,7 @@ public class AbuseLimitsProfile implements QuarkusTestProfile {
                 Map.entry("switchboard.limits.inbound-frames-burst", "120"),
                 // small enough for a test to reach with a few sockets: 4 unfinished 63 KiB frames, not 5
                 Map.entry("switchboard.limits.inbound-partial-bytes-total", "262144"),
-                Map.entry("switchboard.limits.partial-frame-timeout", "2s"));
+                Map.entry("switchboard.limits.partial-frame-timeout", "2s"),
+                Map.entry("switchboard.attachments.concurrent-uploads-per-address", "8"));
     }
 }

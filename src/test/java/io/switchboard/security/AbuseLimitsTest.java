@@ -7,9 +7,13 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +48,7 @@ class AbuseLimitsTest {
 
     @TestHTTPResource("/")
     URI base;
+
 
     @Inject
     RateLimiter limiter;
@@ -104,7 +109,7 @@ class AbuseLimitsTest {
         Chat chat = Chat.start(base);
         // different bytes each time: the same ones again would be answered with the first upload
         assertBurstLimited(30, i -> chat.api().upload(chat.visitorToken(), chat.id(), "note-" + i + ".txt",
-                ("a note to upload\n" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                ("a note to upload\n" + i).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** {@code count} requests at once: the first 20 (the burst) pass with 201, a later one is 429 with Retry-After. */
@@ -190,7 +195,7 @@ class AbuseLimitsTest {
             raw.setSoTimeout(10_000);
             RawWebSocket.handshake(raw, chat.visitorToken());
             if (kind.equals("empty continuation")) {
-                RawWebSocket.rawFrame(raw, 0x01, "{\"type\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)); // a message begun
+                RawWebSocket.rawFrame(raw, 0x01, "{\"type\":".getBytes(StandardCharsets.UTF_8)); // a message begun
             }
             try {
                 for (int i = 0; i < 400; i++) {
@@ -200,7 +205,7 @@ class AbuseLimitsTest {
                         default -> RawWebSocket.rawFrame(raw, 0x00, new byte[0]); // continuation, not final
                     }
                 }
-            } catch (java.io.IOException closedAlready) {
+            } catch (IOException closedAlready) {
                 // the server closed the connection while the flood was still being written
             }
             RawWebSocket.Ending ending = RawWebSocket.closeHandshake(raw);
@@ -275,6 +280,73 @@ class AbuseLimitsTest {
             } while (answer != null && !answer.contains("still-here"));
             assertTrue(answer != null, "closed as idle although the client sent a pong every second");
         }
+    }
+
+    /**
+     * #27: uploads that trickle cannot hold the instance's places. One address, with as many visitors as it
+     * likes, gets at most 8 places at once (the 9th is 429, another address is still served); and an upload that
+     * sends less than 1 KiB/s over 10 s while the service waits is cut (408 upload_too_slow) and its place freed.
+     * (33 uploads of a byte every 10 s from one address held all 32 places for minutes.)
+     */
+    @Test
+    void tricklingUploadsCannotHoldTheInstancesPlaces() throws Exception {
+        List<Chat> chats = new ArrayList<>();
+        for (int i = 0; i < 10; i++) { // first, so that the trickles start together
+            chats.add(Chat.start(base));
+        }
+        List<Socket> trickles = new ArrayList<>();
+        try {
+            for (Chat chat : chats.subList(0, 8)) {
+                trickles.add(trickle("127.0.0.21", chat));
+            }
+            // Once the eight hold their places (each upload takes one when its headers are read), a ninth from the
+            // same address is refused at once, although it sends its whole body.
+            Chat ninth = chats.get(8);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try (Socket attempt = trickle("127.0.0.21", ninth)) {
+                    attempt.getOutputStream().write(new byte[99_999]);
+                    attempt.getOutputStream().flush();
+                    String answer = new String(attempt.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertTrue(answer.startsWith("HTTP/1.1 429") || answer.startsWith("HTTP/1.1 20"), answer);
+                    return answer.startsWith("HTTP/1.1 429");
+                }
+            });
+            Chat elsewhere = chats.get(9);
+            Api.expect(201, elsewhere.api().upload(elsewhere.visitorToken(), elsewhere.id(), "note.txt",
+                    "from another address".getBytes(StandardCharsets.UTF_8)));
+            // The trickles are cut within a window or two, each with its answer, and their places come back.
+            List<String> answers = new ArrayList<>();
+            for (Socket trickle : trickles) {
+                trickle.setSoTimeout(40_000);
+                answers.add(new String(trickle.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+            for (String answer : answers) {
+                assertTrue(answer.startsWith("HTTP/1.1 408") && answer.contains("\"error\":\"upload_too_slow\""),
+                        "every trickle is cut with its answer: " + answers);
+            }
+            // Their places are free again: the same address uploads.
+            FromAddress.Answer back = FromAddress.request(base, "127.0.0.21", "POST", "/api/conversations/" + ninth.id()
+                    + "/attachments?name=back.txt", Map.of("Authorization", "Bearer " + ninth.visitorToken()), "back again");
+            assertEquals(201, back.status(), back.body());
+        } finally {
+            for (Socket trickle : trickles) {
+                trickle.close();
+            }
+        }
+    }
+
+    /** An upload from {@code source} that announces 100 KB and sends one byte. */
+    private Socket trickle(String source, Chat chat) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("POST /api/conversations/" + chat.id() + "/attachments?name=slow.txt HTTP/1.1\r\n"
+                + "Host: localhost\r\nConnection: close\r\nAuthorization: Bearer " + chat.visitorToken()
+                + "\r\nContent-Length: 100000\r\n\r\nx")
+                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
     }
 
     @Test

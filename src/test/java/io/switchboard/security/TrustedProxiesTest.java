@@ -1,8 +1,10 @@
 package io.switchboard.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.switchboard.support.FromAddress;
+import io.switchboard.support.TestLogs;
 
 /**
  * Forwarding headers are believed only from the configured proxies, as the Kubernetes configuration sets
@@ -52,6 +55,25 @@ class TrustedProxiesTest {
         assertEquals(201, createVisitor("127.0.0.2", "203.0.113.100"));
         assertEquals(201, createVisitor("127.0.0.2", "203.0.113.100"));
         assertEquals(429, createVisitor("127.0.0.2", "203.0.113.100"));
+    }
+
+    /**
+     * #27: a forwarded-for element that is not an address (from the trusted proxy, or anything it passes on) is
+     * a 400 with the catalogue's body, logged without a stack trace (it was a 500 with a stack at ERROR).
+     */
+    @Test
+    void aForwardedForThatIsNotAnAddressIsABadRequest() {
+        int mark = TestLogs.mark();
+        for (String forwarded : List.of("not-an-address", "unknown", "_hidden", "[::1", "999.1.1.1")) {
+            FromAddress.Answer answer = FromAddress.request(base, "127.0.0.2", "POST", "/api/visitors",
+                    Map.of("X-Forwarded-For", forwarded), null);
+            assertEquals(400, answer.status(), forwarded + ": " + answer.body());
+            assertTrue(answer.body().contains("\"error\":\"bad_request\""), forwarded + ": " + answer.body());
+        }
+        // From a source that is not a trusted proxy the header is not read at all.
+        assertEquals(201, FromAddress.request(base, "127.0.0.4", "POST", "/api/visitors",
+                Map.of("X-Forwarded-For", "not-an-address"), null).status());
+        TestLogs.assertNoErrorSince(mark, "a forwarded-for that is not an address");
     }
 
     /** POST /api/visitors from {@code source}, claiming {@code forwardedFor}. */

@@ -31,6 +31,24 @@ public final class TestLogs {
         return all.toString();
     }
 
+    /** Where the log ends now: pass it to {@link #since} to read what is logged after this point. */
+    public static int mark() {
+        return all().length();
+    }
+
+    /** What was logged after {@code mark}. */
+    public static String since(int mark) {
+        String all = all();
+        return all.length() >= mark ? all.substring(mark) : all;
+    }
+
+    /** Nothing logged after {@code mark} is an ERROR or a stack trace: bad input is the client's fault. */
+    public static void assertNoErrorSince(int mark, String what) {
+        String logged = since(mark);
+        assertFalse(logged.contains(" ERROR ") || logged.contains("\tat "), what + " was logged as an error:\n"
+                + logged.substring(0, Math.min(logged.length(), 3000)));
+    }
+
     /** None of {@code secrets} appears anywhere in the log; a failure names only the secret's first characters. */
     public static void assertContainsNone(String what, String... secrets) {
         String log = all();

@@ -69,8 +69,11 @@ final class SocketSink extends GatedSink {
 
     /** A frame was refused for its rate: after {@code violations-before-close} of them the socket closes (1008). */
     void violation() {
-        if (violations.incrementAndGet() >= limits.violationsBeforeClose()) {
-            LOG.warnf("closing abusive websocket identity=%s", identity);
+        int count = violations.incrementAndGet();
+        if (count >= limits.violationsBeforeClose()) {
+            if (count == limits.violationsBeforeClose()) { // once: frames already on their way count on
+                LOG.warnf("closing abusive websocket identity=%s", identity);
+            }
             close(LiveConnection.POLICY_VIOLATION, "rate limit exceeded repeatedly");
         }
     }
