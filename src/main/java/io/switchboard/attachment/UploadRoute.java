@@ -327,6 +327,7 @@ class UploadRoute {
                 refuse(new ApiException(ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED, "files of type " + type + " are not accepted"));
                 return false;
             }
+            name = types.nameFor(name, type);
             return true;
         }
 

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -29,6 +31,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -145,7 +149,28 @@ class AttachmentsTest {
         JsonNode png = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "report.pdf",
                 Samples.image("png", 8, 8), "Content-Type", "application/pdf")).body());
         assertEquals("image/png", png.get("contentType").asText());
-        assertEquals("report.pdf", png.get("name").asText());
+        assertEquals("report.png", png.get("name").asText(), "the stored name's extension follows the type (#27)");
+        JsonNode doubled = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "x.png.html",
+                Samples.image("png", 9, 9))).body());
+        assertEquals("x.png", doubled.get("name").asText(), "an image is never stored under an .html name");
+        JsonNode bare = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "notes",
+                "plain words".getBytes(StandardCharsets.UTF_8))).body());
+        assertEquals("notes.txt", bare.get("name").asText());
+        JsonNode jpeg = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "Photo.JPEG",
+                Samples.image("jpg", 8, 8))).body());
+        assertEquals("Photo.JPEG", jpeg.get("name").asText(), "one of the type's own extensions is kept as it is");
+
+        // #27: an Office document is a ZIP of certain parts; any other ZIP named .docx is an archive, refused.
+        JsonNode word = Json.parse(Api.expect(201, chat.api().upload(chat.visitorToken(), chat.id(), "letter.docx",
+                zip("[Content_Types].xml", "_rels/.rels", "word/document.xml"))).body());
+        assertEquals("application/vnd.openxmlformats-officedocument.wordprocessingml.document", word.get("contentType").asText());
+        assertEquals("letter.docx", word.get("name").asText());
+        for (String[] entries : new String[][] { { "secret.txt" }, { "payload/run.sh", "word/document.xml" },
+                { "[Content_Types].xml", "xl/workbook.xml" } }) {
+            HttpResponse<String> archive = chat.api().upload(chat.visitorToken(), chat.id(), "letter.docx", zip(entries));
+            assertEquals(415, archive.statusCode(), String.join(",", entries) + ": " + archive.body());
+            assertEquals("attachment_type_not_allowed", Json.parse(archive.body()).get("error").asText());
+        }
 
         int before = rows("select count(*) from attachment where conversation_id = " + chat.id());
         HttpResponse<String> html = chat.api().upload(chat.visitorToken(), chat.id(), "kitten.png", Samples.html(),
@@ -566,6 +591,21 @@ class AttachmentsTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A ZIP with these entries, in this order, each holding a line of text. */
+    private static byte[] zip(String... entries) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (String entry : entries) {
+                zip.putNextEntry(new ZipEntry(entry));
+                zip.write(("<x>" + entry + "</x>").getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private void execute(String sql) throws SQLException {
