@@ -262,6 +262,18 @@ public interface SwitchboardConfig {
 
         /** Who may frame the pages (CSP frame-ancestors) besides the service itself. */
         Optional<List<String>> frameAncestors();
+
+        /**
+         * {@code Strict-Transport-Security} max-age on every answer: browsers then never reach the service over
+         * plain HTTP (the service answers it whether or not TLS ends at a gateway: Envoy-based gateways do not add
+         * it). {@code 0s} sends none (a service reached over plain HTTP on purpose).
+         */
+        @WithDefault("365d")
+        Duration hstsMaxAge();
+
+        /** Whether the HSTS header covers the service's subdomains too ({@code includeSubDomains}). */
+        @WithDefault("false")
+        boolean hstsIncludeSubdomains();
     }
 
     interface Limits {

@@ -4,8 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.net.URI;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +61,39 @@ class OriginTest {
                 .header("Content-Security-Policy", containsString("script-src 'self'"))
                 .header("Content-Security-Policy", containsString("frame-ancestors 'self'"))
                 .header("X-Content-Type-Options", "nosniff")
-                .header("Referrer-Policy", "no-referrer");
+                .header("Referrer-Policy", "no-referrer")
+                .header("Strict-Transport-Security", "max-age=31536000");
+    }
+
+    /**
+     * #27: the answer that refuses a foreign origin carries the same headers as every other answer (it had none:
+     * the origin check ended the request before the headers filter ran).
+     */
+    @Test
+    void aRefusedOriginsAnswerCarriesTheSecurityHeaders() {
+        given().header("Origin", "http://evil.example").get("/api/presence").then().statusCode(403)
+                .body("error", equalTo("origin_not_allowed"))
+                .header("Content-Security-Policy", containsString("frame-ancestors 'self'"))
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer")
+                .header("Cache-Control", "no-store")
+                .header("Strict-Transport-Security", "max-age=31536000");
+    }
+
+    /**
+     * #27: the widget, the client library and the console have no version in their URLs, so they are never
+     * cached as immutable: a browser revalidates them (304 when unchanged) and sees a deployment at once.
+     */
+    @Test
+    void unversionedPagesAndScriptsAreRevalidatedNotImmutable() {
+        for (String path : List.of("/widget.js", "/switchboard.js", "/widget.css", "/console/", "/console/console.js", "/")) {
+            var answer = given().get(path).then().statusCode(200).extract();
+            String caching = answer.header("Cache-Control");
+            assertEquals("no-cache", caching, path);
+            String lastModified = answer.header("Last-Modified");
+            assertNotNull(lastModified, path + " has a validator");
+            given().header("If-Modified-Since", lastModified).get(path).then().statusCode(304);
+        }
     }
 
     @Test
