@@ -579,10 +579,15 @@ public interface SwitchboardConfig {
 
         interface Identity {
             /**
-             * The site's secrets for HS256-signed identity JWTs, at least 32 bytes each. The first is the current
-             * one; a second is still accepted while the site rotates. None: identities are refused.
+             * The site's secrets for identity JWTs, each at least as long as the algorithm's hash (32 bytes for
+             * HS256, 48 for HS384, 64 for HS512; a shorter one stops the service at start). The first is the
+             * current one; a second is still accepted while the site rotates. None: identities are refused.
              */
             Optional<List<String>> secrets();
+
+            /** The one algorithm identities are signed with: HS256, HS384 or HS512; a token with another is refused. */
+            @WithDefault("HS256")
+            String algorithm();
 
             /** Only signed-in visitors may chat: creating an anonymous visitor is refused ({@code 401 invalid_identity}). */
             @WithDefault("false")

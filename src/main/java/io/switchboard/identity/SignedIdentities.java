@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import com.nimbusds.jose.JOSEException;
@@ -23,7 +25,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Verifies the identity a site vouches for: a JWT signed with HS256 (or HS384/HS512) under one of the site's
+ * Verifies the identity a site vouches for: a JWT signed with the configured HMAC algorithm
+ * ({@code switchboard.visitors.identity.algorithm}: HS256 by default, or HS384/HS512; one, never chosen by the token) under one of the site's
  * secrets ({@code switchboard.visitors.identity.secrets}), verified by Nimbus JOSE + JWT. {@code sub} is the
  * site's user id (1-128 printable characters); {@code name} and {@code email} are optional and follow the
  * visitor's own rules; {@code exp} is required and may be at most {@code max-lifetime} away; {@code nbf} and
@@ -35,7 +38,6 @@ public class SignedIdentities {
 
     /** At most this many characters of JWT are parsed: a header, a few claims and a signature fit easily. */
     static final int MAX_LENGTH = 4096;
-    private static final int MIN_SECRET_BYTES = 32;
 
     /** Who the site says this is. */
     public record Identity(String userId, Optional<String> name, Optional<String> email) {
@@ -73,8 +75,10 @@ public class SignedIdentities {
         } catch (ParseException e) {
             throw invalid("the identity is not a signed JWT");
         }
-        if (!JWSAlgorithm.Family.HMAC_SHA.contains(jwt.getHeader().getAlgorithm())) {
-            throw invalid("the identity must be signed with HS256, HS384 or HS512");
+        JWSAlgorithm expected = algorithm(config.visitors().identity().algorithm());
+        if (!expected.equals(jwt.getHeader().getAlgorithm())) {
+            throw invalid("the identity must be signed with " + expected + " (this service's "
+                    + "switchboard.visitors.identity.algorithm), not " + jwt.getHeader().getAlgorithm());
         }
         if (!verifiers().stream().anyMatch(v -> verifies(jwt, v))) {
             throw invalid("the identity's signature does not match the site's secret");
@@ -123,23 +127,41 @@ public class SignedIdentities {
     private List<MACVerifier> verifiers() {
         List<MACVerifier> built = verifiers;
         if (built == null) {
-            built = config.visitors().identity().secrets().orElse(List.of()).stream().map(SignedIdentities::verifier).toList();
+            built = verifiers(config.visitors().identity().secrets().orElse(List.of()), config.visitors().identity().algorithm());
             verifiers = built;
         }
         return built;
     }
 
-    private static MACVerifier verifier(String secret) {
-        byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length < MIN_SECRET_BYTES) {
-            throw new IllegalStateException("switchboard.visitors.identity.secrets: each secret needs at least "
-                    + MIN_SECRET_BYTES + " bytes (HS256), one has " + bytes.length);
+    /**
+     * One verifier per secret, for {@code algorithm}: each secret at least as long as the algorithm's hash (32, 48
+     * or 64 bytes, RFC 7518 §3.2), or the service does not start, with a message that says which and why.
+     */
+    static List<MACVerifier> verifiers(List<String> secrets, String algorithm) {
+        JWSAlgorithm alg = algorithm(algorithm);
+        int minimum = alg.equals(JWSAlgorithm.HS512) ? 64 : alg.equals(JWSAlgorithm.HS384) ? 48 : 32;
+        List<MACVerifier> built = new ArrayList<>();
+        for (int i = 0; i < secrets.size(); i++) {
+            byte[] bytes = secrets.get(i).getBytes(StandardCharsets.UTF_8);
+            if (bytes.length < minimum) {
+                throw new IllegalStateException("switchboard.visitors.identity.secrets: with " + alg + " each secret needs at least "
+                        + minimum + " bytes (the hash's length, RFC 7518 3.2); secret #" + (i + 1) + " has " + bytes.length);
+            }
+            try {
+                built.add(new MACVerifier(bytes));
+            } catch (JOSEException e) {
+                throw new IllegalStateException("switchboard.visitors.identity.secrets: " + e.getMessage(), e);
+            }
         }
-        try {
-            return new MACVerifier(bytes);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("switchboard.visitors.identity.secrets: " + e.getMessage(), e);
+        return List.copyOf(built);
+    }
+
+    private static JWSAlgorithm algorithm(String name) {
+        JWSAlgorithm alg = JWSAlgorithm.parse(name.strip().toUpperCase(Locale.ROOT));
+        if (!JWSAlgorithm.Family.HMAC_SHA.contains(alg)) {
+            throw new IllegalStateException("switchboard.visitors.identity.algorithm must be HS256, HS384 or HS512, not " + name);
         }
+        return alg;
     }
 
     private static ApiException invalid(String why) {

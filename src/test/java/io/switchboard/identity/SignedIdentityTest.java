@@ -125,6 +125,9 @@ class SignedIdentityTest {
                 SiteIdentity.part("{\"alg\":\"none\"}") + "." + SiteIdentity.part(otherUser) + ".",
                 // an asymmetric algorithm named over an HMAC (key confusion)
                 SiteIdentity.signWith(SiteIdentity.SECRET, "RS256", otherUser),
+                // a good signature, but with another HMAC than the service's one (#27: the token never chooses)
+                SiteIdentity.signWith(SiteIdentity.SECRET, "HS384", otherUser),
+                SiteIdentity.signWith(SiteIdentity.SECRET, "HS512", otherUser),
                 // expired, never expiring, expiring too late, not valid yet
                 SiteIdentity.signWith(SiteIdentity.SECRET, "HS256", Json.object().put("sub", user).put("exp", now - 3600).toString()),
                 SiteIdentity.signWith(SiteIdentity.SECRET, "HS256", Json.object().put("sub", user).toString()),
@@ -145,6 +148,10 @@ class SignedIdentityTest {
                 assertEquals("invalid_identity", Json.parse(r.body()).get("error").asText(), r.body());
             }
         }
+        HttpResponse<String> otherHmac = api.request("POST", "/api/visitors", null,
+                Json.object().put("identity", SiteIdentity.signWith(SiteIdentity.SECRET, "HS384", otherUser)).toString());
+        assertTrue(Json.parse(otherHmac.body()).get("message").asText().contains("must be signed with HS256"),
+                "says which algorithm, not that the signature is wrong: " + otherHmac.body());
         JsonNode me = Json.parse(Api.expect(200, api.get(anonymous, "/api/visitors/me")).body());
         assertFalse(me.get("verified").asBoolean(), "refusals leave the anonymous visitor as it was");
         // A bad e-mail in a good signature is the e-mail's error, as anywhere else.

@@ -36,20 +36,21 @@ public final class SiteIdentity {
         return signWith(SECRET, "HS256", claims.toString());
     }
 
-    /** Any header algorithm and claims, HMAC-SHA256-signed with {@code secret}. */
+    /** Any header algorithm and claims, signed with {@code secret}: HMAC with HS384's or HS512's hash, else SHA-256. */
     public static String signWith(String secret, String alg, String claimsJson) {
         String signingInput = part("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + part(claimsJson);
-        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(secret, signingInput));
+        String mac = alg.equals("HS384") ? "HmacSHA384" : alg.equals("HS512") ? "HmacSHA512" : "HmacSHA256";
+        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(mac, secret, signingInput));
     }
 
     public static String part(String json) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static byte[] hmac(String secret, String input) {
+    private static byte[] hmac(String algorithm, String secret, String input) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            Mac mac = Mac.getInstance(algorithm);
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), algorithm));
             return mac.doFinal(input.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
