@@ -18,6 +18,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.quarkus.runtime.StartupEvent;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Sha256;
 import io.switchboard.api.Text;
 import io.switchboard.config.SwitchboardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,8 +40,11 @@ public class SignedIdentities {
     /** At most this many characters of JWT are parsed: a header, a few claims and a signature fit easily. */
     static final int MAX_LENGTH = 4096;
 
-    /** Who the site says this is. */
-    public record Identity(String userId, Optional<String> name, Optional<String> email) {
+    /**
+     * Who the site says this is. {@code binding} names this one signed token (a hash of the user and its
+     * {@code jti}, or of the whole token when it has none): the device it signs in is that token's one device.
+     */
+    public record Identity(String userId, Optional<String> name, Optional<String> email, String binding) {
     }
 
     @Inject
@@ -109,8 +113,10 @@ public class SignedIdentities {
             throw invalid("the identity's sub (the site's user id) must be 1-128 printable characters");
         }
         try {
+            String jti = claims.getJWTID();
+            String binding = Sha256.hex(jti == null || jti.isBlank() ? "token:" + token.strip() : "jti:" + subject + "\n" + jti);
             return new Identity(subject, Visitors.cleanName(claims.getStringClaim("name")),
-                    Visitors.cleanEmail(claims.getStringClaim("email")));
+                    Visitors.cleanEmail(claims.getStringClaim("email")), binding);
         } catch (ParseException e) {
             throw invalid("the identity's name and email must be strings");
         }

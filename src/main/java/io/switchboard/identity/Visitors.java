@@ -25,6 +25,7 @@ import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
 
 /** Creating and updating anonymous visitor identities. */
@@ -107,7 +108,7 @@ public class Visitors {
         } else {
             verified(visitor, identity);
         }
-        return new SignIn(new VisitorSession(VisitorView.of(visitor), issueToken(visitor.id)), created);
+        return new SignIn(new VisitorSession(VisitorView.of(visitor), issueToken(visitor.id, identity.binding())), created);
     }
 
     /**
@@ -142,7 +143,7 @@ public class Visitors {
             me.externalId = identity.userId();
             verified(me, identity);
             identified.fire(new VisitorIdentified(me.id, identity.userId(), null));
-            return new IdentifiedVisitor(VisitorView.of(me), issueToken(me.id));
+            return new IdentifiedVisitor(VisitorView.of(me), issueToken(me.id, identity.binding()));
         }
         merged.fire(new VisitorsMerged(me.id, known.id));
         me.mergedInto = known.id;
@@ -150,7 +151,7 @@ public class Visitors {
         changed.fire(new VisitorChanged(known.id));
         identified.fire(new VisitorIdentified(known.id, identity.userId(), me.id));
         LOG.infof("visitor %d signed in as visitor %d: merged", me.id, known.id);
-        return new IdentifiedVisitor(VisitorView.of(known), issueToken(known.id));
+        return new IdentifiedVisitor(VisitorView.of(known), issueToken(known.id, identity.binding()));
     }
 
     /** Ends every token of the visitor; its live connections, on every replica, are closed (4401). */
@@ -206,9 +207,39 @@ public class Visitors {
 
     /** A new token for the visitor (only its hash is kept), within the visitor's budget of devices. */
     private String issueToken(long visitorId) {
+        return issueToken(visitorId, null);
+    }
+
+    /**
+     * A new token for the visitor, for the device a signed identity token signs in ({@code binding}: that
+     * token's). The same identity token signing in again replaces its device's session token — a replayed
+     * token holds one place, however often it is sent, and never pushes the user's other devices out of the
+     * budget; new identity tokens (other devices) take places, the oldest ending beyond {@code max-devices}.
+     */
+    private String issueToken(long visitorId, String binding) {
+        if (binding != null) {
+            revoked(em.unwrap(Session.class).doReturningWork(connection -> {
+                try (PreparedStatement s = connection.prepareStatement(
+                        "delete from visitor_token where identity_binding = ? returning token_hash")) {
+                    s.setString(1, binding);
+                    List<String> ended = new ArrayList<>();
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            ended.add(r.getString(1));
+                        }
+                    }
+                    return ended;
+                }
+            }));
+        }
         String token = tokens.newVisitorToken();
-        em.createNativeQuery("insert into visitor_token (token_hash, visitor_id) values (?1, ?2)")
-                .setParameter(1, Tokens.hash(token)).setParameter(2, visitorId).executeUpdate();
+        Query insert = em.createNativeQuery(binding == null ? "insert into visitor_token (token_hash, visitor_id) values (?1, ?2)"
+                : "insert into visitor_token (token_hash, visitor_id, identity_binding) values (?1, ?2, ?3)");
+        insert.setParameter(1, Tokens.hash(token)).setParameter(2, visitorId);
+        if (binding != null) {
+            insert.setParameter(3, binding);
+        }
+        insert.executeUpdate();
         trimTokens(visitorId);
         return token;
     }

@@ -31,14 +31,17 @@ class SignedIdentityIT {
         String user = "user-" + UUID.randomUUID();
         String identity = Json.object().put("identity", SiteIdentity.sign(user, "Ngozi", "ngozi@example.com")).toString();
         JsonNode laptop = Json.parse(Api.expect(201, api.request("POST", "/api/visitors", null, identity)).body());
-        JsonNode phone = Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null, identity)).body());
+        // Each device's page has its own signed identity (one identity token is one device).
+        JsonNode phone = Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null,
+                Json.object().put("identity", SiteIdentity.sign(user, "Ngozi", "ngozi@example.com")).toString())).body());
         long visitor = laptop.get("visitor").get("id").asLong();
         assertEquals(visitor, phone.get("visitor").get("id").asLong());
 
         Api.Visitor anonymous = api.newVisitor();
         long conversation = api.conversation(anonymous.token());
         api.sendOk(anonymous.token(), conversation, "a-1", "before signing in");
-        JsonNode merged = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", anonymous.token(), identity)).body());
+        JsonNode merged = Json.parse(Api.expect(200, api.request("PUT", "/api/visitors/me/identity", anonymous.token(),
+                Json.object().put("identity", SiteIdentity.sign(user, "Ngozi", "ngozi@example.com")).toString())).body());
         assertEquals(visitor, merged.get("visitor").get("id").asLong());
         assertEquals(conversation, api.conversation(phone.get("token").asText()));
         assertEquals(conversation, api.conversation(merged.get("token").asText()), "the device's new token");

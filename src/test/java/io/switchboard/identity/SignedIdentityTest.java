@@ -50,7 +50,8 @@ class SignedIdentityTest {
         String identity = SiteIdentity.sign(user, "Mei Lin", "mei@example.com");
         HttpResponse<String> first = api.request("POST", "/api/visitors", null, Json.object().put("identity", identity).toString());
         assertEquals(201, first.statusCode(), first.body());
-        HttpResponse<String> second = api.request("POST", "/api/visitors", null, Json.object().put("identity", identity).toString());
+        HttpResponse<String> second = api.request("POST", "/api/visitors", null,
+                Json.object().put("identity", SiteIdentity.sign(user, "Mei Lin", "mei@example.com")).toString()); // its page's own
         assertEquals(200, second.statusCode(), "the second device signs in to the visitor the first one created: " + second.body());
         JsonNode laptop = Json.parse(first.body());
         JsonNode phone = Json.parse(second.body());
@@ -253,11 +254,11 @@ class SignedIdentityTest {
     void devicesSigningInAtOnceMakeOneVisitorAndTheOldestDeviceBeyondTheBudgetIsSignedOut() throws Exception {
         Api api = new Api(base);
         String user = "user-" + UUID.randomUUID();
-        String body = Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
         try {
             for (int i = 0; i < 8; i++) {
+                String body = Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString(); // each device its own
                 all.add(CompletableFuture.supplyAsync(() -> api.request("POST", "/api/visitors", null, body), pool));
             }
         } finally {
@@ -271,11 +272,48 @@ class SignedIdentityTest {
         // max-devices is 10: eight devices now, three more sign in, the oldest tokens end.
         List<String> tokens = new ArrayList<>(answers.stream().map(r -> Json.parse(r.body()).get("token").asText()).toList());
         for (int i = 0; i < 3; i++) {
-            tokens.add(Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null, body)).body()).get("token").asText());
+            tokens.add(Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null,
+                    Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString())).body()).get("token").asText());
         }
         long working = tokens.stream().filter(t -> api.get(t, "/api/visitors/me").statusCode() == 200).count();
         assertEquals(10, working, "a visitor keeps at most 10 device tokens");
         assertEquals(200, api.get(tokens.get(tokens.size() - 1), "/api/visitors/me").statusCode(), "the newest device works");
+    }
+
+    /**
+     * #27: one identity token is one device. Replayed (a copy kept from a page, a log), it only ever replaces its
+     * own device's session: the user's other devices stay signed in. (Ten replays ended all of a user's devices.)
+     */
+    @Test
+    void replayingOneIdentityTokenNeverSignsOutTheUsersOtherDevices() {
+        Api api = new Api(base);
+        String user = "user-" + UUID.randomUUID();
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            devices.add(Json.parse(api.request("POST", "/api/visitors", null,
+                    Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString()).body()).get("token").asText());
+        }
+        String replayed = Json.object().put("identity", SiteIdentity.sign(user, null, null)).toString();
+        String last = null;
+        for (int i = 0; i < 12; i++) { // more than max-devices (10)
+            last = Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null, replayed)).body()).get("token").asText();
+        }
+        for (String device : devices) {
+            assertEquals(200, api.get(device, "/api/visitors/me").statusCode(), "a device signed in with its own identity");
+        }
+        assertEquals(200, api.get(last, "/api/visitors/me").statusCode(), "the replay's newest session");
+        // The same with a jti: tokens that differ only in exp but share a jti are one device.
+        long now = Instant.now().getEpochSecond();
+        String first = Json.parse(Api.expect(200, api.request("POST", "/api/visitors", null, Json.object().put("identity",
+                SiteIdentity.signWith(SiteIdentity.SECRET, "HS256", Json.object().put("sub", user).put("jti", "page-1")
+                        .put("exp", now + 600).toString())).toString())).body()).get("token").asText();
+        Api.expect(200, api.request("POST", "/api/visitors", null, Json.object().put("identity",
+                SiteIdentity.signWith(SiteIdentity.SECRET, "HS256", Json.object().put("sub", user).put("jti", "page-1")
+                        .put("exp", now + 601).toString())).toString()));
+        assertEquals(401, api.get(first, "/api/visitors/me").statusCode(), "its jti's device signed in again: the old session ends");
+        for (String device : devices) {
+            assertEquals(200, api.get(device, "/api/visitors/me").statusCode());
+        }
     }
 
     private static List<Long> seqs(Api api, String agent, long conversation) {
