@@ -417,11 +417,20 @@ public interface SwitchboardConfig {
         int loginFailuresBeforeLockout();
 
         /**
-         * Failed logins for one username from all addresses before it is locked for every address that never
-         * logged in to it successfully (its owner's clients still get in).
+         * Failed logins for one username from one network (an IPv4 /24, an IPv6 /64) before that network is
+         * locked out of it, as an address is: a guesser rotating through the addresses of one network gets no
+         * fresh budget per address. An address that logged in to the account successfully before is never held
+         * by its network's lock. No lock covers the whole account: guessing from elsewhere never locks the owner.
+         */
+        @WithDefault("20")
+        int loginFailuresBeforeNetworkLockout();
+
+        /**
+         * Failed logins for one username from everywhere within a day that make the service log a warning
+         * ("account under attack", once a day per account): nothing is locked by it.
          */
         @WithDefault("50")
-        int loginFailuresBeforeAccountLockout();
+        int loginFailuresBeforeAccountAlert();
 
         /** First lockout; each further failure after a lock doubles it (capped at 1 h). */
         @WithDefault("30s")

@@ -6,11 +6,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.text.Normalizer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import io.netty.util.NetUtil;
 import io.quarkus.scheduler.Scheduled;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
@@ -25,11 +27,15 @@ import jakarta.inject.Inject;
  * <ul>
  * <li>per (username, source address): after {@code login-failures-before-lockout} failures that source is
  * locked for {@code lockout}, doubling with each further failure after a lock (capped at an hour);</li>
- * <li>per username over all sources: after {@code login-failures-before-account-lockout} failures the
- * account is locked the same way, but only for sources that never logged in to it successfully, so its
- * owner, from a client that worked before, still gets in while a botnet guesses;</li>
+ * <li>per (username, source network: an IPv4 /24, an IPv6 /64): after {@code login-failures-before-network-lockout}
+ * failures the network is locked the same way, except for addresses that logged in to the account before;</li>
+ * <li>per username over all sources: only counted, for a warning ({@code login-failures-before-account-alert}).
+ * Nothing locks a whole account: a lock anyone can trigger from anywhere is the attacker's lever on the owner
+ * (one wrong password an hour kept an account locked for every new address);</li>
  * <li>a success clears its source's record and remembers the source as trusted (90 days).</li>
  * </ul>
+ * Recovery: a lock holds only the source (or network) that earned it, for at most an hour; an operator clears
+ * one at once with {@code delete from login_failure where username = 'name'} (docs/deploy.md).
  * Usernames are normalised once (NFKC, trimmed, lower case: {@code ADMIN}, {@code " admin"} and
  * {@code admin} are one account) and capped at 64 characters before anything is stored; rows idle for a
  * day are purged. Attempts per address are rate limited separately ({@link RateLimiter}).
@@ -40,6 +46,8 @@ public class LoginGuard {
     private static final Logger LOG = Logger.getLogger(LoginGuard.class);
     private static final Duration MAX_LOCK = Duration.ofHours(1);
     private static final String ANY_SOURCE = "*";
+    private static final String NETWORK = "net:";
+    private static final byte[] MAPPED_PREFIX = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff };
     private static final int MAX_KEY = 64;
 
     @Inject
@@ -61,11 +69,11 @@ public class LoginGuard {
             s.setString(1, from);
             s.setString(2, user);
             s.setString(3, from);
-            s.setString(4, ANY_SOURCE);
+            s.setString(4, network(source));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    boolean wholeAccount = ANY_SOURCE.equals(r.getString(1));
-                    if (!wholeAccount || !r.getBoolean(3)) {
+                    boolean network = r.getString(1).startsWith(NETWORK);
+                    if (!network || !r.getBoolean(3)) {
                         throw locked(r.getLong(2));
                     }
                 }
@@ -80,7 +88,12 @@ public class LoginGuard {
         long first = config.limits().lockout().toMillis();
         try (Connection c = dataSource.getConnection()) {
             record(c, user, source(source), config.limits().loginFailuresBeforeLockout(), first);
-            record(c, user, ANY_SOURCE, config.limits().loginFailuresBeforeAccountLockout(), first);
+            record(c, user, network(source), config.limits().loginFailuresBeforeNetworkLockout(), first);
+            int everywhere = count(c, user);
+            if (everywhere == config.limits().loginFailuresBeforeAccountAlert()) {
+                LOG.warnf("login guard: %d failed logins for one account from everywhere within a day (account under attack?)"
+                        + " username=%s; addresses and networks that failed are locked, the account is not", everywhere, user);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("login guard: " + e.getMessage(), e);
         }
@@ -121,6 +134,43 @@ public class LoginGuard {
         } catch (SQLException e) {
             LOG.warnf("login guard purge failed: %s", e.getMessage());
         }
+    }
+
+    /** Failures for the account from everywhere, counted (never a lock): a day's, as the records are kept. */
+    private static int count(Connection c, String user) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                insert into login_failure as f (username, source, failures) values (?, ?, 1)
+                on conflict (username, source) do update set
+                    failures = case when f.updated_at < now() - interval '1 day' then 1 else f.failures + 1 end,
+                    updated_at = now()
+                returning failures""")) {
+            s.setString(1, user);
+            s.setString(2, ANY_SOURCE);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        }
+    }
+
+    /** The network an address is in, as a key: its IPv4 /24 or IPv6 /64. */
+    static String network(String address) {
+        if (address == null) {
+            return NETWORK + "unknown";
+        }
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address); // a literal only: never a DNS lookup
+        if (bytes == null) {
+            return NETWORK + capped(address);
+        }
+        if (bytes.length == 16 && Arrays.equals(Arrays.copyOf(bytes, 12), MAPPED_PREFIX)) {
+            bytes = Arrays.copyOfRange(bytes, 12, 16); // ::ffff:a.b.c.d is the IPv4 address it carries
+        }
+        int keep = bytes.length == 4 ? 3 : 8;
+        StringBuilder key = new StringBuilder(NETWORK);
+        for (int i = 0; i < keep; i++) {
+            key.append(String.format("%02x", bytes[i]));
+        }
+        return key.append('/').append(keep * 8).toString();
     }
 
     /** One failure more, and the lock it earns: the first lock, then twice the last one, at most an hour. */
