@@ -34,6 +34,18 @@ public class OpenApiContract implements OASFilter {
     static final String AGENT_COOKIE = "agentCookie";
     static final String ACCESS_TOKEN = "accessToken";
     private static final String PROBLEM = "#/components/schemas/Problem";
+    /** Every tag the operations use, with what it groups (a lint checks that each one is described). */
+    private static final Map<String, String> TAGS = new TreeMap<>(Map.of(
+            "agents", "Agents: signing in and out, the team's accounts (admins add agents)",
+            "attachments", "Files in conversations: streamed uploads, downloads and signed links",
+            "canned responses", "The team's saved replies, inserted with a shortcut",
+            "conversations", "Conversations: the queue, claiming, assignment, status, labels, search",
+            "e-mail", "Transcripts by e-mail and the pages e-mail links open (continue, unsubscribe)",
+            "messages", "A conversation's messages: history by cursor, sending (REST), read state",
+            "presence", "Whether agents are online (what the widget shows before a visitor writes)",
+            "streams", "Live transports over HTTP: Server-Sent Events, long-polling, iframe streaming, polling",
+            "visitors", "Visitors: anonymous or signed in with the site's identity, their details and devices",
+            "webhooks", "Webhooks: signed deliveries of conversation events to the team's own systems (admins)"));
 
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
@@ -57,6 +69,11 @@ public class OpenApiContract implements OASFilter {
                         .enumeration(new ArrayList<>(List.of((Object[]) codes()))))
                 .addProperty("message", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
                 .required(List.of("error", "message")));
+        // Where the API is: the service that serves this document (a relative URL, whatever host it runs on).
+        openAPI.setServers(new ArrayList<>(List.of(OASFactory.createServer().url("/")
+                .description("this Switchboard service (the document is served by the API it describes)"))));
+        openAPI.setTags(new ArrayList<>(TAGS.entrySet().stream()
+                .map(t -> OASFactory.createTag().name(t.getKey()).description(t.getValue())).toList()));
         if (openAPI.getPaths() == null) {
             return;
         }
@@ -145,7 +162,9 @@ public class OpenApiContract implements OASFilter {
             operation.setSecurity(new ArrayList<>(List.of(OASFactory.createSecurityRequirement().addScheme(BEARER),
                     OASFactory.createSecurityRequirement().addScheme(VISITOR_COOKIE), OASFactory.createSecurityRequirement())));
             roles.add("visitor");
-        } else if (!roles.isEmpty()) {
+        } else if (roles.isEmpty()) {
+            operation.setSecurity(new ArrayList<>()); // anonymous, said explicitly ("security: []")
+        } else {
             List<SecurityRequirement> alternatives = new ArrayList<>();
             alternatives.add(OASFactory.createSecurityRequirement().addScheme(BEARER));
             if (roles.contains("visitor")) {
