@@ -275,7 +275,7 @@
         const id = 'sbw-field-' + name;
         const labelEl = el('label', 'sbw-label', label);
         labelEl.htmlFor = id;
-        const input = el(type === 'textarea' ? 'textarea' : 'input', 'sbw-field sbw-' + name);
+        const input = el(type === 'textarea' ? 'textarea' : 'input', 'sbw-field sbw-field-' + name); // not sbw-email: the header's ✉ button
         input.id = id;
         if (type !== 'textarea') input.type = type;
         if (type !== 'email') input.dir = 'auto';

@@ -10,6 +10,7 @@
   const PAGE = 100; // the API's largest page
   const MAX_WAITING_PAGES = 10; // the console lists at most the 1,000 longest waiting (the count covers all)
   const HTTP_REFRESH_MS = 4000;
+  const CANNED_FRESH_MS = 3000; // a slash refetches the canned responses when the list is older than this
 
   function el(tag, className, text) {
     const e = document.createElement(tag);
@@ -586,6 +587,7 @@
 
     // ---- canned responses ---------------------------------------------------------------------------
     async loadCanned() {
+      this.cannedLoadedAt = Date.now();
       try {
         this.canned = await this.client.request('GET', '/api/canned-responses');
       } catch (e) {
@@ -594,9 +596,29 @@
       this.renderCannedList();
     }
 
+    /**
+     * The list stays current: a slash typed in the composer refetches it when it is older than a few seconds, or
+     * at once when nothing loaded matches (one saved in another tab, or shared by an admin, since the page
+     * loaded); at most one request at a time.
+     */
+    refreshCanned(force) {
+      if (this.cannedLoading) return this.cannedLoading;
+      if (!force && Date.now() - (this.cannedLoadedAt || 0) < CANNED_FRESH_MS) return null;
+      this.cannedLoading = this.loadCanned().finally(() => { this.cannedLoading = null; });
+      return this.cannedLoading;
+    }
+
     /** "/" and the start of a shortcut as the whole reply: the matching canned responses to pick from. */
     suggest() {
       const m = /^\/([a-z0-9_-]{0,32})$/i.exec($('reply').value);
+      const known = m && (this.canned || []).some(c => c.shortcut.startsWith(m[1].toLowerCase()));
+      const refreshing = m && !this.suggestAgain ? this.refreshCanned(!known) : null;
+      if (refreshing) {
+        refreshing.then(() => {
+          this.suggestAgain = true; // once, with the fresh list
+          try { if (/^\//.test($('reply').value)) this.suggest(); } finally { this.suggestAgain = false; }
+        });
+      }
       const list = $('canned-suggestions');
       this.suggestions = m ? (this.canned || []).filter(c => c.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8) : [];
       this.suggested = 0;
@@ -1102,9 +1124,24 @@
       if (note) this.stopTyping();
     }
 
-    reply() {
+    reply(asked) {
       const text = $('reply').value.replace(/^\s+|\s+$/g, '');
       if (!text || this.current === null) return;
+      const command = /^\/([a-z0-9_-]{1,32})$/i.exec(text);
+      if (command) { // a shortcut typed whole: its canned response, never the shortcut itself to the customer
+        const exact = (this.canned || []).find(c => c.shortcut === command[1].toLowerCase());
+        if (!exact && !asked) { // saved a moment ago elsewhere? ask the server before saying there is none
+          this.refreshCanned(true).then(() => this.reply(true));
+          return;
+        }
+        if (exact) {
+          this.insertCanned(exact);
+        } else {
+          $('action-error').textContent = 'No canned response is called /' + command[1]
+            + '. Nothing was sent; to send the text itself, add a word after it.';
+        }
+        return;
+      }
       const note = !!this.noteMode;
       if (!note && $('send').disabled) return;
       if (!note) this.markActed(this.current); // a first reply assigns it to her: no alert for that

@@ -72,6 +72,14 @@ class WidgetAndConsoleBrowserTest {
             // and the form's limits are the server's.
             eventually(WAIT, () -> visitor.inWidget(".sbw-status").getText(), "No agent is online; we will answer later."::equals);
             assertEquals("80", form.findElement(By.cssSelector("input[name=name]")).getAttribute("maxlength"));
+            // #27: the e-mail field looks like the name field: dark text on white, in the same column (it shared a
+            // class with the header's ✉ button and showed typed text white on white, 100 px to the right).
+            WebElement nameField = form.findElement(By.cssSelector("input[name=name]"));
+            WebElement emailField = form.findElement(By.cssSelector("input[name=email]"));
+            assertEquals(nameField.getCssValue("color"), emailField.getCssValue("color"), "the e-mail field's text colour");
+            assertEquals(nameField.getCssValue("background-color"), emailField.getCssValue("background-color"));
+            assertEquals(nameField.getRect().getX(), emailField.getRect().getX(), "the e-mail field's left edge");
+            assertEquals(nameField.getRect().getWidth(), emailField.getRect().getWidth(), "the e-mail field's width");
             // #14, defect 10: errors in the widget's words, tied to their field and announced (it showed the
             // server's English sentence under the form, or the browser's bubble).
             form.findElement(By.cssSelector("input[name=email]")).sendKeys("olga@");
@@ -879,6 +887,26 @@ class WidgetAndConsoleBrowserTest {
             assertTrue(console.find("#canned-suggestions").getAttribute("hidden") != null);
             console.find("#reply").sendKeys(Keys.ENTER);
             eventually(WAIT, () -> chat.messages().stream().map(m -> m.get("text").asText()).toList(), t -> t.contains(expanded));
+
+            // #27: one saved elsewhere (another tab, the API) while she is logged in is there when she types it:
+            // suggested, and inserted by Enter (it did not exist for her until a reload, and "/hel" was sent).
+            Api.expect(201, api.request("POST", "/api/canned-responses", api.agentToken(agent.username, agent.password),
+                    Json.object().put("shortcut", "later" + tag).put("text", "Saved in another tab.").put("scope", "personal").toString()));
+            console.find("#reply").sendKeys("/later" + tag);
+            eventually(WAIT, () -> console.findAll("#canned-suggestions li[data-shortcut='later" + tag + "']").size(), n -> n == 1);
+            console.find("#reply").sendKeys(Keys.ENTER);
+            eventually(WAIT, () -> console.find("#reply").getAttribute("value"), "Saved in another tab."::equals);
+            console.find("#reply").clear();
+            // A shortcut that matches nothing is never sent to the customer: it stays, and the console says why.
+            int before = chat.messages().size();
+            console.find("#reply").sendKeys("/nosuch" + tag + Keys.ENTER);
+            eventually(WAIT, () -> console.find("#action-error").getText(), t -> t.contains("No canned response is called /nosuch" + tag));
+            assertEquals("/nosuch" + tag, console.find("#reply").getAttribute("value"));
+            // ...and a real message after it goes, so nothing was queued behind the refusal.
+            console.find("#reply").clear();
+            console.find("#reply").sendKeys("Anything else?" + Keys.ENTER);
+            eventually(WAIT, () -> chat.messages().stream().map(m -> m.get("text").asText()).toList(), t -> t.contains("Anything else?"));
+            assertEquals(before + 1, chat.messages().size(), "only the real message was sent");
         }
     }
 
