@@ -46,6 +46,7 @@
       attach: 'Attach a file', uploading: 'Uploading… {p}%', cancel: 'Cancel upload',
       retrying: 'Upload interrupted; trying again…',
       emailMe: 'Email me this chat', emailSent: 'A copy of this chat is on its way to {email}.',
+      emailConfirm: 'We sent a link to {email}: open it to confirm the address, and the copy follows.',
       emailAsk: 'Your email address:', emailFailed: 'The copy could not be sent: {reason}',
       fileTooLarge: 'This file is too large: at most {max}.', fileTypeRefused: 'Files of this kind cannot be sent here.',
       fileEmpty: 'This file is empty.', fileFailed: 'The file could not be sent.', tooManyFiles: 'Too many files at once.'
@@ -70,13 +71,17 @@
       tooMany: '尝试次数过多，请稍等一分钟再试。', saveFailed: '留言未能保存，请重试。',
       attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…',
       emailMe: '通过邮件发送对话记录', emailSent: '对话记录正在发送至 {email}。',
+      emailConfirm: '我们已向 {email} 发送确认链接：打开链接确认邮箱后，对话记录随即发送。',
       emailAsk: '您的电子邮箱：', emailFailed: '对话记录未能发送：{reason}',
       fileTooLarge: '文件过大：最大 {max}。', fileTypeRefused: '无法发送此类文件。', fileEmpty: '文件是空的。',
       fileFailed: '文件未能发送。', tooManyFiles: '一次发送的文件过多。'
     }
   };
+  const SIMPLIFIED_CHINESE = /^zh(?:$|[-_](?:cn|sg|hans)\b)/i;
   const requested = options.lang || new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
-  const lang = /^zh/i.test(requested) ? 'zh-CN' : 'en';
+  // Simplified Chinese for zh, zh-CN, zh-SG and zh-Hans; Traditional (zh-TW, zh-HK, zh-MO, zh-Hant) has no strings
+  // of its own yet, and a Traditional reader is better served by English than by the other script.
+  const lang = SIMPLIFIED_CHINESE.test(requested) ? 'zh-CN' : 'en';
   function t(key, vars) {
     return (STRINGS[lang][key] || STRINGS.en[key]).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m));
   }
@@ -488,8 +493,8 @@
           if (!email) return;
           me = await this.client.request('PATCH', '/api/visitors/me', { email: email.trim() });
         }
-        await this.client.request('POST', '/api/conversations/' + this.conversation.id + '/transcript');
-        this.notice(t('emailSent', { email: me.email }));
+        const queued = await this.client.request('POST', '/api/conversations/' + this.conversation.id + '/transcript');
+        this.notice(t(queued && queued.awaitingConfirmation ? 'emailConfirm' : 'emailSent', { email: me.email }));
       } catch (e) {
         this.notice(t('emailFailed', { reason: e.message }));
       }

@@ -87,6 +87,28 @@ public interface SwitchboardConfig {
         /** How much of a conversation a transcript holds (the newest messages). */
         @WithDefault("500")
         int transcriptMessages();
+
+        /**
+         * Transcripts one visitor may ask for in a day (visitor and agents together); one more is
+         * {@code 429 rate_limited}.
+         */
+        @WithDefault("5")
+        int transcriptsPerVisitorPerDay();
+
+        /**
+         * Confirmation mails one address may get in a day, whoever asks: an address is never mail-bombed
+         * through the support address. One more is {@code 429 rate_limited}.
+         */
+        @WithDefault("3")
+        int confirmationsPerAddressPerDay();
+
+        /** Transcripts and confirmations asked for from one client address in an hour. */
+        @WithDefault("20")
+        int emailRequestsPerSourcePerHour();
+
+        /** How long an address confirmation link works. */
+        @WithDefault("24h")
+        Duration confirmationTtl();
     }
 
     /** Webhooks: signed (Standard Webhooks), durable, ordered per conversation, replayable by cursor. */

@@ -32,6 +32,13 @@ import jakarta.ws.rs.core.Response;
 @Blocking
 public class EmailResource {
 
+    /**
+     * The pages with a button (confirm, unsubscribe): with {@code no-referrer}, a browser posts their form with
+     * {@code Origin: null}, which the origin check and CORS refuse; {@code same-origin} sends the service's own
+     * origin to the service only (their URLs hold a token: never to another site).
+     */
+    private static final String FORM_PAGE = "same-origin";
+
     @Inject
     Emails emails;
 
@@ -61,6 +68,46 @@ public class EmailResource {
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
     }
 
+    /** A confirmation link: a page with a button (mail scanners open links; only a person confirms). */
+    @GET
+    @Path("/confirm")
+    @Produces(MediaType.TEXT_HTML)
+    @APIResponse(responseCode = "200", description = "a page with the button that confirms the address",
+            content = @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "403", description = "a page: the link is unknown, expired, or the address changed since",
+            content = @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "confirmEmailPage", summary = "Confirm that this e-mail address is yours")
+    public Response confirmPage(@QueryParam("t") String token) {
+        if (!emails.confirmable(token)) {
+            return notAConfirmationLink();
+        }
+        String action = "/api/email/confirm?t=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+        return Response.ok(html("Confirm your e-mail address?", "<p>The copy of your conversation is sent once you confirm.</p>"
+                + "<form method=\"post\" action=\"" + Letters.escape(action) + "\"><button type=\"submit\">Confirm</button></form>"),
+                "text/html; charset=utf-8").header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
+    }
+
+    /** Confirms the address: transcripts held for it go out. */
+    @POST
+    @Path("/confirm")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.TEXT_HTML)
+    @APIResponse(responseCode = "200", description = "a page: confirmed; the transcripts asked for are on their way",
+            content = @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "403", description = "a page: the link is unknown, expired, or the address changed since",
+            content = @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING)))
+    @Operation(operationId = "confirmEmail", summary = "Confirm this e-mail address")
+    public Response confirm(@QueryParam("t") String token) {
+        if (!emails.confirm(token)) {
+            return notAConfirmationLink();
+        }
+        return page(200, "Address confirmed", "Thank you. The copy of your conversation is on its way.");
+    }
+
+    private static Response notAConfirmationLink() {
+        return page(403, "This link does not work", "It expired, or the address was changed since it was sent.");
+    }
+
     /** The unsubscribe link: a page with a button (mail scanners open links; they do not press buttons). */
     @GET
     @Path("/unsubscribe")
@@ -78,7 +125,7 @@ public class EmailResource {
         String action = "/api/email/unsubscribe?v=" + id + "&t=" + URLEncoder.encode(key, StandardCharsets.UTF_8);
         return Response.ok(html("Stop e-mails about this chat?",
                 "<form method=\"post\" action=\"" + Letters.escape(action) + "\"><button type=\"submit\">Unsubscribe</button></form>"),
-                "text/html; charset=utf-8").header("Cache-Control", "no-store").build();
+                "text/html; charset=utf-8").header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
     }
 
     /** Unsubscribes (the page's button, or a mail client's one-click POST, RFC 8058). */
@@ -109,7 +156,7 @@ public class EmailResource {
 
     private static Response page(int status, String title, String text) {
         return Response.status(status).entity(html(title, "<p>" + Letters.escape(text) + "</p>"))
-                .type("text/html; charset=utf-8").header("Cache-Control", "no-store").build();
+                .type("text/html; charset=utf-8").header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
     }
 
     private static String html(String title, String body) {

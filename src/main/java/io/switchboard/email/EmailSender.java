@@ -78,15 +78,25 @@ class EmailSender {
         }
     }
 
-    /** Sent, skipped and failed e-mails are kept 30 days (to look into), used or expired links a day. */
+    /**
+     * Sent, skipped and failed e-mails are kept 30 days (to look into), used or expired links a day; a transcript
+     * held for an address nobody confirmed is dropped when its confirmation link has expired, and the link too.
+     */
     @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         try (Connection c = dataSource.getConnection(); PreparedStatement outbox = c.prepareStatement(
-                "delete from email_outbox where state <> 'pending' and created_at < now() - interval '30 days'");
+                "delete from email_outbox where state not in ('pending', 'held') and created_at < now() - interval '30 days'");
                 PreparedStatement links = c.prepareStatement(
-                        "delete from email_link where expires_at < now() - interval '1 day' or used_at < now() - interval '1 day'")) {
+                        "delete from email_link where expires_at < now() - interval '1 day' or used_at < now() - interval '1 day'");
+                PreparedStatement held = c.prepareStatement("""
+                        update email_outbox set state = 'skipped', last_error = 'the address was never confirmed'
+                         where state = 'held' and created_at < now() - ? * interval '1 second'""");
+                PreparedStatement confirmations = c.prepareStatement("delete from email_confirmation where expires_at < now()")) {
             outbox.executeUpdate();
             links.executeUpdate();
+            held.setLong(1, config.email().confirmationTtl().toSeconds());
+            held.executeUpdate();
+            confirmations.executeUpdate();
         } catch (SQLException e) {
             LOG.warnf("e-mail sweep failed: %s", e.getMessage());
         }
@@ -96,9 +106,15 @@ class EmailSender {
         List<Due> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
                 update email_outbox set lease_until = now() + interval '2 minutes'
-                 where id in (select id from email_outbox where state = 'pending' and not_before <= now()
-                                 and (lease_until is null or lease_until < now())
-                               order by not_before limit ? for update skip locked)
+                 where id in (select id from email_outbox where id in (
+                                  -- fair: every conversation's oldest due mail first, then each one's second…, so
+                                  -- one visitor's pile never delays anyone else's mail
+                                  select id from (select id, not_before, row_number() over (
+                                                      partition by conversation_id order by not_before, id) as turn
+                                                    from email_outbox where state = 'pending' and not_before <= now()
+                                                     and (lease_until is null or lease_until < now())) due
+                                   order by turn, not_before limit ?)
+                               for update skip locked)
                 returning id, kind, conversation_id, to_address, attempts""")) {
             s.setInt(1, PER_ROUND);
             try (ResultSet r = s.executeQuery()) {
@@ -143,7 +159,7 @@ class EmailSender {
     private Outcome compose(Connection c, Due due) throws SQLException {
         String consoleUrl = emails.base() + "/console/#/c/" + due.conversationId();
         try (PreparedStatement s = c.prepareStatement("""
-                select v.id, v.display_name, v.email, v.email_opt_out, v.email_bounced, v.language,
+                select v.id, v.display_name, v.email, v.email_opt_out, v.email_bounced, v.language, v.email_verified_at,
                        coalesce((select r.last_read_seq from read_cursor r where r.conversation_id = k.id
                                   and r.reader_kind = 'visitor' and r.reader_id = k.visitor_id), 0) as read_seq
                   from conversation k join visitor v on v.id = k.visitor_id where k.id = ?""")) {
@@ -167,11 +183,22 @@ class EmailSender {
                 if (email == null) {
                     return new Outcome(null, "the visitor has no e-mail address", null);
                 }
+                if (due.kind().equals("confirm") && !email.equalsIgnoreCase(due.to())) {
+                    return new Outcome(null, "the visitor's address changed before its confirmation went out", null);
+                }
                 if (r.getBoolean("email_opt_out")) {
                     return new Outcome(null, "the visitor unsubscribed", null);
                 }
                 if (r.getString("email_bounced") != null) {
                     return new Outcome(null, "the visitor's address failed before", null);
+                }
+                if (due.kind().equals("transcript") && r.getTimestamp("email_verified_at") == null) {
+                    return new Outcome(null, "the visitor's address is not verified", null);
+                }
+                if (due.kind().equals("confirm")) {
+                    String link = emails.confirmLink(c, visitorId, email);
+                    String unsubscribe = emails.unsubscribeLink(c, visitorId);
+                    return new Outcome(mail(email, Letters.confirm(locale, link), unsubscribe), null, visitorId);
                 }
                 List<Letters.Line> lines = due.kind().equals("replies")
                         ? lines(c, due.conversationId(), "m.author_kind = 'agent'", r.getLong("read_seq"), 50)

@@ -53,7 +53,11 @@ class EmailTriggers {
                          where o.conversation_id = ? and o.kind = 'team_alert' and o.state <> 'skipped' and o.created_at > now() - interval '1 hour')
                         on conflict do nothing""", m.conversationId(), config.email().teamAddress().get(), m.conversationId());
             } else if (m.event() == SystemEvent.resolved && config.email().transcriptOnResolve()) {
-                queue("insert into email_outbox (kind, conversation_id) values ('transcript', ?)", m.conversationId());
+                // Only to a verified address: nobody asked this time, so no confirmation is sent for it.
+                queue("""
+                        insert into email_outbox (kind, conversation_id) select 'transcript', k.id
+                          from conversation k join visitor v on v.id = k.visitor_id
+                         where k.id = ? and v.email_verified_at is not null""", m.conversationId());
             }
         }
     }

@@ -10,8 +10,10 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.switchboard.api.ApiException;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.RateLimitedException;
 import io.switchboard.api.Sha256;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.identity.Caller;
@@ -45,18 +47,23 @@ public class Emails {
     }
 
     /**
-     * A transcript of the conversation to its visitor's address: the visitor themself or any agent asks.
+     * A transcript of the conversation to its visitor's address: the visitor themself or any agent asks, from
+     * {@code source} (the client's address). It goes only to a <em>verified</em> address — the site's signed
+     * identity's, or one confirmed by a link sent to it: for an unconfirmed address a confirmation goes out
+     * first and the transcript is held until the link is used. Budgets: transcripts per visitor a day,
+     * confirmations per address a day, requests per source an hour ({@code 429 rate_limited}).
      * {@code 409 email_unavailable} when mail is off, or the visitor has no address, unsubscribed, or it bounced.
      */
     @Transactional
-    public String requestTranscript(Caller caller, long conversationId) {
+    public Queued requestTranscript(Caller caller, long conversationId, String source) {
         limiter.acquire(RateLimiter.Action.control, caller.key());
         if (!enabled(config)) {
             throw unavailable("e-mail is not set up on this service");
         }
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                select v.email, v.email_opt_out, v.email_bounced from conversation k join visitor v on v.id = k.visitor_id
-                 where k.id = ? and (? or k.visitor_id = ?)""")) {
+                select v.id, v.email, v.email_opt_out, v.email_bounced, v.email_verified_at is not null as verified
+                  from conversation k join visitor v on v.id = k.visitor_id
+                 where k.id = ? and (? or k.visitor_id = ?) for update of v""")) {
             s.setLong(1, conversationId);
             s.setBoolean(2, caller instanceof Caller.AgentCaller);
             s.setLong(3, caller.id());
@@ -64,7 +71,9 @@ public class Emails {
                 if (!r.next()) {
                     throw new ApiException(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation");
                 }
-                if (r.getString("email") == null) {
+                long visitorId = r.getLong("id");
+                String email = r.getString("email");
+                if (email == null) {
                     throw unavailable("the visitor has not given an e-mail address");
                 }
                 if (r.getBoolean("email_opt_out")) {
@@ -73,12 +82,139 @@ public class Emails {
                 if (r.getString("email_bounced") != null) {
                     throw unavailable("mail to the visitor's address failed: " + r.getString("email_bounced"));
                 }
-                try (PreparedStatement q = c.prepareStatement("insert into email_outbox (kind, conversation_id) values ('transcript', ?)")) {
-                    q.setLong(1, conversationId);
-                    q.executeUpdate();
+                String from = source == null ? "unknown" : source;
+                over(c, """
+                        select count(*) from email_outbox o join conversation k on k.id = o.conversation_id
+                         where k.visitor_id = ? and o.kind = 'transcript' and o.created_at > now() - interval '1 day'""",
+                        visitorId, config.email().transcriptsPerVisitorPerDay(), "transcripts for this visitor today");
+                over(c, "select count(*) from email_outbox where source = ? and kind in ('transcript', 'confirm')"
+                        + " and created_at > now() - interval '1 hour'", from, config.email().emailRequestsPerSourcePerHour(),
+                        "e-mail requests from this address in the last hour");
+                boolean verified = r.getBoolean("verified");
+                boolean confirming = false;
+                if (!verified) {
+                    confirming = !exists(c, """
+                            select 1 from email_outbox o join conversation k on k.id = o.conversation_id
+                             where k.visitor_id = ? and o.kind = 'confirm' and lower(o.to_address) = lower(?)
+                               and o.state in ('pending', 'sent') and o.created_at > now() - interval '1 hour'""", visitorId, email);
+                    if (confirming) {
+                        over(c, "select count(*) from email_outbox where kind = 'confirm' and lower(to_address) = lower(?)"
+                                + " and created_at > now() - interval '1 day'", email, config.email().confirmationsPerAddressPerDay(),
+                                "confirmation mails to this address today");
+                        insert(c, "confirm", conversationId, email, "pending", from);
+                    }
                 }
-                return r.getString("email");
+                insert(c, "transcript", conversationId, null, verified ? "pending" : "held", from);
+                return new Queued(email, !verified);
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Where a transcript is going, and whether it waits for the address to be confirmed first. */
+    @RegisterForReflection
+    public record Queued(String to, boolean awaitingConfirmation) {
+    }
+
+    private static void insert(Connection c, String kind, long conversationId, String to, String state, String source)
+            throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(
+                "insert into email_outbox (kind, conversation_id, to_address, state, source) values (?, ?, ?, ?, ?)")) {
+            q.setString(1, kind);
+            q.setLong(2, conversationId);
+            q.setString(3, to);
+            q.setString(4, state);
+            q.setString(5, source.length() > 64 ? source.substring(0, 64) : source);
+            q.executeUpdate();
+        }
+    }
+
+    /** 429 when the count the query gives for {@code key} has reached {@code limit}. */
+    private static void over(Connection c, String sql, Object key, int limit, String what) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(sql)) {
+            q.setObject(1, key);
+            try (ResultSet r = q.executeQuery()) {
+                r.next();
+                if (r.getLong(1) >= limit) {
+                    throw new RateLimitedException(ErrorCode.RATE_LIMITED, "at most " + limit + " " + what, 3600);
+                }
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, Object... values) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(sql)) {
+            for (int i = 0; i < values.length; i++) {
+                q.setObject(i + 1, values[i]);
+            }
+            try (ResultSet r = q.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /** The link that confirms {@code email} is the visitor's, made when its mail is composed (only its hash is kept). */
+    String confirmLink(Connection c, long visitorId, String email) throws SQLException {
+        String token = token();
+        try (PreparedStatement s = c.prepareStatement("""
+                insert into email_confirmation (token_hash, visitor_id, email, expires_at) values (?, ?, ?, now() + ?::interval)""")) {
+            s.setString(1, Sha256.hex(token));
+            s.setLong(2, visitorId);
+            s.setString(3, email);
+            s.setString(4, config.email().confirmationTtl().toSeconds() + " seconds");
+            s.executeUpdate();
+        }
+        return base() + "/api/email/confirm?t=" + token;
+    }
+
+    /** Is this a confirmation link that still works (for the page with the button)? */
+    @Transactional
+    public boolean confirmable(String token) {
+        if (token == null || token.length() > 100) {
+            return false;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return exists(c, """
+                    select 1 from email_confirmation f join visitor v on v.id = f.visitor_id
+                     where f.token_hash = ? and f.expires_at > now() and lower(v.email) = lower(f.email)""", Sha256.hex(token));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Confirms the address a link was sent to, if it is still the visitor's: verified from now, its links gone,
+     * and the transcripts held for it released to the outbox. False when the link is unknown, expired, or the
+     * visitor's address has changed since.
+     */
+    @Transactional
+    public boolean confirm(String token) {
+        if (token == null || token.length() > 100) {
+            return false;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
+                update visitor v set email_verified_at = now() from email_confirmation f
+                 where f.token_hash = ? and f.expires_at > now() and v.id = f.visitor_id and lower(v.email) = lower(f.email)
+                returning v.id""")) {
+            s.setString(1, Sha256.hex(token));
+            long visitorId;
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return false;
+                }
+                visitorId = r.getLong(1);
+            }
+            try (PreparedStatement gone = c.prepareStatement("delete from email_confirmation where visitor_id = ?");
+                    PreparedStatement release = c.prepareStatement("""
+                            update email_outbox o set state = 'pending', not_before = now() from conversation k
+                             where k.id = o.conversation_id and k.visitor_id = ? and o.kind = 'transcript' and o.state = 'held'""")) {
+                gone.setLong(1, visitorId);
+                gone.executeUpdate();
+                release.setLong(1, visitorId);
+                release.executeUpdate();
+            }
+            return true;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What an e-mail says, in the visitor's language (English or Simplified Chinese), as plain text and as HTML.
@@ -49,10 +49,28 @@ final class Letters {
                     "you", "您",
                     "files", "文件"));
 
-    /** {@code zh…} is Simplified Chinese; anything else English. */
+    /** The confirmation letter's words: nothing in it comes from the visitor (a name could carry a lure). */
+    private static final Map<String, Map<String, String>> CONFIRM = Map.of(
+            "en", Map.of(
+                    "subject", "Confirm your e-mail address",
+                    "intro", "Hello, someone asked for a copy of a support conversation to be sent to this address. "
+                            + "If that was you, confirm the address and the copy follows. If not, ignore this e-mail: "
+                            + "nothing else will be sent.",
+                    "button", "Confirm this address"),
+            "zh-CN", Map.of(
+                    "subject", "请确认您的电子邮箱",
+                    "intro", "您好！有人请求将一段客服对话的记录发送到此邮箱。如果是您本人，请确认邮箱，记录随后发送；"
+                            + "如果不是，请忽略本邮件，我们不会再发送任何内容。",
+                    "button", "确认此邮箱"));
+
+    /** Simplified Chinese for {@code zh}, {@code zh-CN}, {@code zh-SG}, {@code zh-Hans…}; anything else English. */
     static String locale(String language) {
-        return language != null && language.toLowerCase(Locale.ROOT).startsWith("zh") ? "zh-CN" : "en";
+        return language != null && SIMPLIFIED_CHINESE.matcher(language).find() ? "zh-CN" : "en";
     }
+
+    /** zh, zh-CN, zh-SG, zh-Hans…; Traditional Chinese (zh-TW, zh-HK, zh-Hant) falls back to English, as in the widget. */
+    private static final Pattern SIMPLIFIED_CHINESE =
+            Pattern.compile("^zh(?:$|[-_](?:cn|sg|hans)\\b)", Pattern.CASE_INSENSITIVE);
 
     static Letter replies(String locale, String visitor, List<Line> unread, String continueUrl, String unsubscribeUrl) {
         Map<String, String> s = STRINGS.get(locale);
@@ -69,6 +87,13 @@ final class Letters {
         String id = String.valueOf(conversationId);
         return letter(locale, fill(s.get("transcriptSubject"), "id", id),
                 fill(fill(s.get("transcriptIntro"), "visitor", visitor), "id", id), lines, continueUrl, unsubscribeUrl);
+    }
+
+    /** Asks the address's owner to confirm it (before any transcript goes there). */
+    static Letter confirm(String locale, String confirmUrl) {
+        Map<String, String> c = CONFIRM.get(locale);
+        String text = c.get("intro") + "\n\n" + c.get("button") + ": " + confirmUrl + "\n";
+        return new Letter(c.get("subject"), text, html(c.get("intro"), List.of(), locale, confirmUrl, c.get("button"), null, null));
     }
 
     /** To the team (English): a visitor wrote while nobody was online. */

@@ -34,6 +34,10 @@ public class Visitor extends PanacheEntityBase {
     @Column(name = "verified_at")
     public Instant verifiedAt;
 
+    /** When its e-mail address was shown to be theirs (the site's signed identity, or a confirmation link). */
+    @Column(name = "email_verified_at")
+    public Instant emailVerifiedAt;
+
     /** The identified visitor this anonymous one was merged into (its tokens and conversations went there). */
     @Column(name = "merged_into")
     public Long mergedInto;

@@ -103,6 +103,7 @@ public class Visitors {
             visitor.email = identity.email().orElse(null);
             visitor.externalId = identity.userId();
             visitor.verifiedAt = now();
+            visitor.emailVerifiedAt = visitor.email == null ? null : visitor.verifiedAt;
             visitor.persist();
             identified.fire(new VisitorIdentified(visitor.id, identity.userId(), null));
         } else {
@@ -203,6 +204,9 @@ public class Visitors {
     private void verified(Visitor visitor, SignedIdentities.Identity identity) {
         visitor.verifiedAt = now();
         rename(visitor, identity.name().orElse(null), identity.email().orElse(null));
+        if (identity.email().isPresent()) {
+            visitor.emailVerifiedAt = visitor.verifiedAt; // the site vouches for its user's address
+        }
     }
 
     /** A new token for the visitor (only its hash is kept), within the visitor's budget of devices. */
@@ -279,7 +283,12 @@ public class Visitors {
     private void rename(Visitor visitor, String name, String email) {
         String before = visitor.displayName + "\n" + visitor.email;
         cleanName(name).ifPresent(n -> visitor.displayName = n);
-        cleanEmail(email).ifPresent(e -> visitor.email = e);
+        cleanEmail(email).ifPresent(e -> {
+            if (!e.equalsIgnoreCase(String.valueOf(visitor.email))) {
+                visitor.emailVerifiedAt = null; // a new address is nobody's until it is confirmed
+            }
+            visitor.email = e;
+        });
         if (!before.equals(visitor.displayName + "\n" + visitor.email)) {
             changed.fire(new VisitorChanged(visitor.id));
         }

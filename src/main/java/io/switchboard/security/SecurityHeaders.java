@@ -42,7 +42,9 @@ public class SecurityHeaders {
                     headers.set("Content-Security-Policy", csp);
                 }
                 headers.set("X-Content-Type-Options", "nosniff");
-                headers.set("Referrer-Policy", "no-referrer");
+                if (!headers.contains("Referrer-Policy")) { // a page may allow its own origin (the e-mail pages' forms)
+                    headers.set("Referrer-Policy", "no-referrer");
+                }
                 if (transportSecurity != null) {
                     headers.set("Strict-Transport-Security", transportSecurity);
                 }

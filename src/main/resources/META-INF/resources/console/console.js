@@ -147,8 +147,9 @@
       $('mode-note').addEventListener('click', () => this.setMode(true));
       $('claim').addEventListener('click', () => this.act('claim'));
       $('assign').addEventListener('click', () => this.act('assign', { agentId: Number($('transfer').value) || null }));
-      $('resolve').addEventListener('click', () => this.act('status', { status: 'resolved' }));
-      $('reopen').addEventListener('click', () => this.act('status', { status: 'open' }));
+      // The pressed button is disabled by its own success: the focus goes to its counterpart, not to the page.
+      $('resolve').addEventListener('click', () => this.act('status', { status: 'resolved' }).then(() => this.keepFocus('resolve', 'reopen')));
+      $('reopen').addEventListener('click', () => this.act('status', { status: 'open' }).then(() => this.keepFocus('reopen', 'resolve')));
       $('email-transcript').addEventListener('click', () => this.emailTranscript());
       document.addEventListener('visibilitychange', () => {
         if (!document.hidden) this.seen();
@@ -1281,10 +1282,20 @@
       const id = this.current;
       $('action-error').textContent = '';
       try {
-        await this.client.request('POST', '/api/conversations/' + id + '/transcript');
-        $('action-error').textContent = 'A transcript is on its way to the visitor.';
+        const queued = await this.client.request('POST', '/api/conversations/' + id + '/transcript');
+        $('action-error').textContent = queued && queued.awaitingConfirmation
+          ? 'The visitor\'s address is not confirmed yet: a link to confirm it went there, and the transcript follows once it is used.'
+          : 'A transcript is on its way to the visitor.';
       } catch (e) {
         $('action-error').textContent = e.message;
+      }
+    }
+
+    /** After an action, a keyboard user's focus stays in the toolbar: on {@code to} when {@code from} is disabled now. */
+    keepFocus(from, to) {
+      const active = document.activeElement;
+      if ($(from).disabled && (active === $(from) || active === document.body || active === null) && !$(to).disabled) {
+        $(to).focus();
       }
     }
 

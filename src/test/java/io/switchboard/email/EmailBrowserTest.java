@@ -2,6 +2,7 @@ package io.switchboard.email;
 
 import static io.switchboard.support.Browser.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -57,9 +58,21 @@ class EmailBrowserTest {
             WebElement mailMe = eventually(WAIT, () -> laptop.inWidget(".sbw-email"), WebElement::isDisplayed);
             assertEquals("Email me this chat", mailMe.getAttribute("aria-label"));
             mailMe.click();
+            // #27: an address the visitor typed is confirmed first: a link goes to it, the transcript waits for it.
             eventually(WAIT, () -> Browser.texts(laptop.allInWidget(".sbw-notice")),
-                    t -> t.contains("A copy of this chat is on its way to mia@example.test."));
-            MimeMessage transcript = eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 1).get(0);
+                    t -> t.contains("We sent a link to mia@example.test: open it to confirm the address, and the copy follows."));
+            MimeMessage confirmation = eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 1).get(0);
+            assertEquals("Confirm your e-mail address", confirmation.getSubject());
+            String confirmText = text(confirmation);
+            assertFalse(confirmText.contains("Hello from the laptop"), "nothing of the conversation before the address is confirmed");
+            Matcher confirm = Pattern.compile("https://chat\\.acme\\.example/(api/email/confirm\\?t=[A-Za-z0-9_-]+)").matcher(confirmText);
+            assertTrue(confirm.find(), confirmText);
+            try (Browser mailbox = new Browser(420, 760)) { // the link opened where she reads her mail: a page, then a button
+                mailbox.open(base + confirm.group(1));
+                eventually(WAIT, () -> mailbox.find("button[type=submit]"), WebElement::isDisplayed).click();
+                eventually(WAIT, () -> mailbox.find("h1").getText(), "Address confirmed"::equals);
+            }
+            MimeMessage transcript = eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 2).get(1);
             assertEquals("Transcript of your conversation #" + conversation, transcript.getSubject());
             String text = text(transcript);
             assertTrue(text.contains("Hello from the laptop"), text);
@@ -72,7 +85,7 @@ class EmailBrowserTest {
             console.script("location.hash = arguments[0]", "#/c/" + conversation);
             eventually(WAIT, () -> console.find("#email-transcript"), WebElement::isDisplayed).click();
             eventually(WAIT, () -> console.find("#action-error").getText(), "A transcript is on its way to the visitor."::equals);
-            eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 2);
+            eventually(WAIT, () -> to("mia@example.test"), l -> l.size() == 3);
 
             // The link in the e-mail, opened on the phone: the widget opens on the conversation, history and all.
             Matcher link = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)").matcher(text);
@@ -90,6 +103,15 @@ class EmailBrowserTest {
             Object phoneToken = phone.script("return localStorage.getItem(arguments[0])", key);
             assertTrue(phoneToken instanceof String t && t.startsWith("v_")
                     && !t.equals(laptop.script("return localStorage.getItem(arguments[0])", key)), "the phone has a token of its own");
+
+            // The unsubscribe link, in a browser: a page, its button, done. (The pages were no-referrer, so the
+            // browser posted their forms with Origin: null, and the origin check refused them.)
+            Matcher unsubscribe = Pattern.compile("https://chat\\.acme\\.example/(api/email/unsubscribe\\?v=[0-9]+&t=[A-Za-z0-9_-]+)")
+                    .matcher(text);
+            assertTrue(unsubscribe.find(), text);
+            phone.open(base + unsubscribe.group(1));
+            eventually(WAIT, () -> phone.find("button[type=submit]"), WebElement::isDisplayed).click();
+            eventually(WAIT, () -> phone.find("h1").getText(), "Unsubscribed"::equals);
         }
     }
 

@@ -3,7 +3,6 @@ package io.switchboard.email;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -39,8 +38,10 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
+import io.switchboard.support.FromAddress;
 import io.switchboard.support.GreenMailResource;
 import io.switchboard.support.Json;
+import io.switchboard.support.SiteIdentity;
 import io.switchboard.support.TestLogs;
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
@@ -75,12 +76,16 @@ class EmailTest {
                     Map.entry("switchboard.email.transcript-on-resolve", "true"),
                     Map.entry("switchboard.email.poll", "1s"),
                     Map.entry("switchboard.email.backoff-base", "PT0.3S"),
-                    Map.entry("switchboard.email.max-attempts", String.valueOf(MAX_ATTEMPTS)));
+                    Map.entry("switchboard.email.max-attempts", String.valueOf(MAX_ATTEMPTS)),
+                    // every test speaks from 127.0.0.1: the per-source budget is tried with rows of its own
+                    Map.entry("switchboard.email.email-requests-per-source-per-hour", String.valueOf(PER_SOURCE)));
         }
     }
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     static final int MAX_ATTEMPTS = 20;
+    static final int PER_SOURCE = 1000;
+    private static final Pattern CONFIRM = Pattern.compile("https://chat\\.acme\\.example(/api/email/confirm\\?t=[A-Za-z0-9_-]+)");
     private static final Pattern LINK = Pattern.compile("https://chat\\.acme\\.example(/api/email/continue\\?t=[A-Za-z0-9_-]+)");
 
     @TestHTTPResource("/")
@@ -172,7 +177,10 @@ class EmailTest {
         chat.send(agent, "note-" + chat.id(), "x"); // a second reply; a private note is never in a transcript:
         Api.expect(201, chat.api().request("POST", "/api/conversations/" + chat.id() + "/messages", agent,
                 Json.object().put("clientMsgId", "n1-" + chat.id()).put("text", "INTERNAL NOTE").put("internal", true).toString()));
-        Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
+        JsonNode queued = Json.parse(Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript",
+                chat.visitorToken(), null)).body());
+        assertTrue(queued.get("awaitingConfirmation").asBoolean(), "an address the visitor typed is confirmed first: " + queued);
+        confirmAddress("lilei@example.test", "请确认您的电子邮箱");
         MimeMessage transcript = await().atMost(WAIT).until(() -> withSubject("lilei@example.test", "对话 #" + chat.id() + " 的记录"),
                 l -> !l.isEmpty()).get(0);
         String text = part(transcript, "text/plain");
@@ -233,7 +241,7 @@ class EmailTest {
 
     @Test
     void aMailServerThatIsAwayIsRetriedAndAnAddressItRefusesIsRecordedNotRetried() throws Exception {
-        Chat chat = named("Rae", "rae@example.test");
+        Chat chat = verified(named("Rae", "rae@example.test"));
         GreenMailResource.stopServer();
         try {
             Api.expect(202, chat.api().request("POST", "/api/conversations/" + chat.id() + "/transcript", chat.visitorToken(), null));
@@ -269,7 +277,7 @@ class EmailTest {
      */
     @Test
     void anEmailThatKeepsFailingIsGivenUpAfterItsLastAttemptAndNotSentLater() throws Exception {
-        Chat chat = named("Ivo", "ivo@example.test");
+        Chat chat = verified(named("Ivo", "ivo@example.test"));
         awaitSettled(chat.id());
         GreenMailResource.stopServer();
         try {
@@ -322,6 +330,134 @@ class EmailTest {
     // ---- helpers --------------------------------------------------------------------------------------------
 
     /** A visitor with a name and an address, and a conversation with one message from them. */
+    /**
+     * #27: transcripts go only to a verified address. An anonymous visitor who types someone else's address gets
+     * a confirmation sent there (nothing of the conversation, nothing the visitor wrote), never the transcript;
+     * budgets per visitor, per address and per source hold; the site's signed identity's address needs no
+     * confirmation; a changed address is unverified again; transcript-on-resolve never goes to an unverified one.
+     */
+    @Test
+    void transcriptsGoOnlyToAVerifiedAddress() throws Exception {
+        String victim = "victim" + System.nanoTime() + "@example.test";
+        Chat attacker = named("Click http://evil.example to win", victim);
+        String transcript = "/api/conversations/" + attacker.id() + "/transcript";
+        for (int i = 0; i < 5; i++) { // the visitor's budget: 5 a day
+            JsonNode queued = Json.parse(Api.expect(202, attacker.api().request("POST", transcript, attacker.visitorToken(), null)).body());
+            assertTrue(queued.get("awaitingConfirmation").asBoolean());
+        }
+        HttpResponse<String> sixth = attacker.api().request("POST", transcript, attacker.visitorToken(), null);
+        assertEquals(429, sixth.statusCode(), sixth.body());
+        assertEquals("rate_limited", Json.parse(sixth.body()).get("error").asText());
+        MimeMessage confirmation = await().atMost(WAIT).until(() -> to(victim), l -> l.size() == 1).get(0);
+        awaitSettled(attacker.id());
+        assertEquals(1, to(victim).size(), "one confirmation, however often the visitor asks");
+        String text = part(confirmation, "text/plain") + part(confirmation, "text/html");
+        assertFalse(text.contains("First message") || text.contains("evil.example"), "nothing the visitor wrote: " + text);
+        // An agent's request to an unverified address waits for the confirmation too; resolving sends nothing.
+        Api.expect(200, attacker.api().request("POST", "/api/conversations/" + attacker.id() + "/status", attacker.api().agentToken(),
+                "{\"status\":\"resolved\"}"));
+        // Other visitors naming the same address: 3 confirmations a day reach it, then 429.
+        for (int i = 0; i < 3; i++) {
+            Chat other = named("Other " + i, victim);
+            HttpResponse<String> asked = other.api().request("POST", "/api/conversations/" + other.id() + "/transcript",
+                    other.visitorToken(), null);
+            assertEquals(i < 2 ? 202 : 429, asked.statusCode(), "visitor " + i + ": " + asked.body());
+        }
+        await().atMost(WAIT).until(() -> to(victim).size() == 3);
+        assertEquals(3, to(victim).size(), "no transcript ever reached the unconfirmed address");
+        assertEquals(0, rows("select count(*) from email_outbox o join conversation k on k.id = o.conversation_id"
+                + " where k.id = " + attacker.id() + " and o.kind = 'transcript' and o.state in ('pending', 'sent')"));
+
+        // The owner confirms (the link from one of her mails): what was held for that visitor goes out, once.
+        Chat owner = named("Vera", "vera" + System.nanoTime() + "@example.test");
+        String vera = Json.parse(Api.expect(200, owner.api().get(owner.visitorToken(), "/api/visitors/me")).body()).get("email").asText();
+        Api.expect(202, owner.api().request("POST", "/api/conversations/" + owner.id() + "/transcript", owner.visitorToken(), null));
+        confirmAddress(vera, "Confirm your e-mail address");
+        await().atMost(WAIT).until(() -> withSubject(vera, "Transcript of your conversation #" + owner.id()).size() == 1);
+        JsonNode direct = Json.parse(Api.expect(202, owner.api().request("POST", "/api/conversations/" + owner.id() + "/transcript",
+                owner.visitorToken(), null)).body());
+        assertFalse(direct.get("awaitingConfirmation").asBoolean(), "confirmed: straight to the outbox");
+        await().atMost(WAIT).until(() -> withSubject(vera, "Transcript of your conversation #" + owner.id()).size() == 2);
+        // A new address is nobody's until it is confirmed.
+        String changed = "vera.new" + System.nanoTime() + "@example.test";
+        Api.expect(200, owner.api().request("PATCH", "/api/visitors/me", owner.visitorToken(), Json.object().put("email", changed).toString()));
+        assertTrue(Json.parse(Api.expect(202, owner.api().request("POST", "/api/conversations/" + owner.id() + "/transcript",
+                owner.visitorToken(), null)).body()).get("awaitingConfirmation").asBoolean());
+
+        // The site's signed identity vouches for its user's address: no confirmation.
+        String signed = "signed" + System.nanoTime() + "@example.test";
+        JsonNode session = Json.parse(Api.expect(201, owner.api().request("POST", "/api/visitors", null, Json.object()
+                .put("identity", SiteIdentity.sign("user-" + System.nanoTime(), "Sam", signed)).toString())).body());
+        String token = session.get("token").asText();
+        long conversation = owner.api().conversation(token);
+        owner.api().sendOk(token, conversation, "s-1", "Hello, signed in");
+        assertFalse(Json.parse(Api.expect(202, owner.api().request("POST", "/api/conversations/" + conversation + "/transcript",
+                token, null)).body()).get("awaitingConfirmation").asBoolean());
+        await().atMost(WAIT).until(() -> withSubject(signed, "Transcript of your conversation #" + conversation).size() == 1);
+        assertTrue(withSubject(signed, "Confirm your e-mail address").isEmpty());
+
+        // One source's budget an hour (its earlier requests stand in rows of their own here).
+        Chat far = named("Far", "far" + System.nanoTime() + "@example.test");
+        execute("insert into email_outbox (kind, conversation_id, state, source) select 'confirm', " + far.id()
+                + ", 'skipped', '127.0.0.61' from generate_series(1, " + PER_SOURCE + ")");
+        FromAddress.Answer limited = FromAddress.request(base, "127.0.0.61", "POST", "/api/conversations/" + far.id() + "/transcript",
+                Map.of("Authorization", "Bearer " + far.visitorToken()), null);
+        assertEquals(429, limited.status(), limited.body());
+        assertTrue(limited.body().contains("from this address"), limited.body());
+        FromAddress.Answer elsewhere = FromAddress.request(base, "127.0.0.62", "POST", "/api/conversations/" + far.id() + "/transcript",
+                Map.of("Authorization", "Bearer " + far.visitorToken()), null);
+        assertEquals(202, elsewhere.status(), elsewhere.body());
+    }
+
+    /**
+     * #27: the outbox is fair — one conversation's pile of due mail never delays another's. (2,000 queued mails
+     * delayed a legitimate transcript and a team alert by more than three minutes.)
+     */
+    @Test
+    void oneConversationsPileOfMailNeverDelaysAnother() throws Exception {
+        Chat pile = signedIn("Pile");
+        execute("insert into email_outbox (kind, conversation_id) select 'transcript', " + pile.id() + " from generate_series(1, 120)");
+        Chat other = signedIn("Other");
+        Api.expect(202, other.api().request("POST", "/api/conversations/" + other.id() + "/transcript", other.visitorToken(), null));
+        String address = Json.parse(other.api().get(other.visitorToken(), "/api/visitors/me").body()).get("email").asText();
+        await().atMost(WAIT).until(() -> withSubject(address, "Transcript of your conversation #" + other.id()).size() == 1);
+        // 120 in rounds of 20 take six rounds at least; the other conversation's went in the first one after it asked.
+        assertTrue(rows("select count(*) from email_outbox where conversation_id = " + pile.id() + " and state = 'pending'") > 0,
+                "the other transcript went out before the pile was through");
+        awaitSettled(pile.id());
+    }
+
+    /** A visitor signed in with the site's identity (its address verified), with one message. */
+    private Chat signedIn(String name) {
+        Api api = new Api(base);
+        JsonNode session = Json.parse(Api.expect(201, api.request("POST", "/api/visitors", null, Json.object()
+                .put("identity", SiteIdentity.sign("user-" + System.nanoTime(), name, name.toLowerCase() + System.nanoTime()
+                        + "@example.test")).toString())).body());
+        Chat chat = new Chat(api, new Api.Visitor(session.get("visitor").get("id").asLong(), session.get("token").asText()),
+                api.conversation(session.get("token").asText()));
+        chat.send(chat.visitorToken(), "first-" + chat.id(), "First message");
+        return chat;
+    }
+
+    /** Opens the confirmation link of the newest mail with this subject to {@code address}, and presses its button. */
+    private void confirmAddress(String address, String subject) throws Exception {
+        MimeMessage mail = await().atMost(WAIT).until(() -> withSubject(address, subject), l -> !l.isEmpty()).get(0);
+        Matcher m = CONFIRM.matcher(part(mail, "text/plain"));
+        assertTrue(m.find(), part(mail, "text/plain"));
+        HttpResponse<String> page = get(m.group(1));
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(page.body().contains("<form method=\"post\""), "a page with a button: opening the link confirms nothing");
+        HttpResponse<String> done = post(m.group(1));
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals(403, post(m.group(1)).statusCode(), "once");
+    }
+
+    /** The visitor's address counts as confirmed (how it gets there is transcriptsGoOnlyToAVerifiedAddress's business). */
+    private Chat verified(Chat chat) throws Exception {
+        execute("update visitor set email_verified_at = now() where id = " + chat.visitor().id());
+        return chat;
+    }
+
     private Chat named(String name, String email) {
         Chat chat = Chat.start(base);
         Api.expect(200, chat.api().request("PATCH", "/api/visitors/me", chat.visitorToken(),
@@ -407,6 +543,13 @@ class EmailTest {
             try (ResultSet r = s.executeQuery()) {
                 return r.next() ? r.getString(1) : null;
             }
+        }
+    }
+
+    private long rows(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql); var r = s.executeQuery()) {
+            r.next();
+            return r.getLong(1);
         }
     }
 

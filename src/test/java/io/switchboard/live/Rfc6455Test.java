@@ -67,7 +67,9 @@ class Rfc6455Test {
             switch (how) {
                 case "bad framing" -> RawWebSocket.rawFrame(raw, 0xC1, PING);
                 case "invalid UTF-8" -> RawWebSocket.frame(raw, 0x1, new byte[] { (byte) 0xC0, (byte) 0x80 });
-                case "a frame over the limit" -> RawWebSocket.frame(raw, 0x1, new byte[70_000]);
+                // Its header announces 70,000 bytes; the server fails the connection on the header, so the client
+                // sends no more than a start (writing all of it raced the server's close: a broken pipe).
+                case "a frame over the limit" -> RawWebSocket.partialFrame(raw, 70_000, 100);
                 default -> {
                     RawWebSocket.rawFrame(raw, 0x01, new byte[40_000]); // text, not final
                     RawWebSocket.rawFrame(raw, 0x80, new byte[40_000]); // continuation, final: 80,000 in all

@@ -539,6 +539,13 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
             assertEquals(Boolean.TRUE, console.script("return document.documentElement.scrollWidth <= window.innerWidth"),
                     "the console does not overflow sideways");
+            // #27: the top bar is one row, not a quarter of the screen (it took 212 of 844 px).
+            long bar = ((Number) console.script("return document.querySelector('.topbar').getBoundingClientRect().height")).longValue();
+            long screen = ((Number) console.script("return window.innerHeight")).longValue();
+            assertTrue(bar <= 64, "the top bar takes " + bar + " of " + screen + " px");
+            WebElement logout = console.find("#logout");
+            console.script("arguments[0].scrollIntoView({inline: 'end'})", logout);
+            assertTrue(logout.isDisplayed(), "every control is still reachable (the bar scrolls sideways)");
 
             visitor.open(base + "demo.html");
             openWidget(visitor);
@@ -715,6 +722,11 @@ class WidgetAndConsoleBrowserTest {
             openWidget(visitor);
             assertEquals("输入消息…", visitor.inWidget(".sbw-input").getAttribute("placeholder"));
             assertAccessible(visitor, "the widget in Simplified Chinese");
+        }
+        // #27: a Traditional Chinese reader gets English, not the other script (there are no zh-TW strings yet).
+        try (Browser visitor = new Browser(420, 760)) {
+            visitor.open(base + "demo.html?lang=zh-TW");
+            assertEquals("Chat with us", eventually(WAIT, () -> visitor.inWidget(".sbw-launcher").getText(), t -> !t.isEmpty()));
         }
     }
 
@@ -907,6 +919,14 @@ class WidgetAndConsoleBrowserTest {
             console.find("#reply").sendKeys("Anything else?" + Keys.ENTER);
             eventually(WAIT, () -> chat.messages().stream().map(m -> m.get("text").asText()).toList(), t -> t.contains("Anything else?"));
             assertEquals(before + 1, chat.messages().size(), "only the real message was sent");
+
+            // #27: resolving by keyboard keeps the focus in the toolbar (the pressed button is disabled by its own
+            // success; the focus fell to the page): on Reopen, and back on Resolve after reopening.
+            console.script("document.getElementById('resolve').focus()");
+            console.find("#resolve").sendKeys(Keys.ENTER);
+            eventually(WAIT, () -> (String) console.script("return document.activeElement && document.activeElement.id"), "reopen"::equals);
+            console.find("#reopen").sendKeys(Keys.ENTER);
+            eventually(WAIT, () -> (String) console.script("return document.activeElement && document.activeElement.id"), "resolve"::equals);
         }
     }
 
