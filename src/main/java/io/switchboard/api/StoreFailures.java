@@ -1,5 +1,6 @@
 package io.switchboard.api;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
@@ -26,6 +27,15 @@ public final class StoreFailures {
         return unavailable(failure, 0);
     }
 
+    private static boolean causedByIo(Throwable failure) {
+        for (Throwable t = failure.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean unavailable(Throwable failure, int depth) {
         if (failure == null || depth > 4) {
             return false;
@@ -49,6 +59,11 @@ public final class StoreFailures {
                 return true;
             }
             String name = t.getClass().getName();
+            // The object store's SDK could not reach it: a refused or reset connection, or a write that failed
+            // mid-request ("Error writing to server", an IOException that is not a SocketException).
+            if (name.equals("software.amazon.awssdk.core.exception.SdkClientException") && causedByIo(t)) {
+                return true; // (not a client-side mistake such as missing credentials: those stay 500s)
+            }
             if (name.startsWith("io.vertx.pgclient") && t.getMessage() != null && t.getMessage().contains("57P")
                     || name.equals("io.vertx.core.VertxException") && "Connection is closed".equals(t.getMessage())) {
                 return true;
