@@ -81,10 +81,8 @@ public class EmailResource {
         if (!emails.confirmable(token)) {
             return notAConfirmationLink();
         }
-        String action = "/api/email/confirm?t=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-        return Response.ok(html("Confirm your e-mail address?", "<p>The copy of your conversation is sent once you confirm.</p>"
-                + "<form method=\"post\" action=\"" + Letters.escape(action) + "\"><button type=\"submit\">Confirm</button></form>"),
-                "text/html; charset=utf-8").header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
+        return buttonPage("Confirm your e-mail address?", "<p>The copy of your conversation is sent once you confirm.</p>",
+                "/api/email/confirm?t=" + URLEncoder.encode(token, StandardCharsets.UTF_8), "Confirm");
     }
 
     /** Confirms the address: transcripts held for it go out. */
@@ -122,10 +120,8 @@ public class EmailResource {
         if (id < 0 || !emails.unsubscribeKey(id, key)) {
             return notAnUnsubscribeLink();
         }
-        String action = "/api/email/unsubscribe?v=" + id + "&t=" + URLEncoder.encode(key, StandardCharsets.UTF_8);
-        return Response.ok(html("Stop e-mails about this chat?",
-                "<form method=\"post\" action=\"" + Letters.escape(action) + "\"><button type=\"submit\">Unsubscribe</button></form>"),
-                "text/html; charset=utf-8").header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
+        return buttonPage("Stop e-mails about this chat?", "",
+                "/api/email/unsubscribe?v=" + id + "&t=" + URLEncoder.encode(key, StandardCharsets.UTF_8), "Unsubscribe");
     }
 
     /** Unsubscribes (the page's button, or a mail client's one-click POST, RFC 8058). */
@@ -152,6 +148,13 @@ public class EmailResource {
 
     private static long visitorId(String raw) {
         return raw != null && raw.matches("[0-9]{1,18}") ? Long.parseLong(raw) : -1;
+    }
+
+    /** A page whose one button posts to {@code action} (opening a link does nothing; pressing the button does). */
+    private static Response buttonPage(String title, String intro, String action, String button) {
+        return Response.ok(html(title, intro + "<form method=\"post\" action=\"" + Letters.escape(action)
+                + "\"><button type=\"submit\">" + Letters.escape(button) + "</button></form>"), "text/html; charset=utf-8")
+                .header("Cache-Control", "no-store").header("Referrer-Policy", FORM_PAGE).build();
     }
 
     private static Response page(int status, String title, String text) {

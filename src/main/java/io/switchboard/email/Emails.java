@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -156,16 +157,8 @@ public class Emails {
 
     /** The link that confirms {@code email} is the visitor's, made when its mail is composed (only its hash is kept). */
     String confirmLink(Connection c, long visitorId, String email) throws SQLException {
-        String token = token();
-        try (PreparedStatement s = c.prepareStatement("""
-                insert into email_confirmation (token_hash, visitor_id, email, expires_at) values (?, ?, ?, now() + ?::interval)""")) {
-            s.setString(1, Sha256.hex(token));
-            s.setLong(2, visitorId);
-            s.setString(3, email);
-            s.setString(4, config.email().confirmationTtl().toSeconds() + " seconds");
-            s.executeUpdate();
-        }
-        return base() + "/api/email/confirm?t=" + token;
+        return base() + "/api/email/confirm?t=" + storedToken(c, "email_confirmation", "email", visitorId, email,
+                config.email().confirmationTtl());
     }
 
     /** Is this a confirmation link that still works (for the page with the button)? */
@@ -222,16 +215,26 @@ public class Emails {
 
     /** A one-time link that brings the visitor back to the conversation on whatever device opens it. */
     String continueLink(Connection c, long visitorId, long conversationId) throws SQLException {
+        return base() + "/api/email/continue?t=" + storedToken(c, "email_link", "conversation_id", visitorId, conversationId,
+                config.email().linkTtl());
+    }
+
+    /**
+     * A new link token, only its hash stored in {@code table} for the visitor, with {@code value} in {@code column}
+     * and an expiry {@code ttl} from now; the token itself goes into the e-mail.
+     */
+    private String storedToken(Connection c, String table, String column, long visitorId, Object value, Duration ttl)
+            throws SQLException {
         String token = token();
-        try (PreparedStatement s = c.prepareStatement("""
-                insert into email_link (token_hash, visitor_id, conversation_id, expires_at) values (?, ?, ?, now() + ?::interval)""")) {
+        try (PreparedStatement s = c.prepareStatement("insert into " + table + " (token_hash, visitor_id, " + column
+                + ", expires_at) values (?, ?, ?, now() + ?::interval)")) {
             s.setString(1, Sha256.hex(token));
             s.setLong(2, visitorId);
-            s.setLong(3, conversationId);
-            s.setString(4, config.email().linkTtl().toSeconds() + " seconds");
+            s.setObject(3, value);
+            s.setString(4, ttl.toSeconds() + " seconds");
             s.executeUpdate();
         }
-        return base() + "/api/email/continue?t=" + token;
+        return token;
     }
 
     /** The visitor's unsubscribe link (its key made on first use). */
