@@ -461,6 +461,7 @@ class AttachmentsTest {
             assertEquals(503, refused.statusCode());
             assertEquals("overloaded", Json.parse(refused.body()).get("error").asText());
             assertTrue(budget.identities() <= 32);
+            assertTrue(budget.addresses() <= 32, "the per-address map holds only addresses with an upload running");
         } finally {
             gates.forEach(CountDownLatch::countDown);
         }
@@ -469,6 +470,7 @@ class AttachmentsTest {
         }
         assertEquals(0, budget.running());
         assertEquals(0, budget.identities());
+        assertEquals(0, budget.addresses(), "an address leaves the map with its last upload");
     }
 
     @Test
