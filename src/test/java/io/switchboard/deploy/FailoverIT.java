@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,8 +76,11 @@ class FailoverIT {
     }
 
     private String run(java.util.function.Consumer<AppInstance> stop, String name) throws Exception {
-        a = AppInstance.start("failover-" + name + "-a", postgres.getPort());
-        b = AppInstance.start("failover-" + name + "-b", postgres.getPort());
+        // Both start at once, as a Deployment's replicas do (the migration's lock makes one wait for the other).
+        a = AppInstance.launch("failover-" + name + "-a", postgres.getPort(), Map.of());
+        b = AppInstance.launch("failover-" + name + "-b", postgres.getPort(), Map.of());
+        a.awaitReady();
+        b.awaitReady();
         List<URI> aThenB = List.of(a.base(), b.base());
         Api viaB = b.api();
         Api.Visitor visitor = viaB.newVisitor();

@@ -38,8 +38,11 @@ class TwoInstancesIT {
     static void startReplicas() throws Exception {
         postgres = EmbeddedPostgres.builder().setDataDirectory(Files.createTempDirectory("switchboard-it-db"))
                 .setCleanDataDirectory(true).start();
-        a = AppInstance.start("replica-a", postgres.getPort());
-        b = AppInstance.start("replica-b", postgres.getPort());
+        // Both start at once, as a Deployment's replicas do (the migration's lock makes one wait for the other).
+        a = AppInstance.launch("replica-a", postgres.getPort(), Map.of());
+        b = AppInstance.launch("replica-b", postgres.getPort(), Map.of());
+        a.awaitReady();
+        b.awaitReady();
     }
 
     @AfterAll

@@ -96,7 +96,8 @@ public final class AppInstance implements AutoCloseable {
         }
     }
 
-    private void awaitReady() {
+    /** Waits until the instance answers its readiness check (for instances launched together). */
+    public void awaitReady() {
         HttpClient http = HttpClient.newHttpClient();
         Awaitility.await(name + " ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!process.isAlive()) {

@@ -9,8 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -40,23 +50,9 @@ public final class Browser implements AutoCloseable {
     private final Path profile;
 
     public Browser(int width, int height) {
-        try {
-            profile = Files.createTempDirectory("switchboard-chromium-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        BrowserInstallation installation = BrowserInstallation.find().installation().orElseThrow(() -> new IllegalStateException(
-                "no usable browser: " + BrowserInstallation.find().reason() + " (mark the test class @RequiresBrowser)"));
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(installation.browser());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--lang=en-US");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        driver = new ChromeDriver(new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(installation.driver())).usingAnyFreePort().build(), options);
+        Launched launched = Warm.take();
+        driver = launched.driver();
+        profile = launched.profile();
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
@@ -68,25 +64,25 @@ public final class Browser implements AutoCloseable {
     public static Browser phone() {
         Browser browser = new Browser(390, 844);
         browser.driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                java.util.Map.of("width", 390, "height", 844, "deviceScaleFactor", 3, "mobile", true));
-        browser.driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", java.util.Map.of("enabled", true));
+                Map.of("width", 390, "height", 844, "deviceScaleFactor", 3, "mobile", true));
+        browser.driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", true));
         return browser;
     }
 
     /** Lets pages from {@code origin} show desktop notifications, as if the user had allowed them. */
     public void grantNotifications(String origin) {
         driver.executeCdpCommand("Browser.grantPermissions",
-                java.util.Map.of("origin", origin, "permissions", List.of("notifications")));
+                Map.of("origin", origin, "permissions", List.of("notifications")));
     }
 
     /** Runs {@code js} in every page this browser loads from now on, before the page's own scripts. */
     public void onEveryPage(String js) {
-        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", java.util.Map.of("source", js));
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", js));
     }
 
     /** The page keeps the focus, as a window in front does (a headless browser has no window in front). */
     public void keepFocus() {
-        driver.executeCdpCommand("Emulation.setFocusEmulationEnabled", java.util.Map.of("enabled", true));
+        driver.executeCdpCommand("Emulation.setFocusEmulationEnabled", Map.of("enabled", true));
     }
 
     public ChromeDriver driver() {
@@ -153,13 +149,120 @@ public final class Browser implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            driver.quit();
-        } finally {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        Warm.stop(new Launched(driver, profile));
+    }
+
+    /** A fresh Chromium with its own profile directory, and how to stop it without a trace. */
+    private record Launched(ChromeDriver driver, Path profile) {
+
+        static Launched start() {
+            Path profile;
+            try {
+                profile = Files.createTempDirectory("switchboard-chromium-");
             } catch (IOException e) {
-                // a temp directory left behind is harmless
+                throw new UncheckedIOException(e);
+            }
+            BrowserInstallation installation = BrowserInstallation.find().installation().orElseThrow(() -> new IllegalStateException(
+                    "no usable browser: " + BrowserInstallation.find().reason() + " (mark the test class @RequiresBrowser)"));
+            ChromeOptions options = new ChromeOptions();
+            options.setBinary(installation.browser());
+            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--lang=en-US");
+            LoggingPreferences logs = new LoggingPreferences();
+            logs.enable(LogType.BROWSER, Level.ALL);
+            options.setCapability("goog:loggingPrefs", logs);
+            return new Launched(new ChromeDriver(new ChromeDriverService.Builder()
+                    .usingDriverExecutable(new File(installation.driver())).usingAnyFreePort().build(), options), profile);
+        }
+
+        void stop() {
+            try {
+                driver.quit();
+            } finally {
+                try (var files = Files.walk(profile)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // a temp directory left behind is harmless
+                }
+            }
+        }
+    }
+
+    /**
+     * Chromium takes about two seconds to start and one to stop, and a browser test opens dozens. Starting
+     * and stopping happen in the background, off the tests' clock: one spare is started while a test runs
+     * (never more than one), a spare nobody took within {@link #IDLE} is stopped, and every browser is still
+     * a fresh process with its own empty profile, used by one test only. What is still running when the JVM
+     * ends is stopped by a shutdown hook.
+     */
+    private static final class Warm {
+
+        private static final Duration IDLE = Duration.ofSeconds(30);
+        private static final ScheduledThreadPoolExecutor WORKERS = workers();
+        private static Future<Launched> spare;
+        private static ScheduledFuture<?> eviction;
+
+        private static ScheduledThreadPoolExecutor workers() {
+            var workers = new ScheduledThreadPoolExecutor(2, task -> {
+                Thread thread = new Thread(task, "browser-warm");
+                thread.setDaemon(true);
+                return thread;
+            });
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                discardSpare();
+                workers.shutdown();
+                try {
+                    workers.awaitTermination(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "browser-warm-stop"));
+            return workers;
+        }
+
+        static synchronized Launched take() {
+            Launched launched = null;
+            if (spare != null) {
+                eviction.cancel(false);
+                try {
+                    launched = spare.get(2, TimeUnit.MINUTES);
+                } catch (ExecutionException | TimeoutException e) {
+                    spare.cancel(true);
+                    launched = null; // started fresh below, where a failure reaches the test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                spare = null;
+            }
+            if (launched == null) {
+                launched = Launched.start();
+            }
+            spare = WORKERS.submit(Launched::start);
+            eviction = WORKERS.schedule(Warm::discardSpare, IDLE.toSeconds(), TimeUnit.SECONDS);
+            return launched;
+        }
+
+        static synchronized void discardSpare() {
+            if (spare != null) {
+                Future<Launched> left = spare;
+                spare = null;
+                WORKERS.execute(() -> {
+                    try {
+                        left.get().stop();
+                    } catch (Exception e) {
+                        // it never started: nothing to stop
+                    }
+                });
+            }
+        }
+
+        static void stop(Launched launched) {
+            try {
+                WORKERS.execute(launched::stop);
+            } catch (RejectedExecutionException e) {
+                launched.stop(); // the JVM is ending
             }
         }
     }
