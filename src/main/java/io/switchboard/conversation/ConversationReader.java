@@ -140,13 +140,23 @@ public class ConversationReader {
     /**
      * Full-text search (PostgreSQL, GIN-indexed): conversations with a message containing the words, or whose
      * visitor's name or e-mail matches, within the filter; newest activity first. Each hit names the newest
-     * matching message (private notes included: only agents search) with a highlighted excerpt.
+     * matching message (private notes included: only agents search) with a highlighted excerpt. A query in a
+     * script without word boundaries or with attached prefixes (Chinese, Arabic…) matches by substring
+     * ({@link SubstringSearch}, trigram-indexed).
      */
     public Uni<SearchPage> search(String query, ConversationFilter filter, int page, int size) {
-        Tuple args = Tuple.of(query);
+        boolean substring = SubstringSearch.applies(query);
+        Tuple args = substring ? Tuple.tuple().addArrayOfString(SubstringSearch.patterns(query).toArray(String[]::new)) : Tuple.of(query);
         String where = filter.where(args);
-        String sql = """
-                with q as (select websearch_to_tsquery('simple', $1) as query),
+        String hits = substring ? """
+                hits as (
+                    select m.conversation_id, max(m.seq) as seq from message m
+                     where m.text ilike all ($1::text[]) group by m.conversation_id
+                    union all
+                    select c.id, null from conversation c join visitor v on v.id = c.visitor_id
+                     where (v.display_name || ' ' || coalesce(v.email, '')) ilike all ($1::text[])),
+                """ : """
+                q as (select websearch_to_tsquery('simple', $1) as query),
                 hits as (
                     select m.conversation_id, max(m.seq) as seq from message m, q
                      where m.search @@ q.query group by m.conversation_id
@@ -154,32 +164,36 @@ public class ConversationReader {
                     select c.id, null from conversation c join visitor v on v.id = c.visitor_id, q
                      where to_tsvector('simple', v.display_name || ' ' || coalesce(v.email, '')) @@ q.query
                         or lower(v.email) = lower($1)),
+                """;
+        String snippet = substring ? "hit.text"
+                : "ts_headline('simple', hit.text, q.query, 'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=«, StopSel=»')";
+        String sql = "with " + hits + """
                 matched as (select conversation_id, max(seq) as seq from hits group by conversation_id)
                 select c.id, c.visitor_id, v.display_name as visitor_name, c.status, c.assignee_id,
                        a.display_name as assignee_name, c.last_public_seq as last_seq, c.created_at, c.updated_at, c.waiting_since,
                        matched.seq as match_seq, hit.internal as match_internal,
-                       ts_headline('simple', hit.text, q.query,
-                                   'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=«, StopSel=»') as snippet,
+                """ + snippet + """
+                 as snippet,
                        count(*) over () as total
                   from matched
                   join conversation c on c.id = matched.conversation_id
                   join visitor v on v.id = c.visitor_id
                   left join agent a on a.id = c.assignee_id
                   left join message hit on hit.conversation_id = c.id and hit.seq = matched.seq
-                  cross join q
-                """ + (where.isEmpty() ? "" : " where " + where)
+                """ + (substring ? "" : " cross join q") + (where.isEmpty() ? "" : " where " + where)
                 + " order by c.updated_at desc, c.id desc limit $" + (args.size() + 1) + " offset $" + (args.size() + 2);
         args.addInteger(size);
         args.addInteger(page * size);
         return pool.preparedQuery(sql).execute(args).map(rows -> {
-            List<SearchPage.SearchHit> hits = new ArrayList<>(rows.size());
+            List<SearchPage.SearchHit> found = new ArrayList<>(rows.size());
             long total = 0;
             for (Row r : rows) {
                 total = r.getLong("total");
-                hits.add(new SearchPage.SearchHit(map(r), r.getLong("match_seq"), r.getString("snippet"),
+                String excerpt = substring ? SubstringSearch.excerpt(r.getString("snippet"), query) : r.getString("snippet");
+                found.add(new SearchPage.SearchHit(map(r), r.getLong("match_seq"), excerpt,
                         Boolean.TRUE.equals(r.getBoolean("match_internal"))));
             }
-            return new SearchPage(hits, page, size, total);
+            return new SearchPage(found, page, size, total);
         });
     }
 

@@ -59,6 +59,19 @@ class SearchAndLabelsTest {
         List<Long> both = ids(search(api, agent, "" + tag));
         assertTrue(both.containsAll(List.of(parcel.id(), other.id())), both.toString());
 
+        // #27: Chinese has no spaces and Arabic attaches prefixes, so such words sit inside longer runs that the
+        // word index never splits ("台灯" in "我的台灯坏了", "كتاب" in "والكتاب"): found by substring, excerpt marked.
+        Chat lamp = Chat.start(base);
+        lamp.send(lamp.visitorToken(), "zh-1", "我的台灯坏了，订单" + tag);
+        Chat book = Chat.start(base);
+        book.send(book.visitorToken(), "ar-1", "أين والكتاب الذي طلبته؟ " + tag);
+        JsonNode zh = search(api, agent, encoded("台灯 " + tag));
+        assertEquals(List.of(lamp.id()), ids(zh), "a Chinese word inside a sentence");
+        assertEquals("我的«台灯»坏了，订单" + tag, zh.get("items").get(0).get("snippet").asText());
+        assertEquals(List.of(book.id()), ids(search(api, agent, encoded("كتاب " + tag))), "an Arabic word behind its prefixes");
+        assertEquals(List.of(), ids(search(api, agent, encoded("台灯 " + tag) + "&status=resolved")), "the filters apply too");
+        assertEquals(List.of(), ids(search(api, agent, encoded("台灯 " + tag + "9"))), "every term must be there");
+
         // Filters apply to the search: a label, a status, a date range.
         Api.expect(200, api.request("PUT", "/api/conversations/" + parcel.id() + "/labels", agent,
                 "{\"labels\":[\"Shipping\",\"lyon-" + tag + "\"]}"));
@@ -145,6 +158,10 @@ class SearchAndLabelsTest {
     private static JsonNode search(Api api, String token, String query) {
         return Json.parse(Api.expect(200, api.get(token, "/api/conversations/search?q=" + query.replace(" ", "%20")
                 .replace("\"", "%22"))).body());
+    }
+
+    private static String encoded(String query) {
+        return URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static List<Long> ids(JsonNode page) {

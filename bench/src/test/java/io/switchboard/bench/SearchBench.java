@@ -20,8 +20,9 @@ import java.util.Map;
  * Search over 100,000 messages (#14): seeds 1,000 resolved conversations of 100 messages each straight into
  * the bench database (words from a 2,000-word vocabulary, a rare "needle" word in one message of 1,000),
  * then times the search endpoint over HTTP as an agent would use it — a rare word, a common word, a phrase,
- * an e-mail address, a common word within a label-free status filter — and prints the figures (p50, p95,
- * hits), writing them to {@code bench.out} as JSON.
+ * an e-mail address, a common word within a label-free status filter, and (substring search, #27) a rare and a
+ * common Chinese word inside sentences and an Arabic word behind its prefixes — and prints the figures (p50,
+ * p95, hits), writing them to {@code bench.out} as JSON.
  */
 public final class SearchBench {
 
@@ -42,7 +43,10 @@ public final class SearchBench {
             sql.execute("insert into message (conversation_id, seq, prev_public, author_kind, author_id, text, client_msg_id)"
                     + " select c.id, s, s - 1, 'visitor', c.visitor_id,"
                     + " 'w' || (random() * 2000)::int || ' w' || (random() * 2000)::int || ' order ' || (random() * 100000)::int"
-                    + "   || ' w' || (random() * 2000)::int || case when (c.id * 131 + s) % 1000 = 0 then ' needle' else '' end,"
+                    + "   || ' w' || (random() * 2000)::int || case when (c.id * 131 + s) % 1000 = 0 then ' needle' else '' end"
+                    // Chinese (no spaces) and Arabic (prefixes attached), served by substring search (#27).
+                    + "   || case when (c.id * 7 + s) % 1000 = 1 then ' 我的台灯坏了' when (c.id * 7 + s) % 50 = 2 then ' 我想退货'"
+                    + "           when (c.id * 11 + s) % 1000 = 3 then ' أين والكتاب الذي طلبته' else '' end,"
                     + " 'search-bench-' || c.id || '-' || s"
                     + " from conversation c join visitor v on v.id = c.visitor_id cross join generate_series(1, " + perConversation + ") s"
                     + " where v.display_name like 'Search Visitor %' and c.last_seq = " + perConversation
@@ -62,6 +66,9 @@ public final class SearchBench {
         queries.put("phrase", "\"order 42\"");
         queries.put("e-mail", "visitor500@bench.example");
         queries.put("common word, resolved", "w17&status=resolved");
+        queries.put("Chinese, rare", "台灯");
+        queries.put("Chinese, common", "退货");
+        queries.put("Arabic behind a prefix", "كتاب");
         StringBuilder json = new StringBuilder("{\"messages\":" + (long) conversations * perConversation + ",\"queries\":[");
         for (Map.Entry<String, String> q : queries.entrySet()) {
             String[] parts = q.getValue().split("&", 2);
