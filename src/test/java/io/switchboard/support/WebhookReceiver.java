@@ -54,7 +54,12 @@ public final class WebhookReceiver implements AutoCloseable {
     private volatile int holdRequest = -1;
 
     public WebhookReceiver() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        this("127.0.0.1", 0);
+    }
+
+    /** A receiver on this loopback address and port (0: any free one). */
+    public WebhookReceiver(String host, int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 50);
         server.setExecutor(threads);
         server.createContext("/", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
@@ -92,6 +97,10 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     private volatile URI location;
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
 
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/switchboard");

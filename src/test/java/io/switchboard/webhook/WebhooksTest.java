@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.switchboard.support.Api;
 import io.switchboard.support.Chat;
@@ -329,6 +331,36 @@ class WebhooksTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
+
+    /**
+     * #27, DNS rebinding: the guard resolved the name and judged the address, then the HTTP client resolved it
+     * again on connect, so a name that answered a public address to the check and 127.0.0.1 a moment later
+     * took deliveries inside. Here the check (Destinations) says the name is at 127.0.0.2, while the system
+     * resolves it to 127.0.0.1, where another receiver listens on the same port: the delivery goes to the
+     * address that was checked, with the URL's name in Host, and never to a fresh resolution.
+     */
+    @Test
+    void aDeliveryConnectsToTheAddressThatWasCheckedNotToAFreshResolution() throws Exception {
+        WebhookReceiver fresh = receiver(); // 127.0.0.1: where "localhost" resolves now
+        WebhookReceiver checked = new WebhookReceiver("127.0.0.2", fresh.port());
+        receivers.add(checked);
+        InetAddress checkedAddress = InetAddress.getByName("127.0.0.2");
+        QuarkusMock.installMockForType(new Destinations() {
+            @Override
+            InetAddress reachable(URI uri) {
+                return checkedAddress;
+            }
+        }, Destinations.class);
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        JsonNode created = Json.parse(Api.expect(201, api.request("POST", "/api/webhooks", admin,
+                request("http://localhost:" + fresh.port() + "/hooks/switchboard", "conversation.created").toString())).body());
+        endpoints.add(created.get("id").asLong());
+        Chat chat = Chat.start(base);
+        await().atMost(WAIT).until(() -> checked.accepted().stream().anyMatch(d -> d.type().equals("conversation.created")
+                && d.json().get("data").get("conversationId").asLong() == chat.id()));
+        assertEquals(List.of(), fresh.deliveries(), "nothing reached the address a fresh resolution gives");
+    }
 
     private WebhookReceiver receiver() throws Exception {
         WebhookReceiver receiver = new WebhookReceiver();
