@@ -101,6 +101,20 @@
       if (typeof global.addEventListener === 'function') {
         global.addEventListener('offline', () => this.linkLost());
         global.addEventListener('online', () => this.retryNow());
+        // Leaving the page: the link closes at once, so the server ends its session now and the browser's
+        // connections to this host are free for the next page (held long-polls and streams of a page being
+        // left could take all six). A page the back/forward cache brings back connects again, from its cursors.
+        global.addEventListener('pagehide', () => {
+          if (this.stopped) return;
+          this.stop();
+          this.leftPage = true;
+        });
+        global.addEventListener('pageshow', event => {
+          if (event.persisted && this.leftPage) {
+            this.leftPage = false;
+            this.start();
+          }
+        });
       }
       if (global.document && typeof global.document.addEventListener === 'function') {
         global.document.addEventListener('visibilitychange', () => {
@@ -747,6 +761,10 @@
       } else {
         c.follows.forEach((follow, id) => this.subscribe(id, follow.cursor));
       }
+      if (this.name === 'longpoll') {
+        this.signals = new SignalsReceiver(this);
+        this.signals.start();
+      }
     }
 
     /** Does this link carry the agents' feed (conversation, activity, presence frames)? */
@@ -769,12 +787,14 @@
       const receiver = new RECEIVERS[this.name](this, id);
       this.receivers.set(id, receiver);
       receiver.start(after);
+      if (this.signals) this.signals.renew();
     }
 
     unsubscribe(id) {
       const r = this.receivers.get(id);
       if (r) r.stop();
       this.receivers.delete(id);
+      if (this.signals) this.signals.renew();
     }
 
     /** A receiver failed: the whole link is done and the client reconnects every conversation. */
@@ -831,6 +851,7 @@
       clearInterval(this.hereTimer);
       this.receivers.forEach(r => r.stop());
       this.receivers.clear();
+      if (this.signals) this.signals.stop();
     }
 
     finish(wasOpen, code) {
@@ -960,6 +981,74 @@
     }
   }
 
+  /**
+   * Long-poll's second request (GET /api/signals): typing, read cursors, colleagues viewing and, for agents,
+   * the feed (conversation, activity, presence: lists, alerts, sounds) — what is never stored, so no cursor
+   * can fetch it. Held beside the message long-polls, asked again at once after each answer and whenever the
+   * followed conversations change. Its failures never end the link (the messages decide that); it backs off.
+   */
+  class SignalsReceiver {
+    constructor(link) {
+      this.link = link;
+      this.client = link.client;
+      this.stopped = false;
+      this.renewing = false;
+    }
+
+    start() {
+      this.loop();
+    }
+
+    async loop() {
+      const c = this.client;
+      let failures = 0;
+      while (!this.stopped) {
+        this.abort = new AbortController();
+        const watchdog = setTimeout(() => this.abort.abort(), 35000);
+        const ids = [...this.link.receivers.keys()].filter(id => id !== FEED);
+        try {
+          const frames = await c.request('GET', '/api/signals?wait=25s' + (ids.length ? '&conversations=' + ids.join(',') : ''),
+            undefined, this.abort.signal);
+          clearTimeout(watchdog);
+          failures = 0;
+          this.renewing = false; // the next request names the conversations as they are now
+          frames.forEach(f => this.dispatch(f));
+        } catch (e) {
+          clearTimeout(watchdog);
+          if (this.stopped) return;
+          if (this.renewing) {
+            this.renewing = false;
+            continue;
+          }
+          failures++;
+          await new Promise(resolve => { this.timer = setTimeout(resolve, Math.min(30000, 500 * Math.pow(2, Math.min(failures, 6)))); });
+        }
+      }
+    }
+
+    dispatch(f) {
+      const c = this.client;
+      switch (f.type) {
+        case 'conversation': c.emit('conversation', f.conversation); break;
+        case 'typing': case 'read': case 'viewing': case 'activity': case 'presence': c.emit(f.type, f); break;
+        default: break;
+      }
+    }
+
+    /** The followed conversations changed: the request in flight ends and the next one names them. */
+    renew() {
+      if (!this.abort) return;
+      this.renewing = true;
+      this.abort.abort();
+    }
+
+    stop() {
+      this.stopped = true;
+      clearTimeout(this.timer);
+      if (this.abort) this.abort.abort();
+    }
+  }
+
   class PollReceiver extends Receiver {
     start() {
       this.tick(0);
@@ -1054,8 +1143,9 @@
   /**
    * Puts a message's element where the store's order says, so that every screen shows the same order
    * whatever arrived first: confirmed messages (data-seq) by seq, pending ones (no seq yet) after the last
-   * confirmed one, in the order they were written (data-state "sending" or "failed"); other elements (notices)
-   * keep their place. Call it for a new element and whenever one learns its seq.
+   * confirmed one, in the order they were written (data-state "sending"); other elements (notices, and a
+   * message that failed for good: it happened then, and a later reply must not hide above it) keep their
+   * place. Call it for a new element and whenever one learns its seq.
    */
   function placeBySeq(list, li) {
     const seq = li.dataset.seq ? Number(li.dataset.seq) : null;
@@ -1064,10 +1154,10 @@
       if (other === li) continue;
       if (other.dataset.seq) {
         if (seq !== null && Number(other.dataset.seq) > seq) { before = other; break; }
-      } else if (seq !== null && (other.dataset.state === 'sending' || other.dataset.state === 'failed')) {
+      } else if (seq !== null && other.dataset.state === 'sending') {
         before = other; // the first pending one: confirmed messages go above it
         break;
-      } // anything else (a notice) keeps its place
+      } // anything else (a notice, a message that failed for good) keeps its place: what comes later goes below
     }
     if (seq === null) before = null; // pending: at the end
     if (before) {

@@ -47,7 +47,8 @@
       retrying: 'Upload interrupted; trying again…',
       emailMe: 'Email me this chat', emailSent: 'A copy of this chat is on its way to {email}.',
       emailConfirm: 'We sent a link to {email}: open it to confirm the address, and the copy follows.',
-      emailAsk: 'Your email address:', emailFailed: 'The copy could not be sent: {reason}',
+      emailAsk: 'Your e-mail address for a copy of this chat', emailFailed: 'The copy could not be sent: {reason}',
+      emailSend: 'Send me a copy', cancelAsk: 'Cancel',
       fileTooLarge: 'This file is too large: at most {max}.', fileTypeRefused: 'Files of this kind cannot be sent here.',
       fileEmpty: 'This file is empty.', fileFailed: 'The file could not be sent.', tooManyFiles: 'Too many files at once.'
     },
@@ -72,7 +73,8 @@
       attach: '添加附件', uploading: '上传中… {p}%', cancel: '取消上传', retrying: '上传中断，正在重试…',
       emailMe: '通过邮件发送对话记录', emailSent: '对话记录正在发送至 {email}。',
       emailConfirm: '我们已向 {email} 发送确认链接：打开链接确认邮箱后，对话记录随即发送。',
-      emailAsk: '您的电子邮箱：', emailFailed: '对话记录未能发送：{reason}',
+      emailAsk: '接收对话记录的电子邮箱', emailFailed: '对话记录未能发送：{reason}',
+      emailSend: '发送副本', cancelAsk: '取消',
       fileTooLarge: '文件过大：最大 {max}。', fileTypeRefused: '无法发送此类文件。', fileEmpty: '文件是空的。',
       fileFailed: '文件未能发送。', tooManyFiles: '一次发送的文件过多。'
     }
@@ -258,7 +260,8 @@
       this.input.addEventListener('input', () => this.typing());
 
       this.offline = this.buildOfflineForm();
-      panel.append(header, this.status, this.queue, this.list, this.typingLine, this.offline, this.composer);
+      this.ask = this.buildEmailForm();
+      panel.append(header, this.status, this.queue, this.list, this.typingLine, this.ask, this.offline, this.composer);
       this.panel = panel;
       root.append(this.launcher, panel);
       document.body.appendChild(host);
@@ -350,6 +353,80 @@
     }
 
     /** Shows (or clears, with null) a field's error: tied to it, announced, in the widget's language. */
+    /**
+     * The address a copy of the chat goes to, asked for in the panel (not the browser's bare prompt): a
+     * labelled field with its error tied to it, Send and Cancel; Escape cancels and gives the focus back.
+     */
+    buildEmailForm() {
+      const form = el('form', 'sbw-ask');
+      form.hidden = true;
+      form.noValidate = true;
+      const label = el('label', 'sbw-label', t('emailAsk'));
+      label.htmlFor = 'sbw-ask-email';
+      const input = el('input', 'sbw-field');
+      input.id = 'sbw-ask-email';
+      input.type = 'email';
+      input.name = 'email';
+      input.maxLength = 254;
+      input.autocomplete = 'email';
+      const error = el('p', 'sbw-error');
+      error.id = 'sbw-ask-email-error';
+      error.setAttribute('role', 'alert');
+      input.setAttribute('aria-describedby', error.id);
+      input.addEventListener('input', () => this.fieldError(input, error, null));
+      const send = el('button', 'sbw-leave', t('emailSend'));
+      send.type = 'submit';
+      const cancel = el('button', 'sbw-ask-cancel', t('cancelAsk'));
+      cancel.type = 'button';
+      cancel.addEventListener('click', () => this.closeAsk());
+      form.addEventListener('keydown', e => {
+        if (e.key === 'Escape') { // this form, not the whole panel
+          e.preventDefault();
+          e.stopPropagation();
+          this.closeAsk();
+        }
+      });
+      form.addEventListener('submit', async e => {
+        e.preventDefault();
+        const email = input.value.trim();
+        if (!email || !input.validity.valid) {
+          this.fieldError(input, error, t('emailInvalid'));
+          input.focus();
+          return;
+        }
+        send.disabled = true;
+        try {
+          await this.client.request('PATCH', '/api/visitors/me', { email });
+          this.closeAsk();
+          await this.requestTranscript(email);
+        } catch (failure) {
+          this.fieldError(input, error, failure.code === 'invalid_email' ? t('emailInvalid') : t('emailFailed', { reason: failure.message }));
+          input.focus();
+        } finally {
+          send.disabled = false;
+        }
+      });
+      const buttons = el('div', 'sbw-ask-buttons');
+      buttons.append(send, cancel);
+      form.append(label, input, error, buttons);
+      form.input = input;
+      form.error = error;
+      return form;
+    }
+
+    openAsk() {
+      this.fieldError(this.ask.input, this.ask.error, null);
+      this.ask.hidden = false;
+      this.ask.input.focus();
+    }
+
+    closeAsk() {
+      this.ask.hidden = true;
+      this.ask.input.value = '';
+      this.fieldError(this.ask.input, this.ask.error, null);
+      (this.composer.hidden ? this.emailButton : this.input).focus();
+    }
+
     fieldError(input, error, text) {
       error.textContent = text || '';
       if (text) input.setAttribute('aria-invalid', 'true');
@@ -395,8 +472,8 @@
           if (e.status === 401) this.forget();
         }
       }
-      await this.checkAgents();
-      setInterval(() => this.checkAgents(), 30000);
+      await this.checkAgents(false);
+      this.watchAgents();
       this.sendEarly();
     }
 
@@ -483,18 +560,22 @@
       }
     }
 
-    /** Asks the service to e-mail this conversation to the visitor (an address is asked for when it has none). */
+    /** Asks the service to e-mail this conversation to the visitor (an address is asked for when it has none: {@link #openAsk}). */
     async emailTranscript() {
       if (!this.conversation || !this.client) return;
       try {
-        let me = await this.client.request('GET', '/api/visitors/me');
-        if (!me.email) {
-          const email = window.prompt(t('emailAsk'));
-          if (!email) return;
-          me = await this.client.request('PATCH', '/api/visitors/me', { email: email.trim() });
-        }
+        const me = await this.client.request('GET', '/api/visitors/me');
+        if (me.email) await this.requestTranscript(me.email);
+        else this.openAsk();
+      } catch (e) {
+        this.notice(t('emailFailed', { reason: e.message }));
+      }
+    }
+
+    async requestTranscript(email) {
+      try {
         const queued = await this.client.request('POST', '/api/conversations/' + this.conversation.id + '/transcript');
-        this.notice(t(queued && queued.awaitingConfirmation ? 'emailConfirm' : 'emailSent', { email: me.email }));
+        this.notice(t(queued && queued.awaitingConfirmation ? 'emailConfirm' : 'emailSent', { email }));
       } catch (e) {
         this.notice(t('emailFailed', { reason: e.message }));
       }
@@ -513,9 +594,34 @@
       this.conversation = null;
     }
 
-    async checkAgents() {
+    /**
+     * Whether anyone can answer, kept current: while the panel is open on a visible page, a long-poll that
+     * answers the moment that changes (the offline form gives way to the chat at once, on any replica);
+     * otherwise a look every 30 s. One request at a time; opening the panel or showing the page starts one.
+     */
+    watchAgents() {
+      clearTimeout(this.agentsTimer);
+      if (this.agentsWatching) return;
+      this.agentsWatching = true;
+      const live = () => !this.panel.hidden && !document.hidden;
+      const started = Date.now();
+      const before = this.agentsOnline;
+      this.checkAgents(live() && before !== null).then(ok => {
+        this.agentsWatching = false;
+        const changed = before !== this.agentsOnline;
+        // A long-poll that came back at once with nothing new (a proxy that does not hold requests) waits a little.
+        const pause = !ok ? 10000 : !live() ? 30000 : changed || Date.now() - started >= 1000 ? 0 : 5000;
+        this.agentsTimer = setTimeout(() => this.watchAgents(), pause);
+      });
+    }
+
+    /** One look at the availability; {@code wait}: as a long-poll (see {@link #watchAgents}). True when answered. */
+    async checkAgents(wait) {
       try {
-        const r = await fetch(base + '/api/presence', { credentials: 'omit', cache: 'no-store' });
+        const query = wait ? '?wait=25s&online=' + (this.agentsOnline > 0) : '';
+        this.agentsAbort = new AbortController();
+        const r = await fetch(base + '/api/presence' + query, { credentials: 'omit', cache: 'no-store', signal: this.agentsAbort.signal });
+        if (!r.ok) return false;
         const availability = await r.json();
         this.agentsOnline = availability.agentsOnline;
         this.emailOffered = availability.email === true;
@@ -523,9 +629,10 @@
         if (this.client) this.client.maxUploadBytes = this.maxUploadBytes;
         this.emailButton.hidden = !(this.emailOffered && this.conversation);
       } catch (e) {
-        return;
+        return false;
       }
       this.render();
+      return true;
     }
 
     /** Offline form when nobody can answer and nothing has been said yet; the chat otherwise. */
@@ -559,6 +666,7 @@
       this.launcher.hidden = open;
       sessionStorage.setItem(TOKEN_KEY + '.open', open ? '1' : '0');
       if (open) {
+        this.watchAgents();
         this.unread = 0;
         this.paintBadge();
         this.markRead();
@@ -1030,7 +1138,16 @@
     loadLibrary(() => {
       const widget = new Widget();
       widget.init();
-      document.addEventListener('visibilitychange', () => widget.markRead());
+      document.addEventListener('visibilitychange', () => {
+        widget.markRead();
+        if (!document.hidden && widget.panel) widget.watchAgents();
+      });
+      // Leaving the page: its held availability request ends now (the client closes its link likewise).
+      window.addEventListener('pagehide', () => {
+        clearTimeout(widget.agentsTimer);
+        if (widget.agentsAbort) widget.agentsAbort.abort();
+      });
+      window.addEventListener('pageshow', event => { if (event.persisted && widget.panel) widget.watchAgents(); });
     });
   }
   if (document.readyState === 'loading') {

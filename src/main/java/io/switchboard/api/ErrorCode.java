@@ -20,7 +20,7 @@ public enum ErrorCode {
     INVALID_LIMIT(400, "`limit` is not a number from 1 to the page size"),
     INVALID_PAGE(400, "`page` is not a number from 0"),
     INVALID_SIZE(400, "`size` is not a number from 1 to 100"),
-    INVALID_WAIT(400, "`wait` is not a duration such as `25s` or `500ms`, or is given without `after`"),
+    INVALID_WAIT(400, "`wait` is not a duration such as `25s` or `500ms`, or is given without `after` (`online` on the availability long-poll)"),
     INVALID_CALLBACK(400, "an iframe stream's `callback` is not a plain JavaScript identifier"),
     INVALID_STATUS(400, "a conversation status other than `waiting`, `open`, `resolved`"),
     INVALID_STATE(400, "a typing state other than `start`/`stop`, or a presence other than `online`/`away`"),

@@ -22,6 +22,8 @@ public final class ClientSession {
     private final Sink out;
     private final Map<Long, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final Set<Long> viewed = ConcurrentHashMap.newKeySet();
+    private final Set<Long> listened = ConcurrentHashMap.newKeySet();
+    private final LiveHub.Listener signals = new Signals();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile LiveConnection admission;
     private volatile boolean following;
@@ -70,6 +72,23 @@ public final class ClientSession {
             return;
         }
         view(conversationId);
+    }
+
+    /**
+     * Hears a conversation's signals (typing, read cursors, colleagues viewing) without following its messages:
+     * a request-based client reads those by cursor. Visibility is the transport's to check first.
+     */
+    public void listen(long conversationId) {
+        if (!listened.contains(conversationId) && listened.size() >= owner.maxSubscriptions()) {
+            throw new ApiException(ErrorCode.TOO_MANY_SUBSCRIPTIONS, "a connection hears at most "
+                    + owner.maxSubscriptions() + " conversations");
+        }
+        if (listened.add(conversationId)) {
+            owner.hub.listen(conversationId, signals);
+        }
+        if (closed.get()) {
+            owner.hub.unlisten(conversationId, signals);
+        }
     }
 
     /** Refuses a conversation beyond this connection's budget ({@code subscriptions-per-connection}). */
@@ -121,11 +140,28 @@ public final class ClientSession {
             owner.hub.unfollow(out);
         }
         subscriptions.keySet().forEach(this::unsubscribe);
+        listened.forEach(id -> owner.hub.unlisten(id, signals));
         Set.copyOf(viewed).forEach(this::leave);
         if (caller.isAgent()) {
             owner.presence.disconnected(caller.id());
         }
         owner.registry.release(admission);
+    }
+
+    /** The signals of the conversations this client listens to; an agent's own viewing is no news to her. */
+    private final class Signals implements LiveHub.Listener {
+        @Override
+        public boolean seesNotes() {
+            return caller.isAgent();
+        }
+
+        @Override
+        public void signal(Frame frame) {
+            if (frame instanceof Frame.Viewing viewing && Long.valueOf(caller.id()).equals(viewing.agent().id())) {
+                return;
+            }
+            out.send(frame);
+        }
     }
 
     /** One followed conversation's frames, on their way to the client. */

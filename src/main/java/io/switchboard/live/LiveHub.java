@@ -30,7 +30,8 @@ import jakarta.inject.Inject;
  * This instance's view of who listens to what, and the one place where events become frames. Every
  * committed event reaches it from PostgreSQL ({@link PgFanout}), never from a local send, so a listener here
  * hears exactly what a listener on any other replica hears. Bounded by the live connections: each
- * subscription, feed entry and long-poll waiter belongs to an admitted connection and leaves with it.
+ * subscription, feed entry, signal listener and long-poll waiter belongs to an admitted connection and leaves
+ * with it.
  */
 @ApplicationScoped
 public class LiveHub {
@@ -40,6 +41,7 @@ public class LiveHub {
     private final Map<Long, Set<Subscription>> topics = new ConcurrentHashMap<>();
     private final Map<Long, Set<CompletableFuture<Boolean>>> waiters = new ConcurrentHashMap<>();
     private final Set<Sink> feed = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Set<Listener>> listeners = new ConcurrentHashMap<>();
     private final Map<Transport, Timer> latency = new EnumMap<>(Transport.class);
     private final Counter received;
 
@@ -109,6 +111,25 @@ public class LiveHub {
     }
 
     /**
+     * Who hears a conversation's signals (typing, read cursors, agents viewing) without following its
+     * messages: the signals long-poll of a request-based client, whose messages come by cursor.
+     */
+    public interface Listener {
+        /** An agent's (read cursors with notes, viewing) or a visitor's. */
+        boolean seesNotes();
+
+        void signal(Frame frame);
+    }
+
+    public void listen(long conversationId, Listener listener) {
+        listeners.computeIfAbsent(conversationId, id -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    public void unlisten(long conversationId, Listener listener) {
+        listeners.computeIfPresent(conversationId, (id, set) -> set.remove(listener) && set.isEmpty() ? null : set);
+    }
+
+    /**
      * The long-poll: messages after the cursor, at once if there are any, otherwise as soon as one commits,
      * or an empty list when {@code wait} has passed. The waiter is registered before the store is read, so a
      * commit between the read and the wait still wakes it: nothing falls between two polls.
@@ -155,13 +176,21 @@ public class LiveHub {
             Frame forAgents = Frame.Read.of(r, true);
             Frame forVisitors = Frame.Read.of(r, false);
             toTopic(r.conversationId(), s -> s.push(s.seesNotes() ? forAgents : forVisitors));
+            toListeners(r.conversationId(), l -> l.signal(l.seesNotes() ? forAgents : forVisitors));
         } else if (event instanceof Event.Typing t) {
             Frame frame = Frame.Typing.of(t);
             toTopic(t.conversationId(), s -> s.push(frame));
+            toListeners(t.conversationId(), l -> l.signal(frame));
         } else if (event instanceof Event.Viewing v) {
             Frame frame = Frame.Viewing.of(v);
             toTopic(v.conversationId(), s -> s.push(frame));
+            toListeners(v.conversationId(), l -> {
+                if (l.seesNotes()) { // which agents have it open is the team's business, not the visitor's
+                    l.signal(frame);
+                }
+            });
         } else if (event instanceof Event.PresenceChanged p) {
+            presence.availabilityMayHaveChanged();
             presence.of(p.agentId()).subscribe().with(found -> toFeed(Frame.Presence.of(found)),
                     failure -> warn("presence of agent " + p.agentId(), failure));
         } else if (event instanceof Event.TokenRevoked r) {
@@ -203,6 +232,16 @@ public class LiveHub {
 
     private void toTopic(long conversationId, Consumer<Subscription> action) {
         topics.getOrDefault(conversationId, Set.of()).forEach(action);
+    }
+
+    private void toListeners(long conversationId, Consumer<Listener> action) {
+        for (Listener listener : listeners.getOrDefault(conversationId, Set.of())) {
+            try {
+                action.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warnf("signal listener failed: %s", e.getClass().getSimpleName());
+            }
+        }
     }
 
     private void toFeed(Frame frame) {

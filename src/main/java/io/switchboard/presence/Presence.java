@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -54,6 +56,11 @@ public class Presence {
 
     private final String instance = UUID.randomUUID().toString();
     private final Map<Long, AtomicInteger> local = new ConcurrentHashMap<>();
+    /**
+     * Widgets waiting for someone to come online (or for the last one to leave): one entry per open request,
+     * removed when it ends, so the set is bounded by the instance's connection cap like every long-poll.
+     */
+    private final Set<CompletableFuture<Boolean>> availabilityWaiters = ConcurrentHashMap.newKeySet();
 
     @Inject Pool pool;
     @Inject Vertx vertx;
@@ -142,6 +149,39 @@ public class Presence {
     public Uni<AgentPresence> of(long agentId) {
         return pool.preparedQuery(SELECT + " where a.id = $1").execute(Tuple.of(agentId))
                 .map(rows -> of(rows.iterator().next()));
+    }
+
+    /**
+     * The availability long-poll: the count at once when whether anyone can answer ({@code count > 0}) is not
+     * what the widget knows, otherwise as soon as a presence change (on any replica) makes it so, or the
+     * count when {@code wait} has passed. The waiter is registered before the count is read, so a change
+     * between the read and the wait still wakes it.
+     */
+    public Uni<Long> awaitAvailability(boolean knownOnline, Duration wait) {
+        return attempt(knownOnline, System.nanoTime() + wait.toNanos());
+    }
+
+    private Uni<Long> attempt(boolean knownOnline, long deadline) {
+        CompletableFuture<Boolean> wake = new CompletableFuture<>();
+        availabilityWaiters.add(wake);
+        return onlineCount().flatMap(count -> {
+            long remaining = deadline - System.nanoTime();
+            if (count > 0 != knownOnline || remaining <= 0) {
+                return Uni.createFrom().item(count);
+            }
+            return Uni.createFrom().completionStage(wake)
+                    .ifNoItem().after(Duration.ofNanos(remaining)).recoverWithItem(false)
+                    .flatMap(woken -> woken ? attempt(knownOnline, deadline) : Uni.createFrom().item(count));
+        }).onTermination().invoke(() -> availabilityWaiters.remove(wake));
+    }
+
+    /** An agent's presence changed somewhere (the hub calls this for every announcement): waiters look again. */
+    public void availabilityMayHaveChanged() {
+        for (CompletableFuture<Boolean> waiter : availabilityWaiters) {
+            if (availabilityWaiters.remove(waiter)) {
+                waiter.complete(true);
+            }
+        }
     }
 
     /** How many agents can answer now (online, not away): the widget shows the offline form at zero. */

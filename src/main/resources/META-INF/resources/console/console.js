@@ -50,6 +50,7 @@
       this.browsePages = 1;           // pages of the Browse list shown
       this.query = '';                // the search shown, if any
       this.labels = [];               // the open conversation's labels
+      this.holdView = false;          // a search hit is on screen: new messages do not scroll it away
       this.acted = new Map();         // conversation id → when this agent last changed it (see markActed)
       this.title = document.title;
       this.wire();
@@ -76,6 +77,9 @@
         $('search').value = '';
         this.search('');
       });
+      // The agent moves the view herself: from then on new messages follow the bottom again (when she is there).
+      ['wheel', 'touchmove', 'keydown', 'mousedown'].forEach(kind =>
+        $('messages').addEventListener(kind, () => { this.holdView = false; }, { passive: true }));
       $('view').addEventListener('change', () => this.loadBrowse(1));
       $('label-filter').addEventListener('change', () => {
         this.loadBrowse(1);
@@ -266,6 +270,21 @@
           [this.client.request('GET', '/api/conversations?status=open&assignee=me&size=' + PAGE), ...pages]);
         const waitingItems = waiting.flatMap(p => p.items);
         this.waitingTotal = waiting[0].total;
+        // What the live frames would have said, had one been missed (a gap between two long-polls, a
+        // reconnect, short poll): a visitor waiting, a conversation assigned to her. Not at the first load.
+        // Only one that started waiting after the newest seen so far (the server's clock): an old one that a
+        // shorter queue brings onto the first page is no news.
+        const since = c => Date.parse(c.waitingSince) || 0;
+        if (this.listed) {
+          waitingItems.filter(c => !this.conversations.has(c.id) && since(c) > this.newestWaiting && !this.actedRecently(c.id))
+            .forEach(c => this.alert('waiting', c, c.visitor.name + ' is waiting'));
+          mine.items.filter(c => {
+            const known = this.conversations.get(c.id);
+            return known && (!known.assignee || known.assignee.id !== this.me.id) && !this.actedRecently(c.id);
+          }).forEach(c => this.alert('assigned', c, c.visitor.name + ' was assigned to you'));
+        }
+        this.listed = true;
+        this.newestWaiting = Math.max(this.newestWaiting || 0, ...waitingItems.map(since));
         // Those no longer waiting on the server leave the list (their live event may have been missed).
         [...this.conversations.values()].filter(c => c.status === 'waiting' && c.id !== this.current
             && !waitingItems.some(w => w.id === c.id))
@@ -426,7 +445,7 @@
       const known = this.conversations.get(conv.id);
       // Her own claim, reply or transfer changes it too: that is no news to her (for a few seconds either side
       // of the answer, as the live frame may come first).
-      const mine = Date.now() - (this.acted.get(conv.id) || 0) < 10000;
+      const mine = this.actedRecently(conv.id);
       if (!mine) {
         if (conv.status === 'waiting' && (!known || known.status !== 'waiting')) {
           this.alert('waiting', conv, conv.visitor.name + ' is waiting');
@@ -463,6 +482,10 @@
           && conv.assignee.id === this.me.id) {
         this.alert('message', conv, 'New message from ' + conv.visitor.name);
       }
+    }
+
+    actedRecently(id) {
+      return Date.now() - (this.acted.get(id) || 0) < 10000;
     }
 
     /** Remembers her own change for 10 s; older entries go, so the map holds a few at most. */
@@ -837,6 +860,7 @@
       }
       if (this.current !== null) this.client.unfollow(this.current);
       this.current = id;
+      this.holdView = false;
       this.visitorRead = 0;
       this.colleagues.clear();
       this.renderCollision();
@@ -983,6 +1007,7 @@
       $('messages').querySelectorAll('.found').forEach(li => li.classList.remove('found'));
       shown.classList.add('found');
       shown.scrollIntoView({ block: 'center' });
+      this.holdView = true; // the rest of the conversation arrives after it: the hit stays where she can see it
     }
 
     /** The visitor's e-mail (and current name) for the open conversation's head. */
@@ -1050,7 +1075,7 @@
       window.Switchboard.placeBySeq($('messages'), li);
       this.stamp(li, m.sentAt);
       this.paintState(li);
-      $('messages').scrollTop = $('messages').scrollHeight;
+      if (!this.holdView) $('messages').scrollTop = $('messages').scrollHeight; // a search hit stays in view
     }
 
     stamp(li, sentAt) {
@@ -1155,6 +1180,7 @@
       li.dataset.clientMsgId = id;
       this.pending.set(id, li);
       $('messages').appendChild(li);
+      this.holdView = false;
       $('messages').scrollTop = $('messages').scrollHeight;
     }
 
@@ -1184,6 +1210,7 @@
       li.appendChild(cancel);
       this.pending.set(id, li);
       $('messages').appendChild(li);
+      this.holdView = false;
       $('messages').scrollTop = $('messages').scrollHeight;
     }
 

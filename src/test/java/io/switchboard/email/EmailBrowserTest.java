@@ -115,6 +115,44 @@ class EmailBrowserTest {
         }
     }
 
+    /** #27: the ✉ button of a visitor without an address asks for one in the panel, not in a bare browser prompt. */
+    @Test
+    void theTranscriptButtonAsksForTheAddressInThePanel() throws Exception {
+        try (Browser visitor = new Browser(420, 760)) {
+            visitor.onEveryPage("window.prompt = () => { window.__prompted = true; return null; };");
+            visitor.open(base + "demo.html");
+            eventually(WAIT, () -> visitor.inWidget(".sbw-launcher"), WebElement::isDisplayed).click();
+            // A first message, by the offline form (nobody online) or the composer (someone is): no address given.
+            WebElement form = visitor.inWidget(".sbw-offline");
+            WebElement input = visitor.inWidget(".sbw-input");
+            eventually(WAIT, () -> form.isDisplayed() || input.isDisplayed(), shown -> shown);
+            if (form.isDisplayed()) {
+                form.findElement(By.cssSelector("textarea[name=message]")).sendKeys("No address yet");
+                form.findElement(By.cssSelector(".sbw-leave")).click();
+            } else {
+                input.sendKeys("No address yet" + Keys.ENTER);
+            }
+            eventually(WAIT, () -> visitor.inWidget(".sbw-email"), WebElement::isDisplayed).click();
+
+            WebElement field = eventually(WAIT, () -> visitor.inWidget(".sbw-ask input[type=email]"), WebElement::isDisplayed);
+            assertEquals("sbw-ask-email", visitor.script(
+                    "return document.getElementById('switchboard-widget').shadowRoot.activeElement.id"), "the focus is in the field");
+            assertEquals("Your e-mail address for a copy of this chat", visitor.inWidget("label[for=sbw-ask-email]").getText());
+            assertEquals(null, visitor.script("return window.__prompted || null"), "no browser prompt");
+            field.sendKeys("not an address" + Keys.ENTER);
+            eventually(WAIT, () -> visitor.inWidget(".sbw-ask .sbw-error").getText(),
+                    "Please enter an e-mail address like name@example.com."::equals);
+            assertEquals("true", field.getAttribute("aria-invalid"));
+            field.clear();
+            field.sendKeys("lena@example.test" + Keys.ENTER);
+            eventually(WAIT, () -> Browser.texts(visitor.allInWidget(".sbw-notice")),
+                    t -> t.contains("We sent a link to lena@example.test: open it to confirm the address, and the copy follows."));
+            assertFalse(visitor.inWidget(".sbw-ask").isDisplayed(), "the field closes once the address is taken");
+            assertEquals("Confirm your e-mail address",
+                    eventually(WAIT, () -> to("lena@example.test"), l -> l.size() == 1).get(0).getSubject());
+        }
+    }
+
     private static List<MimeMessage> to(String address) {
         return GreenMailResource.receivedBy(address);
     }

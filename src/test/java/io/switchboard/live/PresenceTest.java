@@ -2,10 +2,17 @@ package io.switchboard.live;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
 
@@ -100,6 +107,39 @@ class PresenceTest {
         String visitor = api.newVisitor().token();
         given().auth().oauth2(visitor).contentType(ContentType.JSON).body("{}").post("/api/presence/me").then().statusCode(403);
         given().contentType(ContentType.JSON).body("{}").post("/api/presence/me").then().statusCode(401);
+    }
+
+    /**
+     * #27: the widget's availability long-poll holds while nobody can answer and answers the moment an agent
+     * comes online, on the presence announcement (the offline form stayed up to 30 s, the widget's poll).
+     */
+    @Test
+    void theAvailabilityLongPollAnswersTheMomentAnAgentComesOnline() throws Exception {
+        Api api = new Api(base);
+        String admin = api.agentToken();
+        String username = "lia" + System.nanoTime();
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Json.object().put("username", username).put("name", "Lia " + username).put("password", "presence-pw").toString())
+                .post("/api/agents").then().statusCode(201);
+        String lia = api.agentToken(username, "presence-pw");
+        // Agents of other tests leave within the presence's 30 s freshness.
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500)).until(() -> onlineCount() == 0);
+
+        CompletableFuture<io.restassured.response.Response> answer = CompletableFuture.supplyAsync(
+                () -> given().queryParam("wait", "25s").queryParam("online", "false").get("/api/presence"));
+        assertThrows(TimeoutException.class, () -> answer.get(1, TimeUnit.SECONDS), "it holds while nobody can answer");
+        given().auth().oauth2(lia).contentType(ContentType.JSON).body("{}").post("/api/presence/me").then().statusCode(200);
+        // Long before the 25 s wait ends: woken by the announcement, not by its timer.
+        io.restassured.response.Response woken = answer.get(15, TimeUnit.SECONDS);
+        assertEquals(200, woken.statusCode());
+        assertTrue(woken.jsonPath().getLong("agentsOnline") >= 1, woken.asString());
+
+        // What the caller knows is already out of date: at once.
+        given().queryParam("wait", "25s").queryParam("online", "false").get("/api/presence").then().statusCode(200)
+                .body("agentsOnline", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+        given().queryParam("wait", "25s").get("/api/presence").then().statusCode(400).body("error", equalTo("invalid_wait"));
+        given().queryParam("wait", "soon").queryParam("online", "true").get("/api/presence").then().statusCode(400)
+                .body("error", equalTo("invalid_wait"));
     }
 
     private static long onlineCount() {

@@ -216,9 +216,9 @@ class WidgetAndConsoleBrowserTest {
                 expected.add("visitor over " + transport);
                 conversation = conversationOf(visitor);
                 eventually(WAIT, () -> visitor.widget().findElement(By.cssSelector(".sbw-launcher")), e -> true);
-                String state = (String) visitor.script(
-                        "return document.getElementById('switchboard-widget').dataset.transport");
-                assertEquals(transport, state, "the widget uses the forced transport");
+                // (Set once its link opens, which may be a moment after the conversation exists.)
+                eventually(WAIT, () -> (String) visitor.script(
+                        "return document.getElementById('switchboard-widget').dataset.transport"), transport::equals);
 
                 console.open(base + "console/?transport=" + transport);
                 eventually(WAIT, () -> console.find("body").getAttribute("data-state"), "online"::equals);
@@ -412,7 +412,11 @@ class WidgetAndConsoleBrowserTest {
         eventually(Duration.ofSeconds(40), () -> Json.parse(api.get(null, "/api/presence").body()).get("agentsOnline").asLong(),
                 online -> online == 0);
         Agent agent = newAgent(api, "Lena");
-        try (Browser console = console(agent, "?transport=longpoll"); Browser visitor = new Browser(420, 760)) {
+        Agent colleague = newAgent(api, "Max");
+        try (Browser console = new Browser(); Browser visitor = new Browser(420, 760)) {
+            console.grantNotifications(base.toString().replaceAll("/$", ""));
+            console.onEveryPage(RECORD_NOTIFICATIONS);
+            logIn(console, base.toString(), agent, "?transport=longpoll");
             assertEquals("longpoll", console.find("body").getAttribute("data-transport"));
             eventually(WAIT, () -> agentStatus(api, agent), "online"::equals);
             visitor.open(base + "demo.html");
@@ -422,6 +426,29 @@ class WidgetAndConsoleBrowserTest {
             new org.openqa.selenium.support.ui.Select(console.find("#availability")).selectByValue("away");
             eventually(WAIT, () -> agentStatus(api, agent), "away"::equals);
             eventually(WAIT, () -> Json.parse(api.get(null, "/api/presence").body()).get("agentsOnline").asLong(), n -> n == 0);
+            // #27: the open widget follows at once, both ways (its availability long-poll is woken by the
+            // announcement; it looked every 30 s, so the offline form stayed ~25 s after an agent came back).
+            Duration promptly = Duration.ofSeconds(10);
+            eventually(promptly, () -> visitor.inWidget(".sbw-offline"), WebElement::isDisplayed);
+            new org.openqa.selenium.support.ui.Select(console.find("#availability")).selectByValue("online");
+            eventually(promptly, () -> visitor.inWidget(".sbw-input"), WebElement::isDisplayed);
+
+            // #27: on long-poll too, a new visitor and an @mention are desktop notifications, and the visitor
+            // typing shows in the open conversation (none of them reached long-poll before).
+            visitor.inWidget(".sbw-input").sendKeys("Is anyone there?" + Keys.ENTER);
+            long conversation = conversationOf(visitor);
+            String visitorName = Json.parse(api.get(api.agentToken(), "/api/conversations/" + conversation).body())
+                    .get("visitor").get("name").asText();
+            eventually(WAIT, () -> notifications(console), n -> n.contains(visitorName + " is waiting | Waiting for an agent"));
+            Api.expect(201, api.request("POST", "/api/conversations/" + conversation + "/messages",
+                    api.agentToken(colleague.username, colleague.password),
+                    Json.object().put("text", "@" + agent.username + " she needs you").put("internal", true).toString()));
+            eventually(WAIT, () -> notifications(console), n -> n.contains(colleague.name + " mentioned you | " + visitorName));
+            console.script("location.hash = arguments[0]", "#/c/" + conversation);
+            eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.contains("Is anyone there?"));
+            visitor.inWidget(".sbw-input").sendKeys("I have a question");
+            eventually(WAIT, () -> console.find("#typing"), WebElement::isDisplayed);
+            assertTrue(console.find("#typing").getText().contains("typing"), console.find("#typing").getText());
         }
     }
 
@@ -840,6 +867,10 @@ class WidgetAndConsoleBrowserTest {
             eventually(WAIT, () -> console.find("#conversation-title").getText(), "Pat"::equals);
             eventually(WAIT, () -> texts(console, "#messages li.found .text"), List.of("My parcel " + word + " is stuck in customs")::equals);
             eventually(WAIT, () -> texts(console, "#messages .text"), t -> t.size() == 61 && t.get(60).equals("and another thing, number 60"));
+            // ... and the 60 that came after it did not scroll it out of sight (#27: the view ended 2,400 px below).
+            assertEquals(true, console.script("const l = document.getElementById('messages'), f = l.querySelector('li.found');"
+                    + " const a = l.getBoundingClientRect(), b = f.getBoundingClientRect();"
+                    + " return b.top >= a.top - 1 && b.bottom <= a.bottom + 1;"), "the search hit is in view");
             console.find("#search").clear();
             console.find("#search").sendKeys(email + Keys.ENTER);
             eventually(WAIT, () -> ids(console, "#results li"), List.of(parcel.id())::equals);
@@ -947,17 +978,7 @@ class WidgetAndConsoleBrowserTest {
         try (Browser console = new Browser()) {
             console.grantNotifications(base.toString().replaceAll("/$", ""));
             console.keepFocus();
-            console.onEveryPage("""
-                    (() => {
-                      const Real = window.Notification;
-                      window.__notifications = [];
-                      window.Notification = class extends Real {
-                        constructor(title, options) {
-                          super(title, options);
-                          window.__notifications.push(title + ' | ' + ((options && options.body) || ''));
-                        }
-                      };
-                    })();""");
+            console.onEveryPage(RECORD_NOTIFICATIONS);
             logIn(console, base.toString(), agent, "");
             assertEquals("granted", console.script("return Notification.permission"));
             assertTrue(!console.find("#alerts").isDisplayed(), "no need to ask: allowed already");
@@ -1385,6 +1406,19 @@ class WidgetAndConsoleBrowserTest {
     }
 
     @SuppressWarnings("unchecked")
+    /** Keeps every desktop notification the page shows in {@code window.__notifications} ("title | body"). */
+    private static final String RECORD_NOTIFICATIONS = """
+            (() => {
+              const Real = window.Notification;
+              window.__notifications = [];
+              window.Notification = class extends Real {
+                constructor(title, options) {
+                  super(title, options);
+                  window.__notifications.push(title + ' | ' + ((options && options.body) || ''));
+                }
+              };
+            })();""";
+
     private static List<String> notifications(Browser browser) {
         return (List<String>) browser.script("return window.__notifications.slice()");
     }
@@ -1506,6 +1540,20 @@ class WidgetAndConsoleBrowserTest {
                 files += m.get("attachments").size();
             }
             assertEquals(4, files, "each file stored once: " + stored);
+
+            // A file refused for good keeps its place in time: the reply that comes after it shows below it,
+            // at the bottom of the list and in view (it used to be placed above the failed bubble, out of sight).
+            java.nio.file.Path page = java.nio.file.Files.createTempFile("page", ".html");
+            java.nio.file.Files.writeString(page, "<!doctype html><html><body><script>alert(1)</script></body></html>");
+            visitor.inWidget(".sbw-file-input").sendKeys(page.toString());
+            eventually(WAIT, () -> texts(visitor.allInWidget(".sbw-mine .sbw-state")),
+                    t -> !t.isEmpty() && t.get(t.size() - 1).equals("Not sent: Files of this kind cannot be sent here."));
+            console.find("#reply").sendKeys("Here is what to do next" + Keys.ENTER);
+            String lastInWidget = "const l = document.getElementById('switchboard-widget').shadowRoot.querySelector('.sbw-messages');"
+                    + " const last = l.lastElementChild; const a = l.getBoundingClientRect(), b = last.getBoundingClientRect();"
+                    + " return (b.top >= a.top - 1 && b.bottom <= a.bottom + 1 ? 'in view: ' : 'out of view: ')"
+                    + " + (last.querySelector('.sbw-text') || last).textContent;";
+            eventually(WAIT, () -> visitor.script(lastInWidget), "in view: Here is what to do next"::equals);
             visitor.screenshot("widget-attachments");
             console.screenshot("console-attachments");
         }
